@@ -1,0 +1,210 @@
+package dev.sluice.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads {@code sluice.yaml} into {@link SluiceConfig}. Every problem becomes a {@link ConfigException} whose
+ * message names the file, the line and the key. Unknown keys are errors, because a misspelt key silently
+ * ignored is a limit silently not enforced.
+ */
+public final class ConfigLoader {
+  private static final Set<String> TOP = Set.of("server", "models");
+  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
+  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts");
+  private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator");
+  private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
+  private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
+      "interTokenLatency", "maxNumSeqs", "seed");
+
+  private final Function<String, String> env;
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  public static SluiceConfig load(Path file) {
+    return new ConfigLoader(System::getenv).read(file);
+  }
+
+  public SluiceConfig read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file (pass --config FILE, or run from the repository root)");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  public SluiceConfig parse(String text, String fileName) {
+    Node root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(10);
+      root = new Yaml(options).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new ConfigException(fileName + ":" + line + ": not valid YAML: " + e.getProblem());
+    } catch (RuntimeException e) {
+      throw new ConfigException(fileName + ": not valid YAML: " + e.getMessage());
+    }
+    if (root == null) {
+      throw new ConfigException(fileName + ": the file is empty; it needs at least a 'models' list");
+    }
+    Map<String, YamlNode> top = new YamlNode(root, "", fileName, env).fields(TOP);
+    ServerConfig server = top.containsKey("server") ? server(top.get("server")) : ServerConfig.defaults();
+    YamlNode modelsNode = top.get("models");
+    if (modelsNode == null) {
+      throw new ConfigException(fileName + ": 'models' is missing: list at least one model");
+    }
+    List<ModelConfig> models = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (YamlNode item : modelsNode.items()) {
+      ModelConfig model = model(item);
+      if (!names.add(model.name())) {
+        throw item.error("model name '" + model.name() + "' is used twice");
+      }
+      models.add(model);
+    }
+    if (models.isEmpty()) {
+      throw modelsNode.error("list at least one model");
+    }
+    return new SluiceConfig(server, models);
+  }
+
+  private static ServerConfig server(YamlNode node) {
+    ServerConfig d = ServerConfig.defaults();
+    Map<String, YamlNode> f = node.fields(SERVER);
+    String host = f.containsKey("host") ? f.get("host").nonBlank() : d.host();
+    int port = f.containsKey("port") ? f.get("port").integer(0, 65535) : d.port();
+    long maxBody = d.maxBodySize();
+    if (f.containsKey("maxBodySize")) {
+      YamlNode n = f.get("maxBodySize");
+      maxBody = n.size();
+      if (maxBody < 1024 || maxBody > ServerConfig.MAX_MAX_BODY) {
+        throw n.error("must be between 1KiB and 1GiB");
+      }
+    }
+    String accessLog = f.containsKey("accessLog") ? f.get("accessLog").nonBlank() : d.accessLog();
+    return new ServerConfig(host, port, maxBody, accessLog);
+  }
+
+  private static ModelConfig model(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(MODEL);
+    YamlNode nameNode = required(node, f, "name");
+    String name = nameNode.nonBlank();
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}")) {
+      throw nameNode.error("model names use letters, digits and . _ : / @ + - (at most 128), got '" + name + "'");
+    }
+    String description = f.containsKey("description") ? f.get("description").string() : "";
+    UpstreamConfig upstream = upstream(required(node, f, "upstream"));
+    Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
+    return new ModelConfig(name, description, upstream, timeouts);
+  }
+
+  private static UpstreamConfig upstream(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(UPSTREAM);
+    Optional<String> model = Optional.ofNullable(f.get("model")).map(YamlNode::nonBlank);
+    Optional<String> apiKey = Optional.ofNullable(f.get("apiKey")).map(YamlNode::nonBlank);
+    Optional<SimulatorSpec> simulator = Optional.ofNullable(f.get("simulator")).map(ConfigLoader::simulator);
+    List<URI> endpoints = new ArrayList<>();
+    if (f.containsKey("endpoints")) {
+      for (YamlNode item : f.get("endpoints").items()) {
+        endpoints.add(endpoint(item));
+      }
+    }
+    if (simulator.isPresent() && !endpoints.isEmpty()) {
+      throw node.error("give either 'endpoints' or 'simulator', not both");
+    }
+    if (simulator.isEmpty() && endpoints.isEmpty()) {
+      throw node.error("'endpoints' is missing: list at least one base URL such as http://127.0.0.1:8000");
+    }
+    return new UpstreamConfig(model, endpoints, apiKey, simulator);
+  }
+
+  private static URI endpoint(YamlNode node) {
+    String raw = node.nonBlank();
+    try {
+      URI uri = new URI(raw);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw node.error("expected an http:// or https:// URL with a host, got '" + raw + "'");
+      }
+      if (uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
+        throw node.error("a base URL has no query, fragment or user info: '" + raw + "'");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw node.error("not a URL: '" + raw + "'");
+    }
+  }
+
+  private static Timeouts timeouts(YamlNode node) {
+    Timeouts d = Timeouts.defaults();
+    Map<String, YamlNode> f = node.fields(TIMEOUTS);
+    Duration request = f.containsKey("request") ? positive(f.get("request")) : d.request();
+    Duration firstByte = f.containsKey("firstByte") ? positive(f.get("firstByte")) : d.firstByte();
+    Duration connect = f.containsKey("connect") ? positive(f.get("connect")) : d.connect();
+    if (firstByte.compareTo(request) > 0) {
+      throw f.getOrDefault("firstByte", node).error("firstByte (" + firstByte + ") cannot be longer than request (" + request + ")");
+    }
+    return new Timeouts(request, firstByte, connect);
+  }
+
+  private static SimulatorSpec simulator(YamlNode node) {
+    SimulatorSpec d = SimulatorSpec.defaults();
+    Map<String, YamlNode> f = node.fields(SIMULATOR);
+    String mode = d.mode();
+    if (f.containsKey("mode")) {
+      mode = f.get("mode").nonBlank().toLowerCase();
+      if (!mode.equals("echo") && !mode.equals("random")) {
+        throw f.get("mode").error("expected echo or random, got '" + mode + "'");
+      }
+    }
+    return new SimulatorSpec(
+        f.containsKey("replicas") ? f.get("replicas").integer(1, 16) : d.replicas(),
+        mode,
+        f.containsKey("prefillOverhead") ? f.get("prefillOverhead").duration() : d.prefillOverhead(),
+        f.containsKey("prefillPerToken") ? f.get("prefillPerToken").duration() : d.prefillPerToken(),
+        f.containsKey("interTokenLatency") ? f.get("interTokenLatency").duration() : d.interTokenLatency(),
+        f.containsKey("maxNumSeqs") ? f.get("maxNumSeqs").integer(1, 100_000) : d.maxNumSeqs(),
+        f.containsKey("seed") ? f.get("seed").integer(0, Integer.MAX_VALUE) : d.seed());
+  }
+
+  private static Duration positive(YamlNode node) {
+    Duration d = node.duration();
+    if (d.isZero() || d.isNegative()) {
+      throw node.error("must be longer than zero");
+    }
+    return d;
+  }
+
+  private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
+    YamlNode value = fields.get(key);
+    if (value == null) {
+      throw parent.error("'" + key + "' is missing");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,15 @@
+package dev.sluice.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The whole configuration, parsed once from {@code sluice.yaml}; immutable. */
+public record SluiceConfig(ServerConfig server, List<ModelConfig> models) {
+  public SluiceConfig {
+    models = List.copyOf(models);
+  }
+
+  public Optional<ModelConfig> model(String name) {
+    return models.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+}

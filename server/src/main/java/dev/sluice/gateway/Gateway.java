@@ -1,0 +1,151 @@
+package dev.sluice.gateway;
+
+import dev.sluice.config.ServerConfig;
+import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiException;
+import dev.sluice.front.ApiRequest;
+import dev.sluice.front.BodyReader;
+import dev.sluice.front.Operation;
+import dev.sluice.front.RequestParser;
+import dev.sluice.front.Responses;
+import dev.sluice.proxy.UpstreamProxy;
+import dev.sluice.record.Exchange;
+import dev.sluice.record.Exchange.Outcome;
+import dev.sluice.record.Recorder;
+import dev.sluice.route.ModelCatalog;
+import dev.sluice.route.ModelPool;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * The data plane: the OpenAI-compatible routes and the request path they run, top to bottom in
+ * {@link #handle}. Runs on Vert.x event loops; nothing here blocks.
+ */
+public final class Gateway {
+  private static final Logger LOG = Logger.getLogger(Gateway.class);
+
+  private final ServerConfig server;
+  private final ModelCatalog catalog;
+  private final UpstreamProxy proxy;
+  private final Recorder recorder;
+  private final ModelsApi modelsApi;
+
+  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder) {
+    this.server = server;
+    this.catalog = catalog;
+    this.proxy = proxy;
+    this.recorder = recorder;
+    this.modelsApi = new ModelsApi(catalog);
+  }
+
+  public void mount(Router router) {
+    for (Operation operation : Operation.values()) {
+      router.route(operation.path()).handler(ctx -> accept(ctx, operation));
+    }
+    router.route("/v1/models").handler(modelsApi::list);
+    router.route("/v1/models/*").handler(modelsApi::get);
+    router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
+  }
+
+  /** Front: the request must be a POST of a JSON object within the size limit. */
+  private void accept(RoutingContext ctx, Operation operation) {
+    HttpServerRequest req = ctx.request();
+    Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), operation.path());
+    if (req.method() != HttpMethod.POST) {
+      req.response().putHeader("allow", "POST");
+      reject(req, ex, ApiError.methodNotAllowed(req.method().name(), operation.path()));
+      return;
+    }
+    String contentType = req.getHeader("content-type");
+    if (contentType == null || !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
+      reject(req, ex, ApiError.unsupportedMediaType(contentType));
+      return;
+    }
+    BodyReader.read(req, server.maxBodySize()).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof ApiException e) {
+          if (e.error().status() == 413) {
+            // The rest of the body is still on its way; closing is cheaper than reading it to discard it.
+            req.response().putHeader("connection", "close");
+          }
+          reject(req, ex, e.error());
+        } else {
+          ex.status = 499;
+          ex.outcome = Outcome.CLIENT_CLOSED;
+          finish(ex);
+        }
+        return;
+      }
+      ex.bytesIn = ar.result().length();
+      try {
+        handle(req, ex, RequestParser.parse(operation, ar.result()));
+      } catch (ApiException e) {
+        reject(req, ex, e.error());
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "request %s failed inside the gateway", ex.requestId);
+        ex.outcome = Outcome.INTERNAL_ERROR;
+        reject(req, ex, ApiError.internal());
+      }
+    });
+  }
+
+  /** The request path. Identify, authorize and admit join here as they are built. */
+  private void handle(HttpServerRequest req, Exchange ex, ApiRequest request) throws ApiException {
+    ex.model = request.model();
+    ex.stream = request.stream();
+
+    ModelPool pool = catalog.pool(request.model());                           // route: model → pool
+    if (pool == null) {
+      throw new ApiException(ApiError.modelNotFound(request.model()));
+    }
+    ex.modelLabel = pool.name();
+
+    Buffer body = upstreamBody(request, pool);                                // proxy → record
+    proxy.forward(req, ex, request, pool, body, () -> recorder.record(ex));
+  }
+
+  /** The client's bytes, unless the pool names the model differently upstream. */
+  private static Buffer upstreamBody(ApiRequest request, ModelPool pool) {
+    if (pool.upstreamModel().isEmpty() || pool.upstreamModel().get().equals(request.model())) {
+      return request.raw();
+    }
+    request.body().put("model", pool.upstreamModel().get());
+    try {
+      return Buffer.buffer(dev.sluice.front.Json.MAPPER.writeValueAsBytes(request.body()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void reject(HttpServerRequest req, Exchange ex, ApiError error) {
+    ex.status = error.status();
+    ex.errorCode = error.code();
+    if (ex.outcome == Outcome.OK) {
+      ex.outcome = Outcome.REJECTED;
+    }
+    req.response().putHeader("x-request-id", ex.requestId);
+    Responses.error(req.response(), error);
+    finish(ex);
+  }
+
+  private void finish(Exchange ex) {
+    ex.endNanos = System.nanoTime();
+    recorder.record(ex);
+  }
+
+  /** The client's {@code X-Request-Id} when it is a sane token, so logs can be joined; otherwise a fresh one. */
+  private static String requestId(HttpServerRequest req) {
+    String given = req.getHeader("x-request-id");
+    if (given != null && given.length() <= 64 && given.chars().allMatch(c ->
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+      return given;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return "req_" + Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+  }
+}

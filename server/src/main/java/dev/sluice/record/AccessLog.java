@@ -1,0 +1,173 @@
+package dev.sluice.record;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * One JSON line per request. Lines are formatted on the event loop (cheap) and written by one background
+ * thread, so a slow terminal or disk never stalls request handling; when the queue is full, lines are dropped
+ * and counted rather than blocking.
+ */
+public final class AccessLog implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(AccessLog.class);
+  private static final int CAPACITY = 65_536;
+  private static final String POISON = "";
+
+  private final BlockingQueue<String> queue;
+  private final Thread writer;
+  private final AtomicLong dropped = new AtomicLong();
+  private final PrintStream out;
+  private final boolean enabled;
+
+  private AccessLog(PrintStream out) {
+    this.out = out;
+    this.enabled = out != null;
+    this.queue = enabled ? new ArrayBlockingQueue<>(CAPACITY) : null;
+    if (enabled) {
+      writer = new Thread(this::drain, "sluice-access-log");
+      writer.setDaemon(true);
+      writer.start();
+    } else {
+      writer = null;
+    }
+  }
+
+  /** @param target {@code stdout}, {@code off}, or a file to append to */
+  public static AccessLog open(String target) {
+    if ("off".equals(target)) {
+      return new AccessLog(null);
+    }
+    if ("stdout".equals(target)) {
+      return new AccessLog(new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8));
+    }
+    try {
+      OutputStream file = new FileOutputStream(target, true);
+      return new AccessLog(new PrintStream(file, false, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open access log " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  public long dropped() {
+    return dropped.get();
+  }
+
+  public void write(Exchange ex) {
+    if (!enabled) {
+      return;
+    }
+    if (!queue.offer(format(ex))) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  static String format(Exchange ex) {
+    StringBuilder b = new StringBuilder(256);
+    b.append("{\"time\":\"").append(Instant.now()).append('"');
+    field(b, "requestId", ex.requestId);
+    field(b, "method", ex.method);
+    field(b, "path", ex.path);
+    field(b, "model", ex.model);
+    field(b, "endpoint", ex.endpoint == null ? null : ex.endpoint.id());
+    b.append(",\"status\":").append(ex.status);
+    b.append(",\"outcome\":\"").append(ex.outcome.name().toLowerCase()).append('"');
+    field(b, "error", ex.errorCode);
+    b.append(",\"stream\":").append(ex.stream);
+    b.append(",\"attempts\":").append(ex.attempts);
+    b.append(",\"durationMs\":").append(millis(ex.durationNanos()));
+    long ttft = ex.ttftNanos();
+    b.append(",\"ttftMs\":").append(ttft < 0 ? "null" : millis(ttft));
+    b.append(",\"bytesIn\":").append(ex.bytesIn);
+    b.append(",\"bytesOut\":").append(ex.bytesOut);
+    return b.append('}').toString();
+  }
+
+  private static String millis(long nanos) {
+    return Double.toString(Math.round(nanos / 1e4) / 100.0);
+  }
+
+  private static void field(StringBuilder b, String name, String value) {
+    b.append(",\"").append(name).append("\":");
+    if (value == null) {
+      b.append("null");
+      return;
+    }
+    b.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    b.append('"');
+  }
+
+  private void drain() {
+    List<String> batch = new ArrayList<>(256);
+    try {
+      while (true) {
+        String first = queue.poll(1, TimeUnit.SECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, 1023);
+        boolean stop = false;
+        for (String line : batch) {
+          if (line == POISON) {
+            stop = true;
+          } else {
+            out.print(line);
+            out.print('\n');
+          }
+        }
+        out.flush();
+        batch.clear();
+        if (stop) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("access log writer stopped", e);
+    }
+  }
+
+  /** Writes what is queued, then stops the writer. */
+  @Override
+  public void close() {
+    if (!enabled) {
+      return;
+    }
+    try {
+      queue.put(POISON);
+      writer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    out.flush();
+  }
+}

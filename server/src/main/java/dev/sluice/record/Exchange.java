@@ -1,0 +1,51 @@
+package dev.sluice.record;
+
+import dev.sluice.route.Endpoint;
+
+/**
+ * What happened to one request, filled in by each stage as the request moves along the path and read once at
+ * the end by the {@link Recorder}. Confined to the event loop that serves the request.
+ */
+public final class Exchange {
+  /** How a request ended, from the gateway's point of view. */
+  public enum Outcome { OK, REJECTED, UPSTREAM_STATUS, UPSTREAM_ERROR, TIMEOUT, CLIENT_CLOSED, INTERNAL_ERROR }
+
+  public final String requestId;
+  public final long startNanos;
+  public final String method;
+  public final String path;
+
+  public String model;
+  /** The model name as a metric label: only configured names, so clients cannot inflate cardinality. */
+  public String modelLabel = "unknown";
+  public boolean stream;
+  public Endpoint endpoint;
+  public int attempts;
+  public int status;
+  public String errorCode;
+  public Outcome outcome = Outcome.OK;
+  public long firstByteNanos = -1;
+  public long endNanos = -1;
+  public long bytesIn;
+  public long bytesOut;
+
+  public Exchange(String requestId, long startNanos, String method, String path) {
+    this.requestId = requestId;
+    this.startNanos = startNanos;
+    this.method = method;
+    this.path = path;
+  }
+
+  public boolean finished() {
+    return endNanos >= 0;
+  }
+
+  public long durationNanos() {
+    return endNanos - startNanos;
+  }
+
+  /** Time from receiving the request to the first byte of the upstream's response body; -1 if none came. */
+  public long ttftNanos() {
+    return firstByteNanos < 0 ? -1 : firstByteNanos - startNanos;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.sluice.record;
+
+import dev.sluice.route.Endpoint;
+import dev.sluice.route.ModelPool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's Prometheus metrics. Meters are looked up once and cached per label set, because building a
+ * Micrometer id per request costs more than the rest of the bookkeeping. Labels are model names from the
+ * configuration, status codes and endpoint ids: never anything a client can make up.
+ */
+public final class GatewayMetrics {
+  private static final Duration[] LATENCY_BUCKETS = buckets(
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600);
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, Timer> ttft = new ConcurrentHashMap<>();
+  private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+
+  public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Registers the in-flight gauge of each endpoint of the pool. */
+  public void register(ModelPool pool) {
+    for (Endpoint endpoint : pool.endpoints()) {
+      Gauge.builder("sluice.endpoint.in.flight", endpoint.inFlightCounter(), Number::doubleValue)
+          .description("Requests outstanding on an upstream endpoint")
+          .tag("model", pool.name()).tag("endpoint", endpoint.id())
+          .register(registry);
+    }
+  }
+
+  public void request(String model, int status, long durationNanos) {
+    requests.computeIfAbsent(model + '|' + status, k -> Counter.builder("sluice.requests")
+        .description("Requests by model and final HTTP status")
+        .tag("model", model).tag("status", Integer.toString(status))
+        .register(registry)).increment();
+    durations.computeIfAbsent(model, k -> Timer.builder("sluice.request.duration")
+        .description("Whole request duration, as the client sees it")
+        .tag("model", model)
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void timeToFirstToken(String model, long nanos) {
+    ttft.computeIfAbsent(model, k -> Timer.builder("sluice.time.to.first.token")
+        .description("Time from receiving a streaming request to the first byte of the upstream's stream")
+        .tag("model", model)
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** @param kind connect | reset | aborted | first_byte_timeout | request_timeout | status_5xx */
+  public void upstreamError(String model, Endpoint endpoint, String kind) {
+    String endpointId = endpoint == null ? "none" : endpoint.id();
+    upstreamErrors.computeIfAbsent(model + '|' + endpointId + '|' + kind, k -> Counter.builder("sluice.upstream.errors")
+        .description("Failed upstream attempts by kind")
+        .tag("model", model).tag("endpoint", endpointId).tag("kind", kind)
+        .register(registry)).increment();
+  }
+
+  private static Duration[] buckets(double... seconds) {
+    Duration[] out = new Duration[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      out[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
+    }
+    return out;
+  }
+}

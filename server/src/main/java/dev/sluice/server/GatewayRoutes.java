@@ -1,0 +1,46 @@
+package dev.sluice.server;
+
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.SluiceConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The Quarkus shell: builds the {@link SluiceRuntime} from {@code sluice.config} when Quarkus sets up its
+ * router, and mounts the gateway and the health routes on it. Metrics are Quarkus's Prometheus endpoint.
+ */
+@ApplicationScoped
+public class GatewayRoutes {
+  @Inject
+  Vertx vertx;
+
+  @Inject
+  MeterRegistry registry;
+
+  @ConfigProperty(name = "sluice.config", defaultValue = "sluice.yaml")
+  String configPath;
+
+  private volatile SluiceRuntime runtime;
+
+  void mount(@Observes Router router) {
+    SluiceConfig config = ConfigLoader.load(Path.of(configPath));
+    runtime = new SluiceRuntime(vertx, config, registry);
+    runtime.gateway().mount(router);
+    new HealthRoutes(() -> runtime != null).mount(router);
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    SluiceRuntime current = runtime;
+    runtime = null;
+    if (current != null) {
+      current.close();
+    }
+  }
+}

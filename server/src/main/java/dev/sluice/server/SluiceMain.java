@@ -1,0 +1,66 @@
+package dev.sluice.server;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.SluiceConfig;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+
+/**
+ * {@code sluice serve [--config FILE]}. Reads and checks the configuration before Quarkus starts, so that a
+ * mistake in the file or a busy port is one clear line instead of a stack trace.
+ */
+@QuarkusMain
+public final class SluiceMain {
+  private SluiceMain() {
+  }
+
+  public static void main(String... args) {
+    Path configPath = Path.of(System.getProperty("sluice.config", "sluice.yaml"));
+    for (int i = 0; i < args.length; i++) {
+      if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {
+        configPath = Path.of(args[++i]);
+      } else if (args[i].startsWith("--config=")) {
+        configPath = Path.of(args[i].substring("--config=".length()));
+      } else {
+        exit(2, "unknown argument '" + args[i] + "' (usage: sluice serve [--config FILE])");
+      }
+    }
+    SluiceConfig config;
+    try {
+      config = ConfigLoader.load(configPath);
+    } catch (ConfigException e) {
+      exit(2, e.getMessage());
+      return;
+    }
+    String host = config.server().host();
+    int port = config.server().port();
+    if (port != 0 && !free(host, port)) {
+      exit(1, "port " + port + " on " + host + " is already in use (server.port in " + configPath
+          + "); stop the other process or choose another port");
+    }
+    System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
+    System.setProperty("quarkus.http.host", host);
+    System.setProperty("quarkus.http.port", Integer.toString(port));
+    Quarkus.run();
+  }
+
+  private static boolean free(String host, int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(host, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void exit(int status, String message) {
+    System.err.println("sluice: " + message);
+    System.exit(status);
+  }
+}

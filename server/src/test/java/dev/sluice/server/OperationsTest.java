@@ -1,0 +1,43 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.support.Http;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** Probes and Prometheus metrics as Kubernetes and Prometheus see them. */
+@QuarkusTest
+class OperationsTest {
+  @TestHTTPResource("/")
+  URL root;
+
+  String url(String path) {
+    return root.toString().replaceAll("/$", "") + path;
+  }
+
+  @Test
+  void livenessAndReadinessAreUp() {
+    assertThat(Http.get(url("/health/live")).statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = Http.get(url("/health/ready"));
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("UP");
+  }
+
+  @Test
+  void metricsCountRequestsByModelAndStatusAndTimeThem() {
+    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", false));
+    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", true));
+    Http.postJson(url("/v1/chat/completions"), Http.chat("invented-" + System.nanoTime(), false));
+    String metrics = Http.get(url("/metrics")).body();
+    assertThat(metrics).containsPattern("sluice_requests_total\\{model=\"test-chat\",status=\"200\"\\} [1-9]");
+    assertThat(metrics).containsPattern("sluice_requests_total\\{model=\"unknown\",status=\"404\"\\} [1-9]");
+    assertThat(metrics).doesNotContain("invented-");
+    assertThat(metrics).contains("sluice_request_duration_seconds_bucket{model=\"test-chat\"");
+    assertThat(metrics).contains("sluice_time_to_first_token_seconds_bucket{model=\"test-chat\"");
+    assertThat(metrics).containsPattern("sluice_endpoint_in_flight\\{endpoint=\"http://127.0.0.1:\\d+\",model=\"test-chat\"\\} 0");
+  }
+}
