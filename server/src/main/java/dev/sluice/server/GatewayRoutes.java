@@ -4,6 +4,9 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +21,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class GatewayRoutes {
+  private static final Logger LOG = Logger.getLogger(GatewayRoutes.class);
+
   @Inject
   Vertx vertx;
 
@@ -34,6 +39,18 @@ public class GatewayRoutes {
     runtime = new SluiceRuntime(vertx, config, registry);
     runtime.gateway().mount(router);
     new HealthRoutes(() -> runtime != null).mount(router);
+  }
+
+  void started(@Observes StartupEvent event) {
+    SluiceRuntime current = runtime;
+    if (current == null) {
+      return;
+    }
+    String models = current.catalog().all().stream()
+        .map(pool -> pool.name() + (pool.simulated() ? " (simulated)" : ""))
+        .collect(Collectors.joining(", "));
+    int port = current.config().server().port();
+    LOG.infof("Sluice is ready on port %d with models: %s. Try: curl http://localhost:%d/v1/models", port, models, port);
   }
 
   void stop(@Observes ShutdownEvent event) {

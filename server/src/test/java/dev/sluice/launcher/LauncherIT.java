@@ -1,0 +1,137 @@
+package dev.sluice.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.support.Http;
+import dev.sluice.support.Sims;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run command, as a newcomer types it: {@code bin/sluice serve} on the packaged server, with
+ * the shipped {@code sluice.yaml}; and the one-line errors for the mistakes people make.
+ */
+class LauncherIT {
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path tmp;
+
+  Process launch(Path stderr, Map<String, String> env, String... args) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(concat(ROOT.resolve("bin/sluice").toString(), args))
+        .directory(ROOT.toFile())
+        .redirectOutput(tmp.resolve("stdout.log").toFile())
+        .redirectError(stderr.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  static List<String> concat(String first, String... rest) {
+    java.util.ArrayList<String> all = new ArrayList<>(List.of(first));
+    all.addAll(List.of(rest));
+    return all;
+  }
+
+  @Test
+  void theShippedConfigServesTheDemoModelsThroughTheLauncher() throws Exception {
+    int port = Sims.deadPort();
+    Path config = tmp.resolve("sluice.yaml");
+    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port));
+    Process server = launch(tmp.resolve("stderr.log"), Map.of(), "serve", "--config", config.toString());
+    try {
+      String base = "http://127.0.0.1:" + port;
+      waitUntilReady(base, server);
+
+      HttpResponse<String> chat = Http.postJson(base + "/v1/chat/completions",
+          "{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}");
+      assertThat(chat.statusCode()).isEqualTo(200);
+      JsonNode usage = JSON.readTree(chat.body()).path("usage");
+      assertThat(usage.path("completion_tokens").asInt()).isEqualTo(5);
+      assertThat(usage.path("prompt_tokens").asInt()).isPositive();
+
+      HttpResponse<String> stream = Http.postJson(base + "/v1/chat/completions",
+          "{\"model\":\"demo-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}");
+      assertThat(stream.statusCode()).isEqualTo(200);
+      assertThat(stream.body()).startsWith("data: {").endsWith("data: [DONE]\n\n");
+
+      JsonNode models = JSON.readTree(Http.get(base + "/v1/models").body());
+      assertThat(models.path("data").findValuesAsText("owned_by")).containsOnly("sluice-simulator");
+      assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("\"model\":\"demo-chat\"").contains("SIMULATED");
+    } finally {
+      server.destroy();
+      assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+    }
+  }
+
+  @Test
+  void aMistakeInTheConfigIsOneLineNamingTheLineAndKey() throws Exception {
+    Path config = tmp.resolve("bad.yaml");
+    Files.writeString(config, "models:\n  - name: m\n    upstream:\n      endpoints: [http://127.0.0.1:1]\n      timeout: 5s\n");
+    Path stderr = tmp.resolve("err.log");
+    Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    List<String> lines = Files.readAllLines(stderr);
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).startsWith("sluice: ").contains("bad.yaml:5").contains("models[0].upstream.timeout")
+        .contains("unknown key");
+  }
+
+  @Test
+  void aPortInUseIsOneLine() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0)) {
+      Path config = tmp.resolve("sluice.yaml");
+      Files.writeString(config, "server: {port: " + busy.getLocalPort() + "}\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
+      Path stderr = tmp.resolve("err.log");
+      Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(stderr)).singleElement().asString()
+          .contains("port " + busy.getLocalPort()).contains("already in use");
+    }
+  }
+
+  @Test
+  void aJdkOlderThan17IsRefusedWithOneLine() throws Exception {
+    Path fakeJdk = tmp.resolve("jdk11");
+    Files.createDirectories(fakeJdk.resolve("bin"));
+    Path fakeJava = fakeJdk.resolve("bin/java");
+    Files.writeString(fakeJava, "#!/bin/sh\necho '    java.specification.version = 11' >&2\necho 'openjdk version \"11.0.2\"' >&2\n");
+    Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path stderr = tmp.resolve("err.log");
+    Process p = launch(stderr, Map.of("JAVA_HOME", fakeJdk.toString()), "serve");
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(Files.readAllLines(stderr)).singleElement().asString().contains("too old").contains("17");
+  }
+
+  static void waitUntilReady(String base, Process server) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(server.isAlive()).as("server process exited early").isTrue();
+      try {
+        if (Http.get(base + "/health/ready").statusCode() == 200) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("server not ready within 60 s");
+  }
+}
