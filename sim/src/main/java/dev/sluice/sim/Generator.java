@@ -1,0 +1,117 @@
+package dev.sluice.sim;
+
+import dev.sluice.sim.SimConfig.Mode;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Decides what a request "generates". RANDOM draws words from a small fixed vocabulary with an RNG
+ * derived from (seed, request number), so the same seed replays the same texts in the same order;
+ * ECHO repeats the given tokens. Either way the length is known up front, which is what lets a
+ * non-streaming response be timed with a single timer.
+ */
+final class Generator {
+
+  private static final String[] VOCABULARY = {
+      "the", "a", "model", "token", "cache", "prefix", "gateway", "request", "stream", "quota",
+      "latency", "batch", "block", "router", "of", "and", "to", "in", "is", "for", "on", "with",
+      "fast", "slow", "simulated", "answer", "question", "data", "sluice", "flow", "river",
+      "water", "gate", "open", "close", "high", "low", "level", "time", "first", "last", "next",
+      "value", "system", "server", "client", "world", "hello", "yes", "no", ".", ",", "!", "?"};
+
+  private final Mode mode;
+  private final long seed;
+
+  Generator(Mode mode, long seed) {
+    this.mode = mode;
+    this.seed = seed;
+  }
+
+  Mode mode() {
+    return mode;
+  }
+
+  /**
+   * Plans one output.
+   *
+   * @param requestNumber 1-based count of inference requests, the reproducibility key
+   * @param echoTokens    tokens to echo in ECHO mode (ignored, may be null, in RANDOM mode)
+   */
+  Output plan(long requestNumber, List<String> echoTokens, int maxTokens) {
+    if (mode == Mode.ECHO) {
+      List<String> src = echoTokens == null ? List.of() : echoTokens;
+      int n = Math.min(maxTokens, src.size());
+      return new Output(n, n == src.size(), src, null);
+    }
+    return new Output(maxTokens, false, null, new SplittableRandom(derive(seed, requestNumber, 1)));
+  }
+
+  /** No output at all (embeddings); finishes as "stop". */
+  static Output none() {
+    return new Output(0, true, List.of(), null);
+  }
+
+  /** An independent 64-bit stream key for (seed, request, purpose); SplitMix64's mixer. */
+  static long derive(long seed, long requestNumber, long purpose) {
+    long z = seed + requestNumber * 0x9E3779B97F4A7C15L + purpose * 0xD1B54A32D192ED03L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** The planned tokens, handed out one at a time (streaming) or all at once. */
+  static final class Output {
+    private final int count;
+    private final boolean stop;
+    private final List<String> echo;
+    private final SplittableRandom rng;
+    private int produced;
+
+    private Output(int count, boolean stop, List<String> echo, SplittableRandom rng) {
+      this.count = count;
+      this.stop = stop;
+      this.echo = echo;
+      this.rng = rng;
+    }
+
+    /** Tokens this output will have. */
+    int count() {
+      return count;
+    }
+
+    /** "stop" when the whole echo fit, else "length" (RANDOM always runs to max_tokens). */
+    String finishReason() {
+      return stop ? "stop" : "length";
+    }
+
+    boolean stopped() {
+      return stop;
+    }
+
+    int produced() {
+      return produced;
+    }
+
+    boolean hasNext() {
+      return produced < count;
+    }
+
+    String next() {
+      String t = echo != null ? echo.get(produced) : VOCABULARY[rng.nextInt(VOCABULARY.length)];
+      produced++;
+      return t;
+    }
+
+    /** The remaining tokens joined by single spaces. */
+    String rest() {
+      StringBuilder sb = new StringBuilder(count * 7);
+      while (hasNext()) {
+        if (produced > 0) {
+          sb.append(' ');
+        }
+        sb.append(next());
+      }
+      return sb.toString();
+    }
+  }
+}

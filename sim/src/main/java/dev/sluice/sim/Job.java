@@ -1,0 +1,15 @@
+package dev.sluice.sim;
+
+import java.util.List;
+
+/**
+ * A parsed inference request: what to charge as prompt, what to generate, how to render it.
+ *
+ * @param promptTokens the prompt's tokens for the prefix cache, or null when it does not apply
+ *                     (embeddings)
+ * @param promptCount  prompt tokens reported in usage
+ * @param stream       answer as server-sent events
+ */
+record Job(List<String> promptTokens, int promptCount, Generator.Output output, boolean stream,
+    ResponseFormat format) {
+}

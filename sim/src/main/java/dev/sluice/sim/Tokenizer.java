@@ -1,0 +1,75 @@
+package dev.sluice.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A deterministic, cheap stand-in for a real tokenizer: the tokens are the matches of
+ * {@code \w+|[^\w\s]} (Java's ASCII {@code \w} and {@code \s}), i.e. runs of word characters and
+ * single punctuation marks. A hand-rolled scanner because it runs on every request and a regex
+ * Matcher allocates and backtracks; a non-ASCII code point is one token, much like a byte-level
+ * BPE splitting unfamiliar scripts finely.
+ *
+ * <p>Public and static so a router (or a test) can count and split prompts exactly as the
+ * simulator does, e.g. to ask {@link Simulator#cachedPrefixTokens(List)}.
+ */
+public final class Tokenizer {
+
+  private Tokenizer() {
+  }
+
+  public static List<String> tokenize(CharSequence text) {
+    List<String> out = new ArrayList<>(Math.max(4, text.length() / 4));
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (isWord(c)) {
+        int start = i;
+        do {
+          i++;
+        } while (i < n && isWord(text.charAt(i)));
+        out.add(text.subSequence(start, i).toString());
+      } else if (isSpace(c)) {
+        i++;
+      } else {
+        int len = Character.isHighSurrogate(c) && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
+        out.add(text.subSequence(i, i + len).toString());
+        i += len;
+      }
+    }
+    return out;
+  }
+
+  /** Same count as {@code tokenize(text).size()} without building the strings. */
+  public static int count(CharSequence text) {
+    int n = text.length();
+    int count = 0;
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (isWord(c)) {
+        do {
+          i++;
+        } while (i < n && isWord(text.charAt(i)));
+        count++;
+      } else if (isSpace(c)) {
+        i++;
+      } else {
+        i += Character.isHighSurrogate(c) && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  static boolean isWord(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
+  }
+}
