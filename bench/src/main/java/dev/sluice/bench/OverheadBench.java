@@ -1,0 +1,188 @@
+package dev.sluice.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Gateway-overhead benchmark: the same client and the same 20 ms OpenAI-shaped upstream, measured directly,
+ * through nginx and through Sluice in one run. Phases: latency at concurrency 1 (interleaved rounds), optional
+ * streaming at concurrency 1, then open-loop throughput steps. See bench/README.md.
+ */
+public final class OverheadBench {
+
+    /** Time kept free at the end of the run for the report and stopping the child processes. */
+    private static final long RESERVE_NANOS = TimeUnit.SECONDS.toNanos(15);
+
+    private OverheadBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchConfig cfg;
+        try {
+            cfg = BenchConfig.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code = new OverheadBench().run(cfg, System.getProperty("bench.command",
+                "java -jar bench/target/sluice-bench-0.1.0-SNAPSHOT.jar " + String.join(" ", args)));
+        System.exit(code);
+    }
+
+    int run(BenchConfig cfg, String command) throws Exception {
+        long begin = System.nanoTime();
+        long deadline = begin + cfg.maxTotal().toNanos();
+        log("config: %s", cfg);
+        Files.createDirectories(cfg.out());
+        Report report = new Report(cfg, command, MachineInfo.collect());
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cfg.clientLoops()).setWorkerPoolSize(2)
+                .setPreferNativeTransport(false));
+        try (Processes procs = new Processes()) {
+            startWatchdog(procs, cfg);
+            List<Target> targets = startTargets(cfg, procs, report);
+            if (targets.isEmpty()) {
+                log("no target could be started; nothing to measure");
+                return 1;
+            }
+
+            if (cfg.samples() > 0) {
+                Map<String, LatencyPhase.Result> latency =
+                        LatencyPhase.run(vertx, targets, cfg.warmup(), cfg.samples(), cfg.rounds(), false);
+                report.latency(latency);
+                log("latency phase done at %.0f s", seconds(begin));
+                targets = dropBroken(targets, latency, "latency", report);
+            }
+            if (cfg.streamSamples() > 0) {
+                List<Target> streamable = new ArrayList<>();
+                for (Target t : targets) {
+                    String bad = HttpProbe.sanityCheck(t, true);
+                    if (bad == null) {
+                        streamable.add(t);
+                    } else {
+                        report.note("streaming skipped for " + t.name() + ": " + bad);
+                    }
+                }
+                if (!streamable.isEmpty()) {
+                    Map<String, LatencyPhase.Result> streaming = LatencyPhase.run(vertx, streamable,
+                            cfg.streamWarmup(), cfg.streamSamples(), cfg.rounds(), true);
+                    report.streaming(streaming);
+                    targets = dropBroken(targets, streaming, "streaming", report);
+                }
+                log("streaming phase done at %.0f s", seconds(begin));
+            }
+            if (!targets.isEmpty()) {
+                ThroughputPhase.run(vertx, targets, cfg, deadline - RESERVE_NANOS).values()
+                        .forEach(report::throughput);
+            }
+            for (Target t : targets) {
+                if (t.deathNotice() != null) {
+                    report.note(t.name() + ": " + t.deathNotice() + " during the throughput phase");
+                }
+            }
+            log("throughput phase done at %.0f s", seconds(begin));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        report.elapsed(seconds(begin));
+        report.write(cfg.out());
+        System.out.println();
+        System.out.println(report.markdown());
+        log("wrote %s and %s", cfg.out().resolve("overhead.md"), cfg.out().resolve("overhead.json"));
+        return 0;
+    }
+
+    /** Starts the upstream, then nginx and Sluice in front of it; unavailable proxies are skipped, with reason. */
+    private static List<Target> startTargets(BenchConfig cfg, Processes procs, Report report) throws Exception {
+        Target upstream;
+        try {
+            upstream = Upstream.start(cfg, procs, cfg.out());
+        } catch (TargetUnavailable e) {
+            for (String name : cfg.targets()) {
+                report.skipped(name, "upstream unavailable: " + e.getMessage());
+            }
+            log("upstream unavailable: %s", e.getMessage());
+            return List.of();
+        }
+        report.started(upstream);
+        log("upstream ready on port %d: %s", upstream.port(), upstream.description());
+        Map<String, Target> byName = new LinkedHashMap<>();
+        for (String name : cfg.targets()) {
+            try {
+                Target t = switch (name) {
+                    case "direct" -> upstream;
+                    case "nginx" -> NginxProxy.start(upstream, procs, cfg.out());
+                    case "sluice" -> SluiceGateway.start(cfg, upstream, procs, cfg.out());
+                    default -> throw new IllegalStateException(name);
+                };
+                String bad = HttpProbe.sanityCheck(t, false);
+                if (bad != null) {
+                    throw new TargetUnavailable("benchmark request failed: " + bad);
+                }
+                report.started(t);
+                byName.put(name, t);
+                log("%s ready on port %d", name, t.port());
+            } catch (TargetUnavailable e) {
+                report.skipped(name, e.getMessage());
+                log("SKIPPING %s: %s", name, e.getMessage());
+            }
+        }
+        if (!byName.containsKey("direct") && !byName.isEmpty()) {
+            report.note("direct not in --targets: no added-latency figures");
+        }
+        return new ArrayList<>(byName.values());
+    }
+
+    /**
+     * Targets whose process died, or that failed most requests, during a phase are reported and left out of the
+     * phases that follow (a dead target would only produce connection errors).
+     */
+    private static List<Target> dropBroken(List<Target> targets, Map<String, LatencyPhase.Result> results,
+            String phase, Report report) {
+        List<Target> kept = new ArrayList<>();
+        for (Target t : targets) {
+            LatencyPhase.Result r = results.get(t.name());
+            String why = t.deathNotice();
+            if (why == null && r != null && r.errors() > r.ok()) {
+                why = r.errors() + " of " + (r.ok() + r.errors()) + " requests failed (last: " + r.lastError() + ")";
+            }
+            if (why == null) {
+                kept.add(t);
+            } else {
+                report.note(t.name() + " dropped after the " + phase + " phase: " + why);
+                log("DROPPING %s after the %s phase: %s", t.name(), phase, why);
+            }
+        }
+        return kept;
+    }
+
+    /** Hard stop: if the run overshoots its cap by a minute, kill the children and exit. */
+    private static void startWatchdog(Processes procs, BenchConfig cfg) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(cfg.maxTotal().toMillis() + 60_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("[bench] hard time cap exceeded; killing child processes and exiting");
+            procs.killAll();
+            Runtime.getRuntime().halt(3);
+        }, "bench-watchdog");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.out.println("[bench] " + String.format(fmt, args));
+    }
+}

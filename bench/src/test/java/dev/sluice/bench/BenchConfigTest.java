@@ -1,0 +1,51 @@
+package dev.sluice.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class BenchConfigTest {
+
+    @Test
+    void defaultsMatchTheDocumentedMethod() {
+        BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
+        assertThat(c.targets()).containsExactly("direct", "nginx", "sluice");
+        assertThat(c.warmup()).isEqualTo(500);
+        assertThat(c.samples()).isEqualTo(2000);
+        assertThat(c.rounds()).isEqualTo(5);
+        assertThat(c.p99LimitMicros()).isEqualTo(1_000_000);
+        assertThat(c.maxConnections()).isEqualTo(512);
+        assertThat(c.simJar()).isEqualTo(Path.of("/repo/sim/target/sluice-sim-0.1.0-SNAPSHOT-all.jar"));
+        assertThat(c.sluiceJar()).isEqualTo(Path.of("/repo/server/target/quarkus-app/quarkus-run.jar"));
+        assertThat(c.maxTotal()).isEqualTo(Duration.ofMinutes(6));
+    }
+
+    @Test
+    void parsesFlags() {
+        BenchConfig c = BenchConfig.parse(new String[] {"--targets", "nginx,direct", "--samples", "10", "--rounds",
+                "20", "--rates", "100, 200", "--step-seconds", "0.5", "--upstream", "builtin", "--out", "/tmp/x"});
+        assertThat(c.targets()).containsExactly("nginx", "direct");
+        assertThat(c.rounds()).isEqualTo(10); // never more rounds than samples
+        assertThat(c.rates()).containsExactly(100, 200);
+        assertThat(c.step()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.upstream()).isEqualTo("builtin");
+        assertThat(c.out()).isEqualTo(Path.of("/tmp/x"));
+    }
+
+    @Test
+    void rejectsUnknownTargetsAndFlags() {
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--targets", "envoy"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("envoy");
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--frobnicate", "1"}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rotatesTargetOrderPerRound() {
+        assertThat(LatencyPhase.rotate(java.util.List.of("a", "b", "c"), 1)).containsExactly("b", "c", "a");
+        assertThat(LatencyPhase.rotate(java.util.List.of("a", "b", "c"), 5)).containsExactly("c", "a", "b");
+    }
+}
