@@ -27,10 +27,11 @@ import org.yaml.snakeyaml.nodes.Node;
  * ignored is a limit silently not enforced.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("server", "models");
+  private static final Set<String> TOP = Set.of("server", "models", "dataClasses");
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts");
-  private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator");
+  private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts"),
+      RoutingConfigReader.MODEL_KEYS);
+  private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
       "interTokenLatency", "maxNumSeqs", "seed");
@@ -91,7 +92,10 @@ public final class ConfigLoader {
     if (models.isEmpty()) {
       throw modelsNode.error("list at least one model");
     }
-    return new SluiceConfig(server, models);
+    RoutingConfigReader.checkFallbacks(models, modelsNode);
+    DataClassConfig dataClasses = top.containsKey("dataClasses")
+        ? RoutingConfigReader.dataClasses(top.get("dataClasses")) : DataClassConfig.defaults();
+    return new SluiceConfig(server, models, dataClasses);
   }
 
   private static ServerConfig server(YamlNode node) {
@@ -121,7 +125,7 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"));
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
-    return new ModelConfig(name, description, upstream, timeouts);
+    return new ModelConfig(name, description, upstream, timeouts, RoutingConfigReader.read(f, upstream));
   }
 
   private static UpstreamConfig upstream(YamlNode node) {
@@ -141,7 +145,12 @@ public final class ConfigLoader {
     if (simulator.isEmpty() && endpoints.isEmpty()) {
       throw node.error("'endpoints' is missing: list at least one base URL such as http://127.0.0.1:8000");
     }
-    return new UpstreamConfig(model, endpoints, apiKey, simulator);
+    UpstreamConfig.Provider provider = f.containsKey("provider")
+        ? RoutingConfigReader.provider(f.get("provider")) : UpstreamConfig.Provider.OPENAI;
+    if (simulator.isPresent() && provider != UpstreamConfig.Provider.OPENAI) {
+      throw f.get("provider").error("the built-in simulator speaks the OpenAI API only");
+    }
+    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider);
   }
 
   private static URI endpoint(YamlNode node) {
@@ -198,6 +207,12 @@ public final class ConfigLoader {
       throw node.error("must be longer than zero");
     }
     return d;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> out = new HashSet<>(a);
+    out.addAll(b);
+    return Set.copyOf(out);
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {

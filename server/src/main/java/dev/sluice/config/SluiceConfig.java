@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** The whole configuration, parsed once from {@code sluice.yaml}; immutable. */
-public record SluiceConfig(ServerConfig server, List<ModelConfig> models) {
+public record SluiceConfig(ServerConfig server, List<ModelConfig> models, DataClassConfig dataClasses) {
   public SluiceConfig {
     models = List.copyOf(models);
   }

@@ -8,10 +8,13 @@ import java.util.Optional;
  * Where a model is served: a pool of OpenAI-compatible base URLs, or built-in simulators started in-process.
  *
  * @param model the model name sent upstream, when it differs from the name clients use
- * @param apiKey sent upstream as a Bearer token; never printed (see {@link #toString()})
+ * @param apiKey the provider credential (Bearer for OpenAI, x-api-key for Anthropic); never printed (see {@link #toString()})
  */
 public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
-    Optional<SimulatorSpec> simulator) {
+    Optional<SimulatorSpec> simulator, Provider provider) {
+
+  /** The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service) or Anthropic's Messages. */
+  public enum Provider { OPENAI, ANTHROPIC }
 
   public UpstreamConfig {
     endpoints = List.copyOf(endpoints);
@@ -24,6 +27,7 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
   @Override
   public String toString() {
     return "UpstreamConfig[model=" + model.orElse("-") + ", endpoints=" + endpoints
-        + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-") + "]";
+        + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-")
+        + ", provider=" + provider + "]";
   }
 }

@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
@@ -104,17 +105,19 @@ public final class Gateway {
       throw new ApiException(ApiError.modelNotFound(request.model()));
     }
     ex.modelLabel = pool.name();
+    List<ModelPool> chain = catalog.chain(pool, req.headers());              // route: data class, fallbacks
 
-    Buffer body = upstreamBody(request, pool);                                // proxy → record
-    proxy.forward(req, ex, request, pool, body, () -> recorder.record(ex));
+    proxy.forward(req, ex, request, chain, p -> upstreamBody(request, p),     // proxy → record
+        () -> recorder.record(ex));
   }
 
-  /** The client's bytes, unless the pool names the model differently upstream. */
+  /** The client's bytes, unless the pool (the model's own, or a fallback) names the model differently upstream. */
   private static Buffer upstreamBody(ApiRequest request, ModelPool pool) {
-    if (pool.upstreamModel().isEmpty() || pool.upstreamModel().get().equals(request.model())) {
+    String upstreamName = pool.upstreamModel().orElse(pool.name());
+    if (upstreamName.equals(request.body().path("model").asText())) {
       return request.raw();
     }
-    request.body().put("model", pool.upstreamModel().get());
+    request.body().put("model", upstreamName);
     try {
       return Buffer.buffer(dev.sluice.front.Json.MAPPER.writeValueAsBytes(request.body()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -9,6 +9,7 @@ import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
+import dev.sluice.route.RouteRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -19,7 +20,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One request's trip upstream and back. Everything here runs on the event loop of the client's connection,
@@ -32,6 +35,10 @@ import java.util.Set;
  *       socket is full, the upstream socket is paused. Once the stream has started, a failure ends it with an
  *       SSE error event, never with a second status line.</li>
  *   <li>A client that goes away resets the upstream request, so the model stops generating.</li>
+ *   <li>Each attempt's outcome feeds the endpoint's circuit breaker: connect errors, resets, 5xx and broken
+ *       streams count as failures, any other answer as a success.</li>
+ *   <li>When the pool has no endpoint left to try, or answers 429 or 503, the next model of the fallback
+ *       chain takes over, again only while nothing has reached the client.</li>
  * </ul>
  */
 final class ProxyCall {
@@ -42,9 +49,13 @@ final class ProxyCall {
   private final HttpServerResponse client;
   private final Exchange ex;
   private final ApiRequest request;
-  private final ModelPool pool;
-  private final Buffer body;
+  private final List<ModelPool> chain;
+  private final Function<ModelPool, Buffer> bodyFor;
   private final Runnable done;
+  private final RouteRequest route;
+  private int current;
+  private ModelPool pool;
+  private Buffer body;
 
   private final Set<Endpoint> tried = new HashSet<>(4);
   private Endpoint holding;
@@ -55,7 +66,7 @@ final class ProxyCall {
   private boolean lastFailureWasUpstreamFault;
 
   ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, HttpServerRequest clientRequest, Exchange ex,
-      ApiRequest request, ModelPool pool, Buffer body, Runnable done) {
+      ApiRequest request, List<ModelPool> chain, Function<ModelPool, Buffer> bodyFor, Runnable done) {
     this.vertx = vertx;
     this.http = http;
     this.metrics = metrics;
@@ -63,9 +74,13 @@ final class ProxyCall {
     this.client = clientRequest.response();
     this.ex = ex;
     this.request = request;
-    this.pool = pool;
-    this.body = body;
+    this.chain = chain;
+    this.bodyFor = bodyFor;
     this.done = done;
+    this.route = ex.route != null ? ex.route : new RouteRequest(request.operation(), request.body());
+    ex.route = route;
+    this.pool = chain.get(0);
+    this.body = bodyFor.apply(pool);
   }
 
   void start() {
@@ -78,8 +93,14 @@ final class ProxyCall {
     if (ex.finished()) {
       return;
     }
-    Endpoint endpoint = pool.picker().pick(pool.endpoints(), tried);
+    Endpoint endpoint = pool.pick(route, tried);
+    if (endpoint == null && fallBack("no_healthy_endpoint")) {
+      return;
+    }
     if (endpoint == null) {
+      if (tried.isEmpty()) {
+        lastFailure = "every endpoint is ejected after failures or failing its health check";
+      }
       // Nobody reachable is "unavailable" (503); reachable upstreams that broke the exchange are a bad gateway (502).
       fail(lastFailureWasUpstreamFault
           ? ApiError.badGateway("Every endpoint of model `" + pool.name() + "` failed; the last: " + lastFailure)
@@ -130,9 +151,28 @@ final class ProxyCall {
     });
   }
 
+  /**
+   * Moves on to the next model of the fallback chain, if there is one; nothing has reached the client.
+   *
+   * @return false when the chain is exhausted
+   */
+  private boolean fallBack(String why) {
+    if (current + 1 >= chain.size() || client.headWritten()) {
+      return false;
+    }
+    ModelPool next = chain.get(++current);
+    route.fellBack(pool.name(), next.name(), why);
+    pool = next;
+    body = bodyFor.apply(next);
+    tried.clear();
+    attempt();
+    return true;
+  }
+
   /** A failed attempt that sent nothing to the client: count it, then try the next endpoint. */
   private void upstreamFailed(Endpoint endpoint, String kind, String why) {
     metrics.upstreamError(ex.modelLabel, endpoint, kind);
+    endpoint.health().failure(System.nanoTime());
     release();
     lastFailure = why;
     lastFailureWasUpstreamFault = !"connect".equals(kind);
@@ -143,6 +183,17 @@ final class ProxyCall {
     ex.status = response.statusCode();
     if (ex.status >= 500) {
       metrics.upstreamError(ex.modelLabel, holding, "status_5xx");
+      holding.health().failure(System.nanoTime());
+    } else {
+      holding.health().success();
+    }
+    if ((ex.status == 429 || ex.status == 503) && current + 1 < chain.size()) {
+      HttpClientRequest abandoned = upstream;
+      upstream = null;
+      abandoned.reset();
+      release();
+      fallBack("status_" + ex.status);
+      return;
     }
     String contentType = response.getHeader("content-type");
     boolean sse = request.stream() && ex.status == 200 && contentType != null
@@ -246,6 +297,9 @@ final class ProxyCall {
       return;
     }
     metrics.upstreamError(ex.modelLabel, holding, "first_byte_timeout");
+    if (holding != null) {
+      holding.health().failure(System.nanoTime());
+    }
     fail(ApiError.timeout("The upstream sent nothing within " + pool.timeouts().firstByte().toMillis()
         + " ms (timeouts.firstByte of model `" + pool.name() + "`)."), Outcome.TIMEOUT);
   }
@@ -256,8 +310,8 @@ final class ProxyCall {
       return;
     }
     metrics.upstreamError(ex.modelLabel, holding, "request_timeout");
-    String message = "The request took longer than " + pool.timeouts().request().toMillis()
-        + " ms (timeouts.request of model `" + pool.name() + "`).";
+    String message = "The request took longer than " + chain.get(0).timeouts().request().toMillis()
+        + " ms (timeouts.request of model `" + chain.get(0).name() + "`).";
     if (client.headWritten()) {
       streamBroken("upstream_timeout", message);
     } else {
@@ -277,6 +331,9 @@ final class ProxyCall {
     }
     if ("upstream_aborted".equals(code)) {
       metrics.upstreamError(ex.modelLabel, holding, "aborted");
+      if (holding != null) {
+        holding.health().failure(System.nanoTime());
+      }
     }
     ApiError error = new ApiError(502, "upstream_error", code, null, message);
     ex.errorCode = code;

@@ -4,6 +4,8 @@ import dev.sluice.front.ApiRequest;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.ModelPool;
+import java.util.List;
+import java.util.function.Function;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -41,12 +43,13 @@ public final class UpstreamProxy implements AutoCloseable {
   /**
    * Sends the request to one of the pool's endpoints and relays the answer to the client.
    *
-   * @param body what to send upstream (the client's bytes, or a rewritten body)
+   * @param chain the model's pool, then the pools of its fallbacks the request may use, in order
+   * @param bodyFor what to send to a pool of the chain (the client's bytes, or a rewritten body)
    * @param done called exactly once, when the exchange is over for any reason
    */
-  public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, ModelPool pool, Buffer body,
-      Runnable done) {
-    new ProxyCall(vertx, this.client, metrics, client, ex, request, pool, body, done).start();
+  public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
+      Function<ModelPool, Buffer> bodyFor, Runnable done) {
+    new ProxyCall(vertx, this.client, metrics, client, ex, request, chain, bodyFor, done).start();
   }
 
   @Override

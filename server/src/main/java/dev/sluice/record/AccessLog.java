@@ -90,7 +90,38 @@ public final class AccessLog implements AutoCloseable {
     b.append(",\"ttftMs\":").append(ttft < 0 ? "null" : millis(ttft));
     b.append(",\"bytesIn\":").append(ex.bytesIn);
     b.append(",\"bytesOut\":").append(ex.bytesOut);
+    route(b, ex.route);
     return b.append('}').toString();
+  }
+
+  /** The routing decision: {@code "route":{"policy","chosen","scores":{endpoint:{scorer:score}},"fallbacks"}}. */
+  private static void route(StringBuilder b, dev.sluice.route.RouteRequest route) {
+    if (route == null || route.policy() == null && route.fallbacks().isEmpty()) {
+      return;
+    }
+    b.append(",\"route\":{\"policy\":");
+    if (route.policy() == null) {
+      b.append("null");
+    } else {
+      b.append('"').append(route.policy()).append('"');
+    }
+    field(b, "chosen", route.chosen() == null ? null : route.chosen().id());
+    if (route.scores() != null) {
+      b.append(",\"scores\":").append(route.scores());
+    }
+    if (!route.fallbacks().isEmpty()) {
+      b.append(",\"fallbacks\":[");
+      for (int i = 0; i < route.fallbacks().size(); i++) {
+        if (i > 0) {
+          b.append(',');
+        }
+        b.append('"');
+        escape(b, route.fallbacks().get(i));
+        b.append('"');
+      }
+      b.append(']');
+    }
+    b.append('}');
   }
 
   private static String millis(long nanos) {
@@ -104,6 +135,11 @@ public final class AccessLog implements AutoCloseable {
       return;
     }
     b.append('"');
+    escape(b, value);
+    b.append('"');
+  }
+
+  private static void escape(StringBuilder b, String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
@@ -121,7 +157,6 @@ public final class AccessLog implements AutoCloseable {
         }
       }
     }
-    b.append('"');
   }
 
   private void drain() {

@@ -1,6 +1,7 @@
 package dev.sluice.record;
 
 import dev.sluice.route.Endpoint;
+import dev.sluice.route.RouteRequest;
 
 /**
  * What happened to one request, filled in by each stage as the request moves along the path and read once at
@@ -20,6 +21,8 @@ public final class Exchange {
   public String modelLabel = "unknown";
   public boolean stream;
   public Endpoint endpoint;
+  /** The routing decisions (policy, scores, fallbacks); null when the request never reached routing. */
+  public RouteRequest route;
   public int attempts;
   public int status;
   public String errorCode;

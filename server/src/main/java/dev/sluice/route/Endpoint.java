@@ -1,12 +1,14 @@
 package dev.sluice.route;
 
+import dev.sluice.config.RoutingConfig.HealthConfig;
 import dev.sluice.front.Operation;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One upstream server of a pool, with the number of requests Sluice has outstanding on it. The base URL is
- * what one would give an OpenAI SDK; a trailing {@code /v1} is not repeated when the operation path is added.
+ * One upstream server of a pool: where it is, the number of requests Sluice has outstanding on it, its health,
+ * and its load as last scraped. The base URL is what one would give an OpenAI SDK; a trailing {@code /v1} is
+ * not repeated when the operation path is added.
  */
 public final class Endpoint {
   private final URI base;
@@ -16,8 +18,14 @@ public final class Endpoint {
   private final boolean tls;
   private final String pathPrefix;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final EndpointHealth health;
+  private volatile LoadReport load = LoadReport.NONE;
 
   public Endpoint(URI base) {
+    this(base, HealthConfig.defaults(true));
+  }
+
+  public Endpoint(URI base, HealthConfig health) {
     this.base = base;
     this.tls = "https".equals(base.getScheme());
     this.host = base.getHost();
@@ -26,6 +34,7 @@ public final class Endpoint {
     path = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     this.pathPrefix = path.endsWith("/v1") ? path.substring(0, path.length() - 3) : path;
     this.id = base.getScheme() + "://" + host + ":" + port + pathPrefix;
+    this.health = new EndpointHealth(health);
   }
 
   /** A stable, credential-free name for logs and metric labels. */
@@ -53,12 +62,29 @@ public final class Endpoint {
     return pathPrefix + operation.path();
   }
 
+  /** A path outside the OpenAI API ({@code /health}, {@code /metrics}, {@code /v1/messages}) on this server. */
+  public String path(String path) {
+    return pathPrefix + path;
+  }
+
   public int inFlight() {
     return inFlight.get();
   }
 
   public AtomicInteger inFlightCounter() {
     return inFlight;
+  }
+
+  public EndpointHealth health() {
+    return health;
+  }
+
+  public LoadReport load() {
+    return load;
+  }
+
+  public void load(LoadReport report) {
+    this.load = report;
   }
 
   @Override

@@ -1,14 +1,17 @@
 package dev.sluice.route;
 
 import java.util.List;
-import java.util.Set;
 
 /** Chooses the endpoint of a pool that serves the next attempt of a request. */
 public interface EndpointPicker {
 
   /**
-   * @param exclude endpoints this request already failed on
-   * @return the chosen endpoint, or {@code null} when every candidate is excluded
+   * @param eligible the pool's endpoints that are healthy and not yet tried by this request; never empty
+   * @return one of {@code eligible}; the decision is also recorded on {@code request}
    */
-  Endpoint pick(List<Endpoint> candidates, Set<Endpoint> exclude);
+  Endpoint pick(RouteRequest request, List<Endpoint> eligible);
+
+  /** Called once the request is committed to the endpoint (after health admitted it). */
+  default void committed(RouteRequest request, Endpoint endpoint) {
+  }
 }

@@ -1,9 +1,13 @@
 package dev.sluice.route;
 
 import dev.sluice.config.ModelConfig;
+import dev.sluice.config.RoutingConfig;
 import dev.sluice.config.Timeouts;
+import dev.sluice.config.UpstreamConfig.Provider;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A model as the gateway serves it: its configuration and the endpoints that serve it (for simulated models,
@@ -14,8 +18,53 @@ public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPi
     endpoints = List.copyOf(endpoints);
   }
 
+  /** The pool of a configured model served at {@code urls}, with the picker its routing policy asks for. */
+  public static ModelPool of(ModelConfig config, List<java.net.URI> urls) {
+    List<Endpoint> endpoints = urls.stream().map(u -> new Endpoint(u, config.routing().health())).toList();
+    return new ModelPool(config, endpoints, Pickers.forPolicy(config.routing(), endpoints));
+  }
+
+  /**
+   * The endpoint for the next attempt of a request: among the endpoints that are healthy and not yet tried,
+   * the one the policy prefers and whose circuit breaker admits the request.
+   *
+   * @return null when no endpoint can take it
+   */
+  public Endpoint pick(RouteRequest request, Set<Endpoint> tried) {
+    long now = System.nanoTime();
+    List<Endpoint> eligible = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      if (!tried.contains(e) && e.health().available(now)) {
+        eligible.add(e);
+      }
+    }
+    while (!eligible.isEmpty()) {
+      Endpoint chosen = picker.pick(request, eligible);
+      if (chosen.health().admit(now)) {
+        picker.committed(request, chosen);
+        return chosen;
+      }
+      eligible.remove(chosen); // a half-open endpoint whose single trial is taken
+    }
+    return null;
+  }
+
+  /** Whether any endpoint could take a request now (without taking a half-open trial). */
+  public boolean anyAvailable() {
+    long now = System.nanoTime();
+    return endpoints.stream().anyMatch(e -> e.health().available(now));
+  }
+
   public String name() {
     return config.name();
+  }
+
+  public RoutingConfig routing() {
+    return config.routing();
+  }
+
+  public Provider provider() {
+    return config.upstream().provider();
   }
 
   /** The model name to send upstream, when it differs from the one the client used. */

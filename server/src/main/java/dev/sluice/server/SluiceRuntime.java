@@ -7,8 +7,7 @@ import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.record.AccessLog;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.record.Recorder;
-import dev.sluice.route.Endpoint;
-import dev.sluice.route.LeastOutstandingPicker;
+import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +24,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final SluiceConfig config;
   private final DemoSimulators simulators = new DemoSimulators();
   private final ModelCatalog catalog;
+  private final EndpointMonitor monitor;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
   private final Gateway gateway;
@@ -36,7 +36,7 @@ public final class SluiceRuntime implements AutoCloseable {
     try {
       for (ModelConfig model : config.models()) {
         List<URI> urls = model.upstream().simulated() ? simulators.start(model) : model.upstream().endpoints();
-        ModelPool pool = new ModelPool(model, urls.stream().map(Endpoint::new).toList(), new LeastOutstandingPicker());
+        ModelPool pool = ModelPool.of(model, urls);
         metrics.register(pool);
         pools.add(pool);
       }
@@ -44,7 +44,8 @@ public final class SluiceRuntime implements AutoCloseable {
       simulators.close();
       throw e;
     }
-    this.catalog = new ModelCatalog(pools);
+    this.catalog = new ModelCatalog(pools, config.dataClasses());
+    this.monitor = new EndpointMonitor(vertx, pools);
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog));
@@ -64,6 +65,7 @@ public final class SluiceRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    monitor.close();
     proxy.close();
     accessLog.close();
     simulators.close();

@@ -28,7 +28,9 @@ class UpstreamFailuresTest {
   @Test
   void aRefusedConnectionIsRetriedOnAnotherEndpoint() throws Exception {
     try (Simulator sim = Sims.start("m");
-         GatewayHarness gw = GatewayHarness.start(model("http://127.0.0.1:" + Sims.deadPort() + ", " + sim.baseUrl(), ""))) {
+         // Without active checks, so the dead endpoint is found by real traffic.
+         GatewayHarness gw = GatewayHarness.start(model("http://127.0.0.1:" + Sims.deadPort() + ", " + sim.baseUrl(),
+             "    health: {check: \"off\"}\n"))) {
       for (int i = 0; i < 6; i++) {
         HttpResponse<String> response = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

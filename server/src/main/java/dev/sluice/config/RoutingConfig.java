@@ -1,0 +1,65 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a model's requests find an endpoint, what happens when endpoints fail, and where the model's data may go.
+ *
+ * @param policy how an endpoint of the pool is chosen
+ * @param weights scorer weights of the {@code prefix-load} policy
+ * @param prefixCacheBlocks per-endpoint capacity of the prefix index (blocks of about 16 tokens)
+ * @param metricsInterval how often each endpoint's {@code /metrics} is scraped; zero turns scraping off
+ * @param health active checks and outlier ejection
+ * @param fallbacks models tried, in order, when this one has no healthy endpoint or answers 429/503
+ * @param tier {@code local} (self-hosted, may see sensitive data) or {@code external}
+ */
+public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
+    HealthConfig health, List<String> fallbacks, Tier tier) {
+
+  public RoutingConfig {
+    fallbacks = List.copyOf(fallbacks);
+  }
+
+  public enum Policy {
+    PREFIX_LOAD("prefix-load"), LEAST_REQUEST("least-request"), ROUND_ROBIN("round-robin");
+
+    private final String label;
+
+    Policy(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  public enum Tier { LOCAL, EXTERNAL }
+
+  /** Weights of the prefix-affinity, queue and KV-cache-headroom scorers (llm-d's defaults: 3, 2, 2). */
+  public record Weights(double prefix, double queue, double kvCache) {
+    public static Weights defaults() {
+      return new Weights(3, 2, 2);
+    }
+  }
+
+  /**
+   * @param checkPath path probed with GET (relative to the endpoint's base); empty turns active checks off
+   * @param interval time between active checks
+   * @param ejectAfter consecutive failures (connect errors, resets, 5xx) that eject an endpoint
+   * @param ejectFor first ejection; each further ejection doubles it
+   * @param maxEjectFor cap of the doubling
+   */
+  public record HealthConfig(String checkPath, Duration interval, int ejectAfter, Duration ejectFor,
+      Duration maxEjectFor) {
+    public static HealthConfig defaults(boolean selfHosted) {
+      return new HealthConfig(selfHosted ? "/health" : "", Duration.ofSeconds(5), 3, Duration.ofSeconds(1),
+          Duration.ofSeconds(30));
+    }
+
+    public boolean activeChecks() {
+      return !checkPath.isEmpty();
+    }
+  }
+}

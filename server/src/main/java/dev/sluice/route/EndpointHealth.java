@@ -1,0 +1,100 @@
+package dev.sluice.route;
+
+import dev.sluice.config.RoutingConfig.HealthConfig;
+
+/**
+ * One endpoint's health as the gateway sees it: the verdict of the active check, and a circuit breaker fed by
+ * real traffic (passive outlier ejection).
+ *
+ * <p>Breaker: CLOSED until {@code ejectAfter} consecutive failures (connect errors, resets, 5xx, broken streams);
+ * then OPEN (ejected) for {@code ejectFor × 2^(n-1)} (capped at {@code maxEjectFor}), where n counts ejections
+ * since the last success; then HALF_OPEN, where exactly one request is let through as a trial: success closes
+ * the breaker and forgets the ejections, failure opens it again for twice as long. Written from several event
+ * loops, so every transition holds the monitor; the critical sections are a few field writes.
+ */
+public final class EndpointHealth {
+  public enum State { CLOSED, OPEN, HALF_OPEN }
+
+  private final int ejectAfter;
+  private final long ejectForNanos;
+  private final long maxEjectForNanos;
+
+  private State state = State.CLOSED;
+  private int consecutiveFailures;
+  private int ejections;
+  private long openUntilNanos;
+  private boolean trialInFlight;
+  private volatile boolean activeCheckFailed;
+
+  public EndpointHealth(HealthConfig config) {
+    this.ejectAfter = config.ejectAfter();
+    this.ejectForNanos = config.ejectFor().toNanos();
+    this.maxEjectForNanos = config.maxEjectFor().toNanos();
+  }
+
+  /** Whether the picker may consider this endpoint now (does not take the half-open trial). */
+  public synchronized boolean available(long nowNanos) {
+    if (activeCheckFailed) {
+      return false;
+    }
+    return switch (state) {
+      case CLOSED -> true;
+      case OPEN -> nowNanos - openUntilNanos >= 0;
+      case HALF_OPEN -> !trialInFlight;
+    };
+  }
+
+  /**
+   * Called when the endpoint was chosen: a half-open endpoint admits one trial request at a time.
+   *
+   * @return false when another request already holds the trial
+   */
+  public synchronized boolean admit(long nowNanos) {
+    if (state == State.OPEN && nowNanos - openUntilNanos >= 0) {
+      state = State.HALF_OPEN;
+      trialInFlight = false;
+    }
+    return switch (state) {
+      case CLOSED -> true;
+      case OPEN -> false;
+      case HALF_OPEN -> {
+        if (trialInFlight) {
+          yield false;
+        }
+        trialInFlight = true;
+        yield true;
+      }
+    };
+  }
+
+  public synchronized void success() {
+    consecutiveFailures = 0;
+    ejections = 0;
+    trialInFlight = false;
+    state = State.CLOSED;
+  }
+
+  public synchronized void failure(long nowNanos) {
+    consecutiveFailures++;
+    trialInFlight = false;
+    if (state == State.HALF_OPEN || (state == State.CLOSED && consecutiveFailures >= ejectAfter)) {
+      ejections++;
+      long backoff = ejectForNanos << Math.min(ejections - 1, 30);
+      openUntilNanos = nowNanos + Math.min(backoff <= 0 ? maxEjectForNanos : backoff, maxEjectForNanos);
+      state = State.OPEN;
+    }
+  }
+
+  /** The active check's verdict; a failed check takes the endpoint out of rotation until a check passes. */
+  public void activeCheck(boolean passed) {
+    activeCheckFailed = !passed;
+  }
+
+  public synchronized State state() {
+    return state;
+  }
+
+  public boolean activeCheckFailed() {
+    return activeCheckFailed;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.sluice.route;
+
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prefix affinity: an approximate index, per endpoint, of the prompt blocks recently routed there (an LRU of
+ * block hashes with a fixed capacity, standing for the endpoint's KV cache). The score is the share of the
+ * prompt's blocks that lead the prompt and are in the endpoint's index. It is approximate because the engine
+ * evicts on its own; it needs no cooperation from the engine, and it is exact about what this gateway sent.
+ */
+public final class PrefixScorer implements Scorer {
+  private final Map<Endpoint, BlockLru> index = new IdentityHashMap<>();
+
+  /** @param endpoints every endpoint of the pool (the map is fixed after construction, so reads need no lock) */
+  public PrefixScorer(List<Endpoint> endpoints, int capacityBlocks) {
+    for (Endpoint e : endpoints) {
+      index.put(e, new BlockLru(capacityBlocks));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "prefix";
+  }
+
+  @Override
+  public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
+    long[] blocks = request.promptBlocks();
+    for (int i = 0; i < out.length; i++) {
+      BlockLru lru = index.get(eligible.get(i));
+      out[i] = blocks.length == 0 || lru == null ? 0 : (double) lru.leadingMatches(blocks) / blocks.length;
+    }
+  }
+
+  @Override
+  public void committed(RouteRequest request, Endpoint endpoint) {
+    BlockLru lru = index.get(endpoint);
+    if (lru != null) {
+      lru.insert(request.promptBlocks());
+    }
+  }
+
+  /** Blocks of the prompt the index holds for an endpoint (for tests and diagnostics). */
+  public int matchedBlocks(Endpoint endpoint, RouteRequest request) {
+    BlockLru lru = index.get(endpoint);
+    return lru == null ? 0 : lru.leadingMatches(request.promptBlocks());
+  }
+
+  /** An LRU set of block hashes. One monitor: the sections are short and shared by few event loops. */
+  static final class BlockLru {
+    private final int capacity;
+    private final LinkedHashMap<Long, Boolean> blocks;
+
+    BlockLru(int capacity) {
+      this.capacity = capacity;
+      this.blocks = new LinkedHashMap<>(Math.min(capacity, 1 << 16) * 4 / 3 + 1, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+          return size() > BlockLru.this.capacity;
+        }
+      };
+    }
+
+    /** Leading blocks present, without refreshing them (scoring an endpoint does not mean using it). */
+    synchronized int leadingMatches(long[] hashes) {
+      int n = 0;
+      while (n < hashes.length && blocks.containsKey(hashes[n])) {
+        n++;
+      }
+      return n;
+    }
+
+    synchronized void insert(long[] hashes) {
+      for (long h : hashes) {
+        blocks.put(h, Boolean.TRUE);
+      }
+    }
+  }
+}

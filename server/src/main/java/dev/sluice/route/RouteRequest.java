@@ -1,0 +1,77 @@
+package dev.sluice.route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.front.Operation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What routing knows about one request (its prompt, hashed on first use) and what it decided (policy, scores,
+ * chosen endpoint, fallbacks), for the access log. Confined to the request's event loop.
+ */
+public final class RouteRequest {
+  private final Operation operation;
+  private final JsonNode body;
+  private String prompt;
+  private long[] blocks;
+
+  private String policy;
+  private String scores;
+  private Endpoint chosen;
+  private final List<String> fallbacks = new ArrayList<>(0);
+
+  public RouteRequest(Operation operation, JsonNode body) {
+    this.operation = operation;
+    this.body = body;
+  }
+
+  /** For a prompt that is not in an OpenAI body (benchmarks, tests). */
+  public static RouteRequest ofPrompt(String prompt) {
+    RouteRequest r = new RouteRequest(Operation.COMPLETIONS, null);
+    r.prompt = prompt;
+    return r;
+  }
+
+  public String prompt() {
+    if (prompt == null) {
+      prompt = body == null ? "" : PromptBlocks.text(operation, body);
+    }
+    return prompt;
+  }
+
+  public long[] promptBlocks() {
+    if (blocks == null) {
+      blocks = PromptBlocks.hashes(prompt());
+    }
+    return blocks;
+  }
+
+  /** Records a decision; a later attempt (retry, fallback) overwrites the previous one. */
+  public void decided(String policy, Endpoint chosen, String scores) {
+    this.policy = policy;
+    this.chosen = chosen;
+    this.scores = scores;
+  }
+
+  /** The request moved on to model {@code to}; why: {@code no_healthy_endpoint}, {@code status_429}, ... */
+  public void fellBack(String from, String to, String why) {
+    fallbacks.add(from + "->" + to + ":" + why);
+  }
+
+  public String policy() {
+    return policy;
+  }
+
+  /** The scores of the last decision as a JSON object (endpoint id → scorer → score), or null. */
+  public String scores() {
+    return scores;
+  }
+
+  public Endpoint chosen() {
+    return chosen;
+  }
+
+  public List<String> fallbacks() {
+    return fallbacks;
+  }
+}
