@@ -1,0 +1,168 @@
+package dev.sluice.bench;
+
+import dev.sluice.bench.SharedPrefixWorkload.Arrival;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ModelConfig;
+import dev.sluice.route.Endpoint;
+import dev.sluice.route.EndpointMonitor;
+import dev.sluice.route.ModelPool;
+import dev.sluice.route.Pickers;
+import dev.sluice.sim.SimConfig;
+import dev.sluice.sim.SimStats;
+import dev.sluice.sim.Simulator;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cache-aware routing benchmark: the same shared-prefix workload (same requests, same arrival times) against four
+ * fresh simulator replicas per policy, routed by round-robin, least-request, prefix-load (Sluice's default) and
+ * an oracle that reads the simulators' real prefix caches. Routing is the gateway's own code: the pool is built
+ * from a sluice.yaml model by {@link ModelPool#of}, and {@link EndpointMonitor} scrapes the replicas' /metrics.
+ * See docs/benchmarks.md.
+ */
+public final class RoutingBench {
+  static final List<String> POLICIES = List.of("round-robin", "least-request", "prefix-load", "oracle");
+
+  private RoutingBench() {
+  }
+
+  /** Row of the result table. */
+  record Row(String policy, RoutedLoad.Result load, double hitRate, Map<String, Long> perReplica) {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> o = options(args);
+    int replicas = Integer.parseInt(o.getOrDefault("replicas", "4"));
+    int tenants = Integer.parseInt(o.getOrDefault("tenants", "30"));
+    int context = Integer.parseInt(o.getOrDefault("context-tokens", "3000"));
+    int question = Integer.parseInt(o.getOrDefault("question-tokens", "200"));
+    int output = Integer.parseInt(o.getOrDefault("output-tokens", "24"));
+    Duration overhead = Duration.ofMillis(Long.parseLong(o.getOrDefault("prefill-overhead-ms", "10")));
+    Duration perToken = Duration.ofNanos(Long.parseLong(o.getOrDefault("prefill-per-token-us", "100")) * 1000);
+    Duration itl = Duration.ofMillis(Long.parseLong(o.getOrDefault("itl-ms", "10")));
+    int maxNumSeqs = Integer.parseInt(o.getOrDefault("max-num-seqs", "4"));
+    int kvBlocks = Integer.parseInt(o.getOrDefault("kv-blocks", "2400"));
+    double loadFactor = Double.parseDouble(o.getOrDefault("load", "0.8"));
+    double warmup = Double.parseDouble(o.getOrDefault("warmup-s", "10"));
+    double measure = Double.parseDouble(o.getOrDefault("measure-s", "30"));
+    long drain = Long.parseLong(o.getOrDefault("drain-s", "45"));
+    List<String> policies = o.containsKey("policies") ? List.of(o.get("policies").split(",")) : POLICIES;
+    Path out = Path.of(o.getOrDefault("out", "bench/results/routing-"
+        + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+
+    // Capacity with every tenant's context cached where it lands: each replica runs maxNumSeqs sequences at
+    // once, each holding its slot for the prefill of the uncached question plus the decode.
+    double hitService = overhead.toNanos() / 1e9 + (question + 16) * perToken.toNanos() / 1e9
+        + output * itl.toNanos() / 1e9;
+    double capacity = replicas * maxNumSeqs / hitService;
+    double rate = loadFactor * capacity;
+    log("capacity with perfect caching %.1f req/s; offered %.1f req/s (%.0f%%)", capacity, rate, loadFactor * 100);
+
+    SharedPrefixWorkload workload = new SharedPrefixWorkload(tenants, context, question, output, 42);
+    List<Arrival> arrivals = workload.arrivals(rate, warmup + measure, 7);
+    Map<String, String> machine = MachineInfo.collect();
+    long begin = System.nanoTime();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setPreferNativeTransport(false));
+    List<Row> rows = new ArrayList<>();
+    try {
+      for (String policy : policies) {
+        List<Simulator> sims = new ArrayList<>();
+        try {
+          for (int i = 0; i < replicas; i++) {
+            sims.add(Simulator.startBlocking(SimConfig.defaults().withServedModels(List.of("bench"))
+                .withLatency(overhead, perToken, itl).withMaxNumSeqs(maxNumSeqs).withKvCache(16, kvBlocks)
+                .withSeed(i).withEventLoops(1)));
+          }
+          ModelPool pool = pool(policy, sims);
+          try (EndpointMonitor monitor = new EndpointMonitor(vertx, List.of(pool))) {
+            log("%s: %d requests over %.0f s ...", policy, arrivals.size(), warmup + measure);
+            RoutedLoad.Result r = RoutedLoad.run(vertx, pool, arrivals, (long) (warmup * 1e9),
+                TimeUnit.SECONDS.toNanos(drain));
+            long queries = 0;
+            long hits = 0;
+            Map<String, Long> perReplica = new LinkedHashMap<>();
+            for (Simulator sim : sims) {
+              SimStats s = sim.stats();
+              queries += s.prefixCacheQueries();
+              hits += s.prefixCacheHits();
+              perReplica.put(sim.baseUrl(), s.requestsReceived());
+            }
+            Row row = new Row(policy, r, queries == 0 ? 0 : (double) hits / queries, perReplica);
+            rows.add(row);
+            log("%s: p50 %.0f ms, p90 %.0f ms TTFT; %d ok, %d errors, %d incomplete; hit rate %.0f%%; per replica %s",
+                policy, Histograms.millis(r.ttft(), 50), Histograms.millis(r.ttft(), 90), r.ok(), r.errors(),
+                r.incomplete(), row.hitRate() * 100, perReplica.values());
+          }
+        } finally {
+          sims.forEach(Simulator::close);
+        }
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    Files.createDirectories(out);
+    String settings = String.format(Locale.ROOT, "%d replicas (maxNumSeqs %d, prefix cache %d blocks of 16 tokens); "
+            + "%d tenants × %d-token shared context + %d-token unique question, %d output tokens; prefill %d ms + %d µs "
+            + "per uncached token, %d ms per output token; Poisson arrivals at %.1f req/s (%.0f%% of the %.1f req/s "
+            + "capacity with perfect caching); %.0f s warm-up + %.0f s measured",
+        replicas, maxNumSeqs, kvBlocks, tenants, context, question, output, overhead.toMillis(),
+        perToken.toNanos() / 1000, itl.toMillis(), rate, loadFactor * 100, capacity, warmup, measure);
+    String command = System.getProperty("bench.command", "bench/run-routing.sh " + String.join(" ", args));
+    RoutingReport report = new RoutingReport(rows, machine, settings, command, (System.nanoTime() - begin) / 1e9);
+    Files.writeString(out.resolve("routing.md"), report.markdown());
+    Files.writeString(out.resolve("routing-ttft.svg"), report.svg());
+    System.out.println(report.markdown());
+    log("wrote %s", out.toAbsolutePath());
+  }
+
+  /** The pool as the gateway would build it from sluice.yaml; the oracle swaps in its precise prefix scorer. */
+  static ModelPool pool(String policy, List<Simulator> sims) {
+    StringBuilder urls = new StringBuilder();
+    for (Simulator sim : sims) {
+      urls.append(urls.length() == 0 ? "" : ", ").append(sim.baseUrl());
+    }
+    String yaml = """
+        models:
+          - name: bench
+            upstream:
+              endpoints: [%s]
+            routing:
+              policy: %s
+        """.formatted(urls, policy.equals("oracle") ? "prefix-load" : policy);
+    ModelConfig config = new ConfigLoader(System::getenv).parse(yaml, "routing-bench.yaml").models().get(0);
+    List<URI> endpoints = sims.stream().map(s -> URI.create(s.baseUrl())).toList();
+    ModelPool pool = ModelPool.of(config, endpoints);
+    if (!policy.equals("oracle")) {
+      return pool;
+    }
+    List<Endpoint> eps = pool.endpoints();
+    return new ModelPool(config, eps, Pickers.prefixLoad(config.routing().weights(), new OracleScorer(eps, sims)));
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> o = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("usage: --name value ...; got " + args[i]);
+      }
+      o.put(args[i].substring(2), args[++i]);
+    }
+    return o;
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, "[routing-bench] " + format + "%n", args);
+  }
+}

@@ -1,0 +1,115 @@
+package dev.sluice.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The routing benchmark's results as a Markdown section and an SVG bar chart of p50/p90 TTFT (log scale). */
+final class RoutingReport {
+  private final List<RoutingBench.Row> rows;
+  private final Map<String, String> machine;
+  private final String settings;
+  private final String command;
+  private final double seconds;
+
+  RoutingReport(List<RoutingBench.Row> rows, Map<String, String> machine, String settings, String command,
+      double seconds) {
+    this.rows = rows;
+    this.machine = machine;
+    this.settings = settings;
+    this.command = command;
+    this.seconds = seconds;
+  }
+
+  String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("- Date: ").append(machine.get("date")).append('\n');
+    md.append("- Machine: ").append(machine.get("nproc")).append(" CPUs (").append(machine.get("cpu")).append("), ")
+        .append(machine.get("memory")).append("; load average at start ").append(machine.get("loadavg at start"))
+        .append("; ").append(machine.get("java")).append('\n');
+    md.append("- Command: `").append(command).append("`\n");
+    md.append("- Workload: ").append(settings).append('\n');
+    md.append(String.format(Locale.ROOT, "- Run time: %.0f s%n%n", seconds));
+    md.append("| policy | TTFT p50 | TTFT p90 | TTFT p99 | goodput (req/s) | prefix-cache hit rate | ok | errors | "
+        + "unfinished at the end | requests per replica |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (RoutingBench.Row r : rows) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %.0f%% | %d | %d | %d | %s |%n", r.policy(),
+          ms(Histograms.millis(r.load().ttft(), 50)), ms(Histograms.millis(r.load().ttft(), 90)),
+          ms(Histograms.millis(r.load().ttft(), 99)), r.load().goodputRps(), r.hitRate() * 100, r.load().ok(),
+          r.load().errors(), r.load().incomplete(), r.perReplica().values()));
+    }
+    double rr = p90("round-robin");
+    double pl = p90("prefix-load");
+    double oracle = p90("oracle");
+    if (!Double.isNaN(rr) && !Double.isNaN(pl) && !Double.isNaN(oracle)) {
+      md.append(String.format(Locale.ROOT, "%np90 TTFT: round-robin / prefix-load = **%.1f×** (target ≥ 5×); "
+          + "prefix-load / oracle = **%.2f×** (target ≤ 1.3×).%n", rr / pl, pl / oracle));
+    }
+    return md.toString();
+  }
+
+  private double p90(String policy) {
+    return rows.stream().filter(r -> r.policy().equals(policy)).findFirst()
+        .map(r -> Histograms.millis(r.load().ttft(), 90)).orElse(Double.NaN);
+  }
+
+  private static String ms(double millis) {
+    return millis >= 1000 ? String.format(Locale.ROOT, "%.2f s", millis / 1000)
+        : String.format(Locale.ROOT, "%.0f ms", millis);
+  }
+
+  /** Grouped bars (p50, p90) per policy on a log10 axis from 10 ms up to the next power of ten above the max. */
+  String svg() {
+    int width = 760;
+    int height = 420;
+    int left = 70;
+    int right = 20;
+    int top = 40;
+    int bottom = 60;
+    double max = 10;
+    for (RoutingBench.Row r : rows) {
+      max = Math.max(max, Histograms.millis(r.load().ttft(), 90));
+    }
+    double lo = 1;
+    double hi = Math.ceil(Math.log10(max));
+    int plotH = height - top - bottom;
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+        + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
+    s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\">Time to first token by routing "
+        + "policy (shared-prefix workload, log scale)</text>%n", left));
+    for (double e = lo; e <= hi; e++) {
+      double y = top + plotH - (e - lo) / (hi - lo) * plotH;
+      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n",
+          left, width - right, y, y));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6,
+          y + 4, ms(Math.pow(10, e))));
+    }
+    int groupW = (width - left - right) / Math.max(1, rows.size());
+    int barW = groupW / 4;
+    String[] colors = {"#7aa6d6", "#1f4e89"};
+    for (int g = 0; g < rows.size(); g++) {
+      RoutingBench.Row r = rows.get(g);
+      int x0 = left + g * groupW + groupW / 4;
+      double[] values = {Histograms.millis(r.load().ttft(), 50), Histograms.millis(r.load().ttft(), 90)};
+      for (int b = 0; b < 2; b++) {
+        double v = Math.max(Math.pow(10, lo), values[b]);
+        double h = (Math.log10(v) - lo) / (hi - lo) * plotH;
+        double x = x0 + b * barW;
+        s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
+            + "fill=\"%s\"/>%n", x, top + plotH - h, barW - 4, h, colors[b]));
+        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\">"
+            + "%s</text>%n", x + (barW - 4) / 2.0, top + plotH - h - 4, ms(values[b])));
+      }
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+          x0 + barW, top + plotH + 20, r.policy()));
+    }
+    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+        + "<text x=\"%d\" y=\"%d\">p50</text>%n", left, height - 22, colors[0], left + 16, height - 12));
+    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+        + "<text x=\"%d\" y=\"%d\">p90</text>%n", left + 60, height - 22, colors[1], left + 76, height - 12));
+    return s.append("</svg>\n").toString();
+  }
+}
