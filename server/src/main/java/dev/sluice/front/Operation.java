@@ -4,7 +4,9 @@ package dev.sluice.front;
 public enum Operation {
   CHAT("/v1/chat/completions"),
   COMPLETIONS("/v1/completions"),
-  EMBEDDINGS("/v1/embeddings");
+  EMBEDDINGS("/v1/embeddings"),
+  /** Anthropic's Messages API, served for every model (translated when the upstream speaks OpenAI). */
+  MESSAGES("/v1/messages");
 
   private final String path;
 

@@ -9,12 +9,12 @@ import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
 import dev.sluice.proxy.UpstreamProxy;
+import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -107,22 +107,8 @@ public final class Gateway {
     ex.modelLabel = pool.name();
     List<ModelPool> chain = catalog.chain(pool, req.headers());              // route: data class, fallbacks
 
-    proxy.forward(req, ex, request, chain, p -> upstreamBody(request, p),     // proxy → record
+    proxy.forward(req, ex, request, chain, p -> Dialects.forPool(request, p), // proxy → record
         () -> recorder.record(ex));
-  }
-
-  /** The client's bytes, unless the pool (the model's own, or a fallback) names the model differently upstream. */
-  private static Buffer upstreamBody(ApiRequest request, ModelPool pool) {
-    String upstreamName = pool.upstreamModel().orElse(pool.name());
-    if (upstreamName.equals(request.body().path("model").asText())) {
-      return request.raw();
-    }
-    request.body().put("model", upstreamName);
-    try {
-      return Buffer.buffer(dev.sluice.front.Json.MAPPER.writeValueAsBytes(request.body()));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private void reject(HttpServerRequest req, Exchange ex, ApiError error) {

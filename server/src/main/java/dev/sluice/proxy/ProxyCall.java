@@ -7,6 +7,9 @@ import dev.sluice.front.Responses;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.GatewayMetrics;
+import dev.sluice.config.UpstreamConfig.Provider;
+import dev.sluice.front.ApiException;
+import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
@@ -22,7 +25,6 @@ import io.vertx.core.http.RequestOptions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * One request's trip upstream and back. Everything here runs on the event loop of the client's connection,
@@ -50,12 +52,13 @@ final class ProxyCall {
   private final Exchange ex;
   private final ApiRequest request;
   private final List<ModelPool> chain;
-  private final Function<ModelPool, Buffer> bodyFor;
+  private final UpstreamRequest.Builder upstreamFor;
   private final Runnable done;
   private final RouteRequest route;
   private int current;
   private ModelPool pool;
-  private Buffer body;
+  private UpstreamRequest call;
+  private ResponseTranslator translator = ResponseTranslator.NONE;
 
   private final Set<Endpoint> tried = new HashSet<>(4);
   private Endpoint holding;
@@ -66,7 +69,8 @@ final class ProxyCall {
   private boolean lastFailureWasUpstreamFault;
 
   ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, HttpServerRequest clientRequest, Exchange ex,
-      ApiRequest request, List<ModelPool> chain, Function<ModelPool, Buffer> bodyFor, Runnable done) {
+      ApiRequest request, List<ModelPool> chain, UpstreamRequest.Builder upstreamFor, Runnable done)
+      throws ApiException {
     this.vertx = vertx;
     this.http = http;
     this.metrics = metrics;
@@ -75,12 +79,12 @@ final class ProxyCall {
     this.ex = ex;
     this.request = request;
     this.chain = chain;
-    this.bodyFor = bodyFor;
+    this.upstreamFor = upstreamFor;
     this.done = done;
     this.route = ex.route != null ? ex.route : new RouteRequest(request.operation(), request.body());
     ex.route = route;
     this.pool = chain.get(0);
-    this.body = bodyFor.apply(pool);
+    this.call = upstreamFor.build(pool);
   }
 
   void start() {
@@ -114,7 +118,7 @@ final class ProxyCall {
         .setHost(endpoint.host())
         .setPort(endpoint.port())
         .setSsl(endpoint.tls())
-        .setURI(endpoint.path(request.operation()))
+        .setURI(endpoint.path(call.path()))
         .setConnectTimeout(pool.timeouts().connect().toMillis());
     http.request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -135,9 +139,9 @@ final class ProxyCall {
     HeaderPolicy.copyRequestHeaders(clientRequest.headers(), up.headers());
     up.putHeader("content-type", "application/json");
     up.putHeader("x-request-id", ex.requestId);
-    pool.upstreamApiKey().ifPresent(key -> up.putHeader("authorization", "Bearer " + key));
+    credential(up);
     firstByteTimer = vertx.setTimer(pool.timeouts().firstByte().toMillis(), id -> onFirstByteTimeout());
-    up.send(body).onComplete(ar -> {
+    up.send(call.body()).onComplete(ar -> {
       if (ex.finished() || upstream != up) {
         return; // this attempt was abandoned (timeout, client gone) and its failure is already handled
       }
@@ -162,11 +166,27 @@ final class ProxyCall {
     }
     ModelPool next = chain.get(++current);
     route.fellBack(pool.name(), next.name(), why);
+    try {
+      call = upstreamFor.build(next);
+    } catch (ApiException e) {
+      return fallBack(why);  // this fallback cannot take the request as written; the next one may
+    }
     pool = next;
-    body = bodyFor.apply(next);
     tried.clear();
     attempt();
     return true;
+  }
+
+  /** The pool's own credential, in its provider's header; the client's was dropped by {@link HeaderPolicy}. */
+  private void credential(HttpClientRequest up) {
+    if (pool.provider() == Provider.ANTHROPIC) {
+      pool.upstreamApiKey().ifPresent(key -> up.putHeader("x-api-key", key));
+      if (!up.headers().contains("anthropic-version")) {
+        up.putHeader("anthropic-version", Dialects.ANTHROPIC_VERSION);
+      }
+    } else {
+      pool.upstreamApiKey().ifPresent(key -> up.putHeader("authorization", "Bearer " + key));
+    }
   }
 
   /** A failed attempt that sent nothing to the client: count it, then try the next endpoint. */
@@ -195,6 +215,7 @@ final class ProxyCall {
       fallBack("status_" + ex.status);
       return;
     }
+    translator = call.translator().get();
     String contentType = response.getHeader("content-type");
     boolean sse = request.stream() && ex.status == 200 && contentType != null
         && contentType.startsWith("text/event-stream");
@@ -218,8 +239,9 @@ final class ProxyCall {
         client.putHeader("x-request-id", ex.requestId);
         client.setChunked(true);
       }
-      ex.bytesOut += chunk.length();
-      client.write(chunk);
+      Buffer out = translator.streamChunk(chunk);
+      ex.bytesOut += out.length();
+      client.write(out);
       if (client.writeQueueFull()) {
         response.pause();
         client.drainHandler(v -> response.resume());
@@ -235,7 +257,7 @@ final class ProxyCall {
         HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
         client.putHeader("x-request-id", ex.requestId);
       }
-      client.end();
+      client.end(translator.streamEnd());
       finish(Outcome.OK);
     });
   }
@@ -278,8 +300,9 @@ final class ProxyCall {
       client.setStatusCode(status);
       HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
       client.putHeader("x-request-id", ex.requestId);
-      ex.bytesOut = collected.length();
-      client.end(collected);
+      Buffer out = translator.body(status, collected);
+      ex.bytesOut = out.length();
+      client.end(out);
       finish(status >= 400 ? Outcome.UPSTREAM_STATUS : Outcome.OK);
     });
   }
@@ -338,7 +361,7 @@ final class ProxyCall {
     ApiError error = new ApiError(502, "upstream_error", code, null, message);
     ex.errorCode = code;
     if (!client.closed() && !client.ended()) {
-      client.end(Buffer.buffer("data: " + Json.error(error) + "\n\n"));
+      client.end(translator.streamError(error));
     }
     finish("upstream_timeout".equals(code) ? Outcome.TIMEOUT : Outcome.UPSTREAM_ERROR);
   }

@@ -4,10 +4,9 @@ import dev.sluice.front.ApiRequest;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.ModelPool;
+import dev.sluice.front.ApiException;
 import java.util.List;
-import java.util.function.Function;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,12 +43,13 @@ public final class UpstreamProxy implements AutoCloseable {
    * Sends the request to one of the pool's endpoints and relays the answer to the client.
    *
    * @param chain the model's pool, then the pools of its fallbacks the request may use, in order
-   * @param bodyFor what to send to a pool of the chain (the client's bytes, or a rewritten body)
+   * @param upstreamFor what to send to a pool of the chain (the client's bytes, a renamed or translated body)
    * @param done called exactly once, when the exchange is over for any reason
+   * @throws ApiException when the request cannot be sent to the model's own pool (nothing was sent)
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
-      Function<ModelPool, Buffer> bodyFor, Runnable done) {
-    new ProxyCall(vertx, this.client, metrics, client, ex, request, chain, bodyFor, done).start();
+      UpstreamRequest.Builder upstreamFor, Runnable done) throws ApiException {
+    new ProxyCall(vertx, this.client, metrics, client, ex, request, chain, upstreamFor, done).start();
   }
 
   @Override

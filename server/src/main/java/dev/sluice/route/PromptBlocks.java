@@ -31,6 +31,22 @@ public final class PromptBlocks {
       }
       return b.toString();
     }
+    if (operation == Operation.MESSAGES) {
+      // The same "role: content" lines as the chat form, so both APIs share one replica's cache.
+      StringBuilder b = new StringBuilder(1024);
+      JsonNode system = body.get("system");
+      if (system != null && !system.isNull()) {
+        b.append("system: ");
+        appendContent(b, system);
+        b.append('\n');
+      }
+      for (JsonNode m : body.path("messages")) {
+        b.append(m.path("role").asText("")).append(": ");
+        appendContent(b, m.get("content"));
+        b.append('\n');
+      }
+      return b.toString();
+    }
     if (operation == Operation.COMPLETIONS) {
       JsonNode prompt = body.get("prompt");
       if (prompt != null && prompt.isTextual()) {

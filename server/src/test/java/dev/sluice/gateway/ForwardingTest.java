@@ -116,8 +116,9 @@ class ForwardingTest {
     assertThat(Http.get(gateway.baseUrl() + "/v1/models/nope").statusCode()).isEqualTo(404);
   }
 
+  /** The last inference request the simulator got (the gateway's background health checks and scrapes aside). */
   static RecordedRequest last() {
-    List<RecordedRequest> recent = sim.recentRequests();
+    List<RecordedRequest> recent = sim.recentRequests().stream().filter(r -> r.method().equals("POST")).toList();
     return recent.get(recent.size() - 1);
   }
 }

@@ -1,0 +1,66 @@
+package dev.sluice.proxy.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.config.UpstreamConfig.Provider;
+import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiException;
+import dev.sluice.front.ApiRequest;
+import dev.sluice.front.Json;
+import dev.sluice.front.Operation;
+import dev.sluice.proxy.ResponseTranslator;
+import dev.sluice.proxy.UpstreamRequest;
+import dev.sluice.route.ModelPool;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Decides, per pool, how a request is sent: as the client wrote it when the client and the upstream speak the
+ * same API (only the model name rewritten, when it differs upstream), or translated between OpenAI chat
+ * completions and Anthropic Messages when they do not.
+ */
+public final class Dialects {
+  /** The Messages API version Sluice speaks to Anthropic when the client did not name one. */
+  public static final String ANTHROPIC_VERSION = "2023-06-01";
+
+  private Dialects() {
+  }
+
+  public static UpstreamRequest forPool(ApiRequest request, ModelPool pool) throws ApiException {
+    boolean clientAnthropic = request.operation() == Operation.MESSAGES;
+    boolean upstreamAnthropic = pool.provider() == Provider.ANTHROPIC;
+    String model = pool.upstreamModel().orElse(pool.name());
+    if (clientAnthropic == upstreamAnthropic) {
+      return new UpstreamRequest(request.operation().path(), renamed(request, model), () -> ResponseTranslator.NONE);
+    }
+    if (clientAnthropic) {
+      ObjectNode chat = MessagesRequests.toChat(request.body());
+      chat.put("model", model);
+      return new UpstreamRequest(Operation.CHAT.path(), bytes(chat), ChatToMessagesStream::new);
+    }
+    if (request.operation() != Operation.CHAT) {
+      throw new ApiException(ApiError.badRequest("unsupported_operation", null, "Model `" + pool.name()
+          + "` is served through Anthropic's Messages API, which has no " + request.operation().path() + "."));
+    }
+    boolean includeUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
+    return new UpstreamRequest(Operation.MESSAGES.path(), bytes(MessagesRequests.toMessages(request.body(), model)),
+        () -> new MessagesToChatStream(includeUsage));
+  }
+
+  /** The client's bytes, unless the upstream knows the model by another name. */
+  private static Buffer renamed(ApiRequest request, String model) {
+    if (model.equals(request.body().path("model").asText())) {
+      return request.raw();
+    }
+    ObjectNode copy = request.body().deepCopy();
+    copy.put("model", model);
+    return bytes(copy);
+  }
+
+  private static Buffer bytes(ObjectNode body) {
+    try {
+      return Buffer.buffer(Json.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
