@@ -51,10 +51,8 @@ public final class SseParser {
   private static Event parse(String block) {
     String event = null;
     StringBuilder data = null;
-    for (String line : block.split("\r?\n")) {
-      if (line.startsWith("\r")) {
-        continue;
-      }
+    for (String raw : block.split("\n")) {
+      String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
       if (line.startsWith("event:")) {
         event = line.substring(6).trim();
       } else if (line.startsWith("data:")) {
