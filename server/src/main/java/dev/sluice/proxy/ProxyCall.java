@@ -1,15 +1,13 @@
 package dev.sluice.proxy;
 
 import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
-import dev.sluice.front.Json;
 import dev.sluice.front.Responses;
+import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.GatewayMetrics;
-import dev.sluice.config.UpstreamConfig.Provider;
-import dev.sluice.front.ApiException;
-import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
@@ -22,9 +20,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * One request's trip upstream and back. Everything here runs on the event loop of the client's connection,
@@ -51,16 +47,11 @@ final class ProxyCall {
   private final HttpServerResponse client;
   private final Exchange ex;
   private final ApiRequest request;
-  private final List<ModelPool> chain;
-  private final UpstreamRequest.Builder upstreamFor;
   private final Runnable done;
   private final RouteRequest route;
-  private int current;
-  private ModelPool pool;
-  private UpstreamRequest call;
+  private final ChainCursor cursor;
   private ResponseTranslator translator = ResponseTranslator.NONE;
 
-  private final Set<Endpoint> tried = new HashSet<>(4);
   private Endpoint holding;
   private HttpClientRequest upstream;
   private long requestTimer = -1;
@@ -78,17 +69,14 @@ final class ProxyCall {
     this.client = clientRequest.response();
     this.ex = ex;
     this.request = request;
-    this.chain = chain;
-    this.upstreamFor = upstreamFor;
     this.done = done;
     this.route = ex.route != null ? ex.route : new RouteRequest(request.operation(), request.body());
     ex.route = route;
-    this.pool = chain.get(0);
-    this.call = upstreamFor.build(pool);
+    this.cursor = new ChainCursor(chain, upstreamFor, route);
   }
 
   void start() {
-    requestTimer = vertx.setTimer(pool.timeouts().request().toMillis(), id -> onRequestTimeout());
+    requestTimer = vertx.setTimer(cursor.primary().timeouts().request().toMillis(), id -> onRequestTimeout());
     client.closeHandler(v -> onClientClosed());
     attempt();
   }
@@ -97,12 +85,13 @@ final class ProxyCall {
     if (ex.finished()) {
       return;
     }
-    Endpoint endpoint = pool.pick(route, tried);
+    Endpoint endpoint = cursor.nextEndpoint();
     if (endpoint == null && fallBack("no_healthy_endpoint")) {
       return;
     }
+    ModelPool pool = cursor.pool();
     if (endpoint == null) {
-      if (tried.isEmpty()) {
+      if (cursor.noneTried()) {
         lastFailure = "every endpoint is ejected after failures or failing its health check";
       }
       // Nobody reachable is "unavailable" (503); reachable upstreams that broke the exchange are a bad gateway (502).
@@ -111,14 +100,13 @@ final class ProxyCall {
           : ApiError.noEndpoint(pool.name(), lastFailure), Outcome.UPSTREAM_ERROR);
       return;
     }
-    tried.add(endpoint);
     hold(endpoint);
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setHost(endpoint.host())
         .setPort(endpoint.port())
         .setSsl(endpoint.tls())
-        .setURI(endpoint.path(call.path()))
+        .setURI(endpoint.path(cursor.call().path()))
         .setConnectTimeout(pool.timeouts().connect().toMillis());
     http.request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -139,9 +127,9 @@ final class ProxyCall {
     HeaderPolicy.copyRequestHeaders(clientRequest.headers(), up.headers());
     up.putHeader("content-type", "application/json");
     up.putHeader("x-request-id", ex.requestId);
-    credential(up);
-    firstByteTimer = vertx.setTimer(pool.timeouts().firstByte().toMillis(), id -> onFirstByteTimeout());
-    up.send(call.body()).onComplete(ar -> {
+    Dialects.credential(cursor.pool(), up.headers());
+    firstByteTimer = vertx.setTimer(cursor.pool().timeouts().firstByte().toMillis(), id -> onFirstByteTimeout());
+    up.send(cursor.call().body()).onComplete(ar -> {
       if (ex.finished() || upstream != up) {
         return; // this attempt was abandoned (timeout, client gone) and its failure is already handled
       }
@@ -161,32 +149,11 @@ final class ProxyCall {
    * @return false when the chain is exhausted
    */
   private boolean fallBack(String why) {
-    if (current + 1 >= chain.size() || client.headWritten()) {
+    if (client.headWritten() || !cursor.fallBack(why)) {
       return false;
     }
-    ModelPool next = chain.get(++current);
-    route.fellBack(pool.name(), next.name(), why);
-    try {
-      call = upstreamFor.build(next);
-    } catch (ApiException e) {
-      return fallBack(why);  // this fallback cannot take the request as written; the next one may
-    }
-    pool = next;
-    tried.clear();
     attempt();
     return true;
-  }
-
-  /** The pool's own credential, in its provider's header; the client's was dropped by {@link HeaderPolicy}. */
-  private void credential(HttpClientRequest up) {
-    if (pool.provider() == Provider.ANTHROPIC) {
-      pool.upstreamApiKey().ifPresent(key -> up.putHeader("x-api-key", key));
-      if (!up.headers().contains("anthropic-version")) {
-        up.putHeader("anthropic-version", Dialects.ANTHROPIC_VERSION);
-      }
-    } else {
-      pool.upstreamApiKey().ifPresent(key -> up.putHeader("authorization", "Bearer " + key));
-    }
   }
 
   /** A failed attempt that sent nothing to the client: count it, then try the next endpoint. */
@@ -207,7 +174,7 @@ final class ProxyCall {
     } else {
       holding.health().success();
     }
-    if ((ex.status == 429 || ex.status == 503) && current + 1 < chain.size()) {
+    if ((ex.status == 429 || ex.status == 503) && cursor.hasFallback()) {
       HttpClientRequest abandoned = upstream;
       upstream = null;
       abandoned.reset();
@@ -215,7 +182,7 @@ final class ProxyCall {
       fallBack("status_" + ex.status);
       return;
     }
-    translator = call.translator().get();
+    translator = cursor.call().translator().get();
     String contentType = response.getHeader("content-type");
     boolean sse = request.stream() && ex.status == 200 && contentType != null
         && contentType.startsWith("text/event-stream");
@@ -323,8 +290,8 @@ final class ProxyCall {
     if (holding != null) {
       holding.health().failure(System.nanoTime());
     }
-    fail(ApiError.timeout("The upstream sent nothing within " + pool.timeouts().firstByte().toMillis()
-        + " ms (timeouts.firstByte of model `" + pool.name() + "`)."), Outcome.TIMEOUT);
+    fail(ApiError.timeout("The upstream sent nothing within " + cursor.pool().timeouts().firstByte().toMillis()
+        + " ms (timeouts.firstByte of model `" + cursor.pool().name() + "`)."), Outcome.TIMEOUT);
   }
 
   private void onRequestTimeout() {
@@ -333,8 +300,8 @@ final class ProxyCall {
       return;
     }
     metrics.upstreamError(ex.modelLabel, holding, "request_timeout");
-    String message = "The request took longer than " + chain.get(0).timeouts().request().toMillis()
-        + " ms (timeouts.request of model `" + chain.get(0).name() + "`).";
+    String message = "The request took longer than " + cursor.primary().timeouts().request().toMillis()
+        + " ms (timeouts.request of model `" + cursor.primary().name() + "`).";
     if (client.headWritten()) {
       streamBroken("upstream_timeout", message);
     } else {

@@ -11,6 +11,7 @@ import dev.sluice.front.Operation;
 import dev.sluice.proxy.ResponseTranslator;
 import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.route.ModelPool;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -44,6 +45,18 @@ public final class Dialects {
     boolean includeUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
     return new UpstreamRequest(Operation.MESSAGES.path(), bytes(MessagesRequests.toMessages(request.body(), model)),
         () -> new MessagesToChatStream(includeUsage));
+  }
+
+  /** The pool's own credential, in its provider's header (the client's was already dropped by HeaderPolicy). */
+  public static void credential(ModelPool pool, MultiMap headers) {
+    if (pool.provider() == Provider.ANTHROPIC) {
+      pool.upstreamApiKey().ifPresent(key -> headers.set("x-api-key", key));
+      if (!headers.contains("anthropic-version")) {
+        headers.set("anthropic-version", ANTHROPIC_VERSION);
+      }
+    } else {
+      pool.upstreamApiKey().ifPresent(key -> headers.set("authorization", "Bearer " + key));
+    }
   }
 
   /** The client's bytes, unless the upstream knows the model by another name. */
