@@ -390,6 +390,7 @@ final class ProxyCall {
   private void release() {
     if (holding != null) {
       holding.inFlightCounter().decrementAndGet();
+      holding.health().released();
       holding = null;
     }
   }

@@ -74,6 +74,14 @@ public final class EndpointHealth {
     state = State.CLOSED;
   }
 
+  /**
+   * The request that held the endpoint is gone without a verdict (the client left, a timeout elsewhere): a
+   * half-open endpoint may admit another trial, instead of waiting forever for this one's outcome.
+   */
+  public synchronized void released() {
+    trialInFlight = false;
+  }
+
   public synchronized void failure(long nowNanos) {
     consecutiveFailures++;
     trialInFlight = false;

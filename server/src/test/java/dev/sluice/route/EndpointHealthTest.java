@@ -40,6 +40,17 @@ class EndpointHealthTest {
   }
 
   @Test
+  void aTrialAbandonedWithoutAVerdictLetsTheNextRequestTry() {
+    for (int i = 0; i < 3; i++) {
+      health.failure(0);
+    }
+    assertThat(health.admit(S)).isTrue();
+    health.released();
+    assertThat(health.available(S)).isTrue();
+    assertThat(health.admit(S)).isTrue();
+  }
+
+  @Test
   void eachFailedTrialDoublesTheEjectionUpToTheCap() {
     for (int i = 0; i < 3; i++) {
       health.failure(0);
