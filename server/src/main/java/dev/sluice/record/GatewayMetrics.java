@@ -30,11 +30,15 @@ public final class GatewayMetrics {
     this.registry = registry;
   }
 
-  /** Registers the in-flight gauge of each endpoint of the pool. */
+  /** Registers the in-flight and availability gauges of each endpoint of the pool. */
   public void register(ModelPool pool) {
     for (Endpoint endpoint : pool.endpoints()) {
       Gauge.builder("sluice.endpoint.in.flight", endpoint.inFlightCounter(), Number::doubleValue)
           .description("Requests outstanding on an upstream endpoint")
+          .tag("model", pool.name()).tag("endpoint", endpoint.id())
+          .register(registry);
+      Gauge.builder("sluice.endpoint.available", endpoint, e -> e.health().available(System.nanoTime()) ? 1 : 0)
+          .description("1 while the endpoint is in rotation; 0 while it fails its health check or is ejected")
           .tag("model", pool.name()).tag("endpoint", endpoint.id())
           .register(registry);
     }

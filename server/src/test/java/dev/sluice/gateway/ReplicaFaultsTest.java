@@ -73,7 +73,8 @@ class ReplicaFaultsTest {
         HttpResponse<String> next = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false));
         assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
       }
-      assertThat(gw.metrics()).doesNotContain("kind=\"connect\"");
+      assertThat(gw.metrics()).doesNotContain("kind=\"connect\"")
+          .containsPattern("sluice_endpoint_available\\{endpoint=\"" + a.baseUrl() + "\",model=\"m\",?\\} 0.0");
     } finally {
       a.close();
     }
