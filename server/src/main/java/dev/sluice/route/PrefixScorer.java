@@ -64,18 +64,30 @@ public final class PrefixScorer implements Scorer {
       };
     }
 
-    /** Leading blocks present, without refreshing them (scoring an endpoint does not mean using it). */
+    /**
+     * Leading blocks present, without refreshing them (scoring an endpoint does not mean using it). Found by
+     * binary search, about log2(blocks) lookups instead of one per block: hashes are chained, so block k is
+     * present only if a prompt with this very prefix up to k was routed here, and {@link #insert} refreshes a
+     * prompt's blocks last-to-first, so eviction eats prompts from their tail and presence stays monotonic.
+     */
     synchronized int leadingMatches(long[] hashes) {
-      int n = 0;
-      while (n < hashes.length && blocks.containsKey(hashes[n])) {
-        n++;
+      int lo = 0;
+      int hi = hashes.length;
+      while (lo < hi) {
+        int mid = (lo + hi + 1) >>> 1;
+        if (blocks.containsKey(hashes[mid - 1])) {
+          lo = mid;
+        } else {
+          hi = mid - 1;
+        }
       }
-      return n;
+      return lo;
     }
 
+    /** Tail first, as vLLM frees blocks: the leading blocks, shared by the most prompts, are evicted last. */
     synchronized void insert(long[] hashes) {
-      for (long h : hashes) {
-        blocks.put(h, Boolean.TRUE);
+      for (int i = hashes.length - 1; i >= 0; i--) {
+        blocks.put(hashes[i], Boolean.TRUE);
       }
     }
   }

@@ -94,4 +94,17 @@ class PrefixLoadPickerTest {
     assertThat(a).hasSize(1).containsExactly(ab[0]);
     assertThat(bb[1]).isNotEqualTo(ab[1]);
   }
+
+  @Test
+  void theIndexForgetsPromptsFromTheirTailSoTheirSharedPrefixLastsLongest() {
+    PrefixScorer.BlockLru lru = new PrefixScorer.BlockLru(6);
+    long[] a = PromptBlocks.hashes(CONTEXT_A.substring(0, PromptBlocks.BLOCK_CHARS * 4));
+    long[] other = PromptBlocks.hashes(CONTEXT_B.substring(0, PromptBlocks.BLOCK_CHARS * 3));
+    lru.insert(a);
+    assertThat(lru.leadingMatches(a)).isEqualTo(4);
+    lru.insert(other);                 // capacity 6: one block of a must go, and it is a's last one
+    assertThat(lru.leadingMatches(a)).isEqualTo(3);
+    assertThat(lru.leadingMatches(other)).isEqualTo(3);
+    assertThat(lru.leadingMatches(PromptBlocks.hashes(CONTEXT_B))).isEqualTo(3);
+  }
 }
