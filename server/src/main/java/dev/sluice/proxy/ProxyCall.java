@@ -26,8 +26,9 @@ import java.util.List;
  * One request's trip upstream and back. Everything here runs on the event loop of the client's connection,
  * so the state needs no locks. The rules:
  * <ul>
- *   <li>A failure to connect, or a connection reset before the response head, is retried on another endpoint
- *       of the pool; nothing has reached the client yet, so the retry is invisible.</li>
+ *   <li>A failure to connect, a connection reset before the response head, or a response broken off before
+ *       any of it was sent to the client, is retried on another endpoint of the pool; nothing has reached the
+ *       client yet, so the retry is invisible.</li>
  *   <li>Non-streaming responses are buffered (bounded) and sent whole, so a failure mid-body is a clean 502.</li>
  *   <li>Streaming responses are relayed chunk by chunk as they arrive, with backpressure: when the client's
  *       socket is full, the upstream socket is paused. Once the stream has started, a failure ends it with an
@@ -194,7 +195,11 @@ final class ProxyCall {
   }
 
   private void relayStream(HttpClientResponse response) {
-    response.exceptionHandler(t -> streamBroken("upstream_aborted", "The upstream connection was lost mid-stream."));
+    response.exceptionHandler(t -> {
+      if (upstream == response.request()) {
+        streamBroken("upstream_aborted", "The upstream connection was lost mid-stream.");
+      }
+    });
     response.handler(chunk -> {
       if (ex.finished()) {
         return;
@@ -232,10 +237,8 @@ final class ProxyCall {
   private void relayBuffered(HttpClientResponse response, String contentType) {
     Buffer collected = Buffer.buffer();
     response.exceptionHandler(t -> {
-      if (!ex.finished()) {
-        metrics.upstreamError(ex.modelLabel, holding, "aborted");
-        fail(ApiError.badGateway("The upstream connection was lost before the response was complete."),
-            Outcome.UPSTREAM_ERROR);
+      if (!ex.finished() && upstream == response.request()) {
+        abortedBeforeClient(holding.id() + " lost the connection before its response was complete");
       }
     });
     response.handler(chunk -> {
@@ -272,6 +275,14 @@ final class ProxyCall {
       client.end(out);
       finish(status >= 400 ? Outcome.UPSTREAM_STATUS : Outcome.OK);
     });
+  }
+
+  /** The upstream broke off an answer of which nothing reached the client yet: another endpoint may serve it. */
+  private void abortedBeforeClient(String why) {
+    upstream = null;
+    ex.firstByteNanos = -1;
+    cancelFirstByteTimer();
+    upstreamFailed(holding, "aborted", why);
   }
 
   private void markFirstByte() {
@@ -315,8 +326,7 @@ final class ProxyCall {
       return;
     }
     if (!client.headWritten()) {
-      metrics.upstreamError(ex.modelLabel, holding, "aborted");
-      fail(ApiError.badGateway(message), Outcome.UPSTREAM_ERROR);
+      abortedBeforeClient(holding.id() + " lost the connection before its first event");
       return;
     }
     if ("upstream_aborted".equals(code)) {

@@ -131,4 +131,19 @@ class ReplicaFaultsTest {
       a.close();
     }
   }
+
+  @Test
+  void aResponseBrokenOffBeforeAnyOfItReachedTheClientIsServedByAnotherReplica() throws Exception {
+    try (Simulator breaking = Sims.start("m"); Simulator good = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(pool(List.of(breaking, good), "").replace("ejectAfter: 1", "ejectAfter: 100"))) {
+      breaking.setFailures(1.0, List.of(SimConfig.FailureKind.ABORT));
+      for (int i = 0; i < 8; i++) {
+        HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      }
+      assertThat(breaking.stats().requestsReceived()).isPositive();
+      assertThat(good.stats().requestsReceived()).isEqualTo(8);
+      assertThat(gw.metrics()).containsPattern("sluice_upstream_errors_total\\{.*kind=\"aborted\".*\\} [1-9]");
+    }
+  }
 }
