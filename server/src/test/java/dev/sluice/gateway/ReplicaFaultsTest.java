@@ -146,4 +146,25 @@ class ReplicaFaultsTest {
       assertThat(gw.metrics()).containsPattern("sluice_upstream_errors_total\\{.*kind=\"aborted\".*\\} [1-9]");
     }
   }
+
+  @Test
+  void aSlowReplicaGetsLittleTrafficBecauseItsRequestsPileUp() throws Exception {
+    SimConfig slowConfig = Sims.config("m").withLatency(Duration.ofMillis(400), Duration.ZERO, Duration.ZERO);
+    try (Simulator slow = Simulator.startBlocking(slowConfig); Simulator fast = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(pool(List.of(slow, fast), ""))) {
+      List<CompletableFuture<Void>> clients = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        clients.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < 10; i++) {
+            assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false)).statusCode())
+                .isEqualTo(200);
+          }
+        }));
+      }
+      CompletableFuture.allOf(clients.toArray(new CompletableFuture[0])).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      // With equal shares the slow replica would get 20 of the 40; it gets about one per client at a time.
+      assertThat(slow.stats().requestsReceived()).isLessThan(10);
+      assertThat(fast.stats().requestsReceived()).isGreaterThan(30);
+    }
+  }
 }
