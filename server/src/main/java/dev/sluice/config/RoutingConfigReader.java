@@ -37,7 +37,7 @@ final class RoutingConfigReader {
     Policy policy = selfHosted ? Policy.PREFIX_LOAD : Policy.LEAST_REQUEST;
     Weights weights = Weights.defaults();
     int prefixBlocks = 16_384;
-    Duration metricsInterval = selfHosted ? Duration.ofMillis(500) : Duration.ZERO;
+    Duration metricsInterval = null;
     if (model.containsKey("routing")) {
       Map<String, YamlNode> f = model.get("routing").fields(ROUTING);
       if (f.containsKey("policy")) {
@@ -55,6 +55,10 @@ final class RoutingConfigReader {
           throw f.get("metricsInterval").error("scrape at most every 50ms (or 0s for never)");
         }
       }
+    }
+    if (metricsInterval == null) {
+      // Only prefix-load's queue and KV scorers read the scraped gauges.
+      metricsInterval = selfHosted && policy == Policy.PREFIX_LOAD ? Duration.ofMillis(500) : Duration.ZERO;
     }
     HealthConfig health = model.containsKey("health") ? health(model.get("health"), selfHosted)
         : HealthConfig.defaults(selfHosted);

@@ -21,6 +21,9 @@ class RoutingConfigTest {
     assertThat(r.metricsInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(r.health().checkPath()).isEqualTo("/health");
     assertThat(r.fallbacks()).isEmpty();
+    RoutingConfig leastRequest = parse("models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n"
+        + "    routing: {policy: least-request}\n").models().get(0).routing();
+    assertThat(leastRequest.metricsInterval()).as("nothing reads the gauges").isZero();
   }
 
   @Test
