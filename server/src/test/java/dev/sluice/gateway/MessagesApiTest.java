@@ -62,4 +62,19 @@ class MessagesApiTest {
           .contains("event: error\ndata: {\"type\":\"error\"");
     }
   }
+
+  @Test
+  void anAnthropicUpstreamsErrorReachesAnOpenAiClientInOpenAisShape() throws Exception {
+    try (AnthropicImitation anthropic = new AnthropicImitation("the-right-key");
+         GatewayHarness gw = GatewayHarness.start("""
+             models:
+               - name: claude
+                 upstream: {provider: anthropic, endpoints: [%s], apiKey: a-wrong-key}
+             """.formatted(anthropic.baseUrl()))) {
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("claude", false));
+      assertThat(r.statusCode()).isEqualTo(401);
+      assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).isEqualTo("invalid x-api-key");
+      assertThat(JSON.readTree(r.body()).path("error").path("type").asText()).isEqualTo("authentication_error");
+    }
+  }
 }
