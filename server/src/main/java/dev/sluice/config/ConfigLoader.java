@@ -27,9 +27,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * ignored is a limit silently not enforced.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("server", "models");
+  private static final Set<String> TOP = union(Set.of("server", "models"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts");
+  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts", "defaultPlan");
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -91,7 +91,15 @@ public final class ConfigLoader {
     if (models.isEmpty()) {
       throw modelsNode.error("list at least one model");
     }
-    return new SluiceConfig(server, models);
+    QuotaConfig quota = QuotaConfigParser.quota(top);
+    QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
+    return new SluiceConfig(server, models, quota, QuotaConfigParser.usage(top.get("usage")));
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> out = new HashSet<>(a);
+    out.addAll(b);
+    return Set.copyOf(out);
   }
 
   private static ServerConfig server(YamlNode node) {
@@ -121,7 +129,8 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"));
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
-    return new ModelConfig(name, description, upstream, timeouts);
+    Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
+    return new ModelConfig(name, description, upstream, timeouts, defaultPlan);
   }
 
   private static UpstreamConfig upstream(YamlNode node) {

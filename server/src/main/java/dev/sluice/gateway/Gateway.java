@@ -1,5 +1,8 @@
 package dev.sluice.gateway;
 
+import dev.sluice.admit.Admission;
+import dev.sluice.admit.Caller;
+import dev.sluice.admit.Ticket;
 import dev.sluice.config.ServerConfig;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
@@ -14,6 +17,8 @@ import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.settle.Settlement;
+import dev.sluice.settle.UsageMeter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,13 +38,18 @@ public final class Gateway {
   private final ModelCatalog catalog;
   private final UpstreamProxy proxy;
   private final Recorder recorder;
+  private final Admission admission;
+  private final Settlement settlement;
   private final ModelsApi modelsApi;
 
-  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder) {
+  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder,
+      Admission admission, Settlement settlement) {
     this.server = server;
     this.catalog = catalog;
     this.proxy = proxy;
     this.recorder = recorder;
+    this.admission = admission;
+    this.settlement = settlement;
     this.modelsApi = new ModelsApi(catalog);
   }
 
@@ -94,10 +104,13 @@ public final class Gateway {
     });
   }
 
-  /** The request path. Identify, authorize and admit join here as they are built. */
+  /** The request path. Identify and authorize join here as they are built. */
   private void handle(HttpServerRequest req, Exchange ex, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
+    Caller caller = Caller.ANONYMOUS;                                         // identify (not yet built)
+    ex.subject = caller.subject();
+    ex.keyId = caller.keyId();
 
     ModelPool pool = catalog.pool(request.model());                           // route: model → pool
     if (pool == null) {
@@ -105,16 +118,49 @@ public final class Gateway {
     }
     ex.modelLabel = pool.name();
 
-    Buffer body = upstreamBody(request, pool);                                // proxy → record
-    proxy.forward(req, ex, request, pool, body, () -> recorder.record(ex));
+    UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
+    admission.admit(caller, request, pool.name(), pool.timeouts().request())  // admit: reserve the cost
+        .onSuccess(ticket -> proceed(req, ex, request, pool, ticket, meter));
   }
 
-  /** The client's bytes, unless the pool names the model differently upstream. */
-  private static Buffer upstreamBody(ApiRequest request, ModelPool pool) {
-    if (pool.upstreamModel().isEmpty() || pool.upstreamModel().get().equals(request.model())) {
+  /** Admitted or refused; an admitted request goes upstream and is settled when it ends, however it ends. */
+  private void proceed(HttpServerRequest req, Exchange ex, ApiRequest request, ModelPool pool, Ticket ticket,
+      UsageMeter meter) {
+    ex.plan = ticket.planName();
+    ticket.applyHeaders(req.response());
+    if (!ticket.admitted()) {
+      reject(req, ex, ticket.error());
+      return;
+    }
+    Runnable settleThenRecord = () -> {
+      settlement.settle(ticket, meter, ex);                                   // settle → record
+      recorder.record(ex);
+    };
+    if (req.response().closed()) {                                            // the client left during admission
+      ex.status = 499;
+      ex.outcome = Outcome.CLIENT_CLOSED;
+      ex.endNanos = System.nanoTime();
+      settleThenRecord.run();
+      return;
+    }
+    try {
+      Buffer body = upstreamBody(request, pool, ticket.bodyChanged() || meter.bodyChanged());
+      proxy.forward(req, ex, request, pool, body, meter, settleThenRecord);   // proxy
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "request %s failed inside the gateway", ex.requestId);
+      ex.outcome = Outcome.INTERNAL_ERROR;
+      reject(req, ex, ApiError.internal());
+      settlement.settle(ticket, meter, ex);
+    }
+  }
+
+  /** The client's bytes, unless the pool names the model differently upstream or a stage changed the body. */
+  private static Buffer upstreamBody(ApiRequest request, ModelPool pool, boolean changed) {
+    boolean renamed = pool.upstreamModel().isPresent() && !pool.upstreamModel().get().equals(request.model());
+    if (!renamed && !changed) {
       return request.raw();
     }
-    request.body().put("model", pool.upstreamModel().get());
+    pool.upstreamModel().ifPresent(name -> request.body().put("model", name));
     try {
       return Buffer.buffer(dev.sluice.front.Json.MAPPER.writeValueAsBytes(request.body()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -45,6 +45,7 @@ final class ProxyCall {
   private final ModelPool pool;
   private final Buffer body;
   private final Runnable done;
+  private final ResponseTap tap;
 
   private final Set<Endpoint> tried = new HashSet<>(4);
   private Endpoint holding;
@@ -55,7 +56,8 @@ final class ProxyCall {
   private boolean lastFailureWasUpstreamFault;
 
   ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, HttpServerRequest clientRequest, Exchange ex,
-      ApiRequest request, ModelPool pool, Buffer body, Runnable done) {
+      ApiRequest request, ModelPool pool, Buffer body, ResponseTap tap, Runnable done) {
+    this.tap = tap;
     this.vertx = vertx;
     this.http = http;
     this.metrics = metrics;
@@ -167,8 +169,9 @@ final class ProxyCall {
         client.putHeader("x-request-id", ex.requestId);
         client.setChunked(true);
       }
-      ex.bytesOut += chunk.length();
-      client.write(chunk);
+      Buffer relayed = tap.streamed(chunk);
+      ex.bytesOut += relayed.length();
+      client.write(relayed);
       if (client.writeQueueFull()) {
         response.pause();
         client.drainHandler(v -> response.resume());
@@ -184,7 +187,9 @@ final class ProxyCall {
         HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
         client.putHeader("x-request-id", ex.requestId);
       }
-      client.end();
+      Buffer rest = tap.streamEnded();
+      ex.bytesOut += rest.length();
+      client.end(rest);
       finish(Outcome.OK);
     });
   }
@@ -224,6 +229,7 @@ final class ProxyCall {
             "The upstream answered HTTP " + status + " without a JSON error body."), Outcome.UPSTREAM_STATUS);
         return;
       }
+      tap.buffered(status, collected);
       client.setStatusCode(status);
       HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
       client.putHeader("x-request-id", ex.requestId);

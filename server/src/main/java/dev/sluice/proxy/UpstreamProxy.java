@@ -46,7 +46,13 @@ public final class UpstreamProxy implements AutoCloseable {
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, ModelPool pool, Buffer body,
       Runnable done) {
-    new ProxyCall(vertx, this.client, metrics, client, ex, request, pool, body, done).start();
+    forward(client, ex, request, pool, body, ResponseTap.NONE, done);
+  }
+
+  /** @param tap sees the response on its way to the client (settlement reads usage through it) */
+  public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, ModelPool pool, Buffer body,
+      ResponseTap tap, Runnable done) {
+    new ProxyCall(vertx, this.client, metrics, client, ex, request, pool, body, tap, done).start();
   }
 
   @Override

@@ -1,5 +1,11 @@
 package dev.sluice.server;
 
+import dev.sluice.admit.Admission;
+import dev.sluice.admit.CounterStore;
+import dev.sluice.admit.LocalCounterStore;
+import dev.sluice.admit.PlanResolver;
+import dev.sluice.admit.QuotaMetrics;
+import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.gateway.Gateway;
@@ -11,6 +17,7 @@ import dev.sluice.route.Endpoint;
 import dev.sluice.route.LeastOutstandingPicker;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.settle.Settlement;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -27,6 +34,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final ModelCatalog catalog;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
+  private final CounterStore counters;
+  private final Admission admission;
   private final Gateway gateway;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
@@ -47,7 +56,13 @@ public final class SluiceRuntime implements AutoCloseable {
     this.catalog = new ModelCatalog(pools);
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
-    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog));
+    QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
+    this.counters = config.quota().redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, quotaMetrics))
+        .orElseGet(LocalCounterStore::new);
+    this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
+        config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
+    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog), admission,
+        new Settlement(counters, quotaMetrics));
   }
 
   public SluiceConfig config() {
@@ -62,9 +77,14 @@ public final class SluiceRuntime implements AutoCloseable {
     return gateway;
   }
 
+  public Admission admission() {
+    return admission;
+  }
+
   @Override
   public void close() {
     proxy.close();
+    counters.close();
     accessLog.close();
     simulators.close();
   }

@@ -1,0 +1,176 @@
+package dev.sluice.admit;
+
+import dev.sluice.config.QuotaConfig.RedisConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Counters in Redis, shared by every replica: one script call (one round trip) per admission and one per
+ * settlement. Every call is bounded by {@code redis.timeout}. When Redis cannot answer, admission fails closed
+ * (the caller turns the failure into a 503) or, with {@code onUnavailable: local}, falls back to this
+ * replica's own counters; either way the failure is counted and logged once per outage, not per request.
+ */
+public final class RedisCounterStore implements CounterStore {
+  private static final Logger LOG = Logger.getLogger(RedisCounterStore.class);
+  /** Counters outlive their window by this much, so a late settlement still finds them. */
+  private static final long KEEP_MS = 60_000;
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final RedisConfig config;
+  private final QuotaMetrics metrics;
+  private final LocalCounterStore fallback = new LocalCounterStore();
+  /** Asks admitted by the fallback while Redis was down: they are settled there, not in Redis. */
+  private final Set<String> admittedLocally = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean down = new AtomicBoolean();
+  private final String reserveSha = RedisScripts.sha1(RedisScripts.RESERVE);
+  private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
+  private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
+
+  public RedisCounterStore(Vertx vertx, RedisConfig config, QuotaMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.metrics = metrics;
+    int timeout = (int) Math.max(1, config.timeout().toMillis());
+    this.redis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(config.url())
+        .setMaxPoolSize(16)
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(65_536)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(timeout).setTcpNoDelay(true)
+            .setTcpKeepAlive(true)));
+  }
+
+  /** Keys carry the configured prefix; the scope becomes a hash tag so one script's keys share a cluster slot. */
+  public String prefix() {
+    return config.keyPrefix();
+  }
+
+  @Override
+  public Future<Verdict> reserve(Ask ask) {
+    List<Bucket> buckets = ask.buckets();
+    Request req = Request.cmd(Command.EVALSHA).arg(reserveSha).arg(buckets.size() * 2);
+    keys(req, buckets);
+    req.arg(ask.now()).arg(ask.id()).arg(ask.expiresAt()).arg(ask.tokenCost()).arg(ask.minTokenCost());
+    for (Bucket b : buckets) {
+      req.arg(b.capacity()).arg(b.limit().tokens() ? "1" : "0").arg(keepUntil(b, ask));
+    }
+    return call(req, RedisScripts.RESERVE, "reserve").map(r -> {
+      int n = buckets.size();
+      long[] used = new long[n];
+      long[] reserved = new long[n];
+      for (int i = 0; i < n; i++) {
+        used[i] = r.get(3 + 2 * i).toLong();
+        reserved[i] = r.get(4 + 2 * i).toLong();
+      }
+      boolean admitted = r.get(0).toInteger() == 1;
+      return new Verdict(admitted, admitted ? -1 : r.get(1).toInteger() - 1, r.get(2).toLong(), used, reserved);
+    }).recover(t -> {
+      if (!config.failOpen()) {
+        return Future.failedFuture(t);
+      }
+      admittedLocally.add(ask.id());
+      return Future.succeededFuture(fallback.reserveNow(ask));
+    });
+  }
+
+  @Override
+  public Future<Void> settle(Ask ask, long tokens) {
+    if (admittedLocally.remove(ask.id())) {
+      fallback.settleNow(ask, tokens);
+      return Future.succeededFuture();
+    }
+    Request req = Request.cmd(Command.EVALSHA).arg(settleSha).arg(ask.buckets().size() * 2);
+    keys(req, ask.buckets());
+    req.arg(ask.id());
+    for (Bucket b : ask.buckets()) {
+      req.arg(b.limit().charge(tokens)).arg(keepUntil(b, ask));
+    }
+    // A settlement lost to an outage leaves its reservation to expire and its usage uncharged in Redis; the
+    // usage record still has it, so metering stays exact even when enforcement loses one request's charge.
+    return call(req, RedisScripts.SETTLE, "settle").mapEmpty();
+  }
+
+  @Override
+  public Future<long[][]> peek(List<Bucket> buckets, long now) {
+    Request req = Request.cmd(Command.EVALSHA).arg(peekSha).arg(buckets.size());
+    buckets.forEach(b -> req.arg(b.key()));
+    return call(req, RedisScripts.PEEK, "peek").map(r -> {
+      long[][] out = new long[buckets.size()][2];
+      for (int i = 0; i < buckets.size(); i++) {
+        out[i][0] = r.get(2 * i).toLong();
+        out[i][1] = r.get(2 * i + 1).toLong();
+      }
+      return out;
+    });
+  }
+
+  private static void keys(Request req, List<Bucket> buckets) {
+    for (Bucket b : buckets) {
+      req.arg(b.key()).arg(b.key() + ":r");
+    }
+  }
+
+  private static long keepUntil(Bucket b, Ask ask) {
+    return Math.max(b.resetAt(ask.now()), ask.expiresAt()) + KEEP_MS;
+  }
+
+  /**
+   * Runs a script by its SHA, loading it on the first NOSCRIPT (after a Redis restart the script cache is
+   * empty), within the configured timeout.
+   */
+  private Future<Response> call(Request bySha, String script, String op) {
+    Promise<Response> promise = Promise.promise();
+    long timer = vertx.setTimer(config.timeout().toMillis(), id -> promise.tryFail(
+        new TimeoutException("Redis did not answer within " + config.timeout().toMillis() + " ms")));
+    redis.send(bySha).recover(t -> {
+      if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
+        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> redis.send(bySha));
+      }
+      return Future.failedFuture(t);
+    }).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        promise.tryComplete(ar.result());
+      } else {
+        promise.tryFail(ar.cause());
+      }
+    });
+    return promise.future().onComplete(ar -> health(ar.succeeded(), op, ar.cause()));
+  }
+
+  private void health(boolean ok, String op, Throwable cause) {
+    if (ok) {
+      if (down.compareAndSet(true, false)) {
+        metrics.storeUp(true);
+        LOG.infof("Redis at %s answers again; quota counters are shared again", config.url());
+      }
+      return;
+    }
+    metrics.storeError("redis", op);
+    if (down.compareAndSet(false, true)) {
+      metrics.storeUp(false);
+      LOG.warnf("Redis at %s is unreachable (%s); %s until it answers", config.url(), cause.getMessage(),
+          config.failOpen() ? "admitting on this replica's own counters" : "rejecting governed requests with 503");
+    }
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+    fallback.close();
+  }
+}
