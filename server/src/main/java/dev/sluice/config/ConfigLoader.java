@@ -27,9 +27,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * ignored is a limit silently not enforced.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("server", "models");
+  private static final Set<String> TOP = Set.of("server", "storage", "auth", "keys", "redis", "models");
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts");
+  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts", "access");
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -91,7 +91,11 @@ public final class ConfigLoader {
     if (models.isEmpty()) {
       throw modelsNode.error("list at least one model");
     }
-    return new SluiceConfig(server, models);
+    StorageConfig storage = top.containsKey("storage") ? AuthConfigReader.storage(top.get("storage")) : StorageConfig.defaults();
+    AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
+    KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
+    Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
+    return new SluiceConfig(server, storage, auth, keys, redis, models);
   }
 
   private static ServerConfig server(YamlNode node) {
@@ -121,7 +125,8 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"));
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
-    return new ModelConfig(name, description, upstream, timeouts);
+    AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
+    return new ModelConfig(name, description, upstream, timeouts, access);
   }
 
   private static UpstreamConfig upstream(YamlNode node) {
@@ -201,10 +206,7 @@ public final class ConfigLoader {
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
-    YamlNode value = fields.get(key);
-    if (value == null) {
-      throw parent.error("'" + key + "' is missing");
-    }
-    return value;
+    return AuthConfigReader.required(parent, fields, key);
   }
+
 }

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** The whole configuration, parsed once from {@code sluice.yaml}; immutable. */
-public record SluiceConfig(ServerConfig server, List<ModelConfig> models) {
+public record SluiceConfig(ServerConfig server, StorageConfig storage, AuthConfig auth, KeysConfig keys,
+    Optional<RedisConfig> redis, List<ModelConfig> models) {
   public SluiceConfig {
     models = List.copyOf(models);
   }
