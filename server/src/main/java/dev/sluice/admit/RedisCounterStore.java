@@ -1,6 +1,7 @@
 package dev.sluice.admit;
 
-import dev.sluice.config.QuotaConfig.RedisConfig;
+import dev.sluice.config.QuotaConfig;
+import dev.sluice.config.RedisConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,6 +32,8 @@ public final class RedisCounterStore implements CounterStore {
   private final Vertx vertx;
   private final Redis redis;
   private final RedisConfig config;
+  private final QuotaConfig quota;
+  private final String prefix;
   private final QuotaMetrics metrics;
   private final LocalCounterStore fallback = new LocalCounterStore();
   /** Asks admitted by the fallback while Redis was down: they are settled there, not in Redis. */
@@ -40,11 +43,13 @@ public final class RedisCounterStore implements CounterStore {
   private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
   private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
 
-  public RedisCounterStore(Vertx vertx, RedisConfig config, QuotaMetrics metrics) {
+  public RedisCounterStore(Vertx vertx, RedisConfig config, QuotaConfig quota, QuotaMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
+    this.quota = quota;
+    this.prefix = config.prefix() + "quota:";
     this.metrics = metrics;
-    int timeout = (int) Math.max(1, config.timeout().toMillis());
+    int timeout = (int) Math.max(1, quota.storeTimeout().toMillis());
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.url())
         .setMaxPoolSize(16)
@@ -52,11 +57,6 @@ public final class RedisCounterStore implements CounterStore {
         .setMaxWaitingHandlers(65_536)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(timeout).setTcpNoDelay(true)
             .setTcpKeepAlive(true)));
-  }
-
-  /** Keys carry the configured prefix; the scope becomes a hash tag so one script's keys share a cluster slot. */
-  public String prefix() {
-    return config.keyPrefix();
   }
 
   @Override
@@ -79,7 +79,7 @@ public final class RedisCounterStore implements CounterStore {
       boolean admitted = r.get(0).toInteger() == 1;
       return new Verdict(admitted, admitted ? -1 : r.get(1).toInteger() - 1, r.get(2).toLong(), used, reserved);
     }).recover(t -> {
-      if (!config.failOpen()) {
+      if (!quota.failOpen()) {
         return Future.failedFuture(t);
       }
       admittedLocally.add(ask.id());
@@ -107,7 +107,7 @@ public final class RedisCounterStore implements CounterStore {
   @Override
   public Future<long[][]> peek(List<Bucket> buckets, long now) {
     Request req = Request.cmd(Command.EVALSHA).arg(peekSha).arg(buckets.size());
-    buckets.forEach(b -> req.arg(b.key()));
+    buckets.forEach(b -> req.arg(prefix + b.key()));
     return call(req, RedisScripts.PEEK, "peek").map(r -> {
       long[][] out = new long[buckets.size()][2];
       for (int i = 0; i < buckets.size(); i++) {
@@ -118,9 +118,10 @@ public final class RedisCounterStore implements CounterStore {
     });
   }
 
-  private static void keys(Request req, List<Bucket> buckets) {
+  /** Every key carries the configured prefix; the bucket key's {scope} hash tag keeps one ask in one slot. */
+  private void keys(Request req, List<Bucket> buckets) {
     for (Bucket b : buckets) {
-      req.arg(b.key()).arg(b.key() + ":r");
+      req.arg(prefix + b.key()).arg(prefix + b.key() + ":r");
     }
   }
 
@@ -134,8 +135,8 @@ public final class RedisCounterStore implements CounterStore {
    */
   private Future<Response> call(Request bySha, String script, String op) {
     Promise<Response> promise = Promise.promise();
-    long timer = vertx.setTimer(config.timeout().toMillis(), id -> promise.tryFail(
-        new TimeoutException("Redis did not answer within " + config.timeout().toMillis() + " ms")));
+    long timer = vertx.setTimer(quota.storeTimeout().toMillis(), id -> promise.tryFail(
+        new TimeoutException("Redis did not answer within " + quota.storeTimeout().toMillis() + " ms")));
     redis.send(bySha).recover(t -> {
       if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
         return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> redis.send(bySha));
@@ -156,16 +157,21 @@ public final class RedisCounterStore implements CounterStore {
     if (ok) {
       if (down.compareAndSet(true, false)) {
         metrics.storeUp(true);
-        LOG.infof("Redis at %s answers again; quota counters are shared again", config.url());
+        LOG.infof("Redis at %s answers again; quota counters are shared again", redacted());
       }
       return;
     }
     metrics.storeError("redis", op);
     if (down.compareAndSet(false, true)) {
       metrics.storeUp(false);
-      LOG.warnf("Redis at %s is unreachable (%s); %s until it answers", config.url(), cause.getMessage(),
-          config.failOpen() ? "admitting on this replica's own counters" : "rejecting governed requests with 503");
+      LOG.warnf("Redis at %s is unreachable (%s); %s until it answers", redacted(), cause.getMessage(),
+          quota.failOpen() ? "admitting on this replica's own counters" : "rejecting governed requests with 503");
     }
+  }
+
+  /** The URL may hold a password. */
+  private String redacted() {
+    return config.url().replaceAll("//[^@/]*@", "//***@");
   }
 
   @Override

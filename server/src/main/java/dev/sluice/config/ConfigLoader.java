@@ -27,9 +27,11 @@ import org.yaml.snakeyaml.nodes.Node;
  * ignored is a limit silently not enforced.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = union(Set.of("server", "models"), QuotaConfigParser.TOP_KEYS);
+  private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models"),
+      QuotaConfigParser.TOP_KEYS);
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts", "defaultPlan");
+  private static final Set<String> MODEL = Set.of("name", "description", "upstream", "timeouts", "access",
+      "defaultPlan");
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -91,9 +93,13 @@ public final class ConfigLoader {
     if (models.isEmpty()) {
       throw modelsNode.error("list at least one model");
     }
+    StorageConfig storage = top.containsKey("storage") ? AuthConfigReader.storage(top.get("storage")) : StorageConfig.defaults();
+    AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
+    KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
+    Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
     QuotaConfig quota = QuotaConfigParser.quota(top);
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
-    return new SluiceConfig(server, models, quota, QuotaConfigParser.usage(top.get("usage")));
+    return new SluiceConfig(server, storage, auth, keys, redis, models, quota, QuotaConfigParser.usage(top.get("usage")));
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -129,8 +135,9 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"));
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
+    AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
-    return new ModelConfig(name, description, upstream, timeouts, defaultPlan);
+    return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan);
   }
 
   private static UpstreamConfig upstream(YamlNode node) {
@@ -210,10 +217,7 @@ public final class ConfigLoader {
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
-    YamlNode value = fields.get(key);
-    if (value == null) {
-      throw parent.error("'" + key + "' is missing");
-    }
-    return value;
+    return AuthConfigReader.required(parent, fields, key);
   }
+
 }

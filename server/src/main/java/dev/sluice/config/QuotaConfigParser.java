@@ -3,9 +3,6 @@ package dev.sluice.config;
 import dev.sluice.config.PlanConfig.Limits;
 import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.config.PlanConfig.Scope;
-import dev.sluice.config.QuotaConfig.RedisConfig;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,14 +14,13 @@ import java.util.Set;
 
 /** The {@code plans}, {@code quota}, {@code redis} and {@code usage} sections of sluice.yaml. */
 final class QuotaConfigParser {
-  static final Set<String> TOP_KEYS = Set.of("plans", "quota", "redis", "usage");
+  static final Set<String> TOP_KEYS = Set.of("plans", "quota", "usage");
   private static final Set<String> PLAN = Set.of("name", "priority", "subjects", "models", "scope", "limits",
       "overMaxTokens", "shrinkToRemaining");
   private static final Set<String> SUBJECTS = Set.of("groups", "users");
   private static final Set<String> LIMITS = Set.of("tokensPerMinute", "tokensPerHour", "tokensPerDay",
       "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest");
-  private static final Set<String> QUOTA = Set.of("defaultMaxTokens");
-  private static final Set<String> REDIS = Set.of("url", "timeout", "onUnavailable", "keyPrefix");
+  private static final Set<String> QUOTA = Set.of("defaultMaxTokens", "storeTimeout", "onStoreUnavailable");
   private static final Set<String> USAGE = Set.of("buffer", "flushInterval", "batchSize", "retention");
   private static final int MAX_LIMIT = 2_000_000_000;
 
@@ -45,14 +41,26 @@ final class QuotaConfigParser {
       }
     }
     int defaultMaxTokens = d.defaultMaxTokens();
+    Duration storeTimeout = d.storeTimeout();
+    boolean failOpen = d.failOpen();
     if (top.containsKey("quota")) {
       Map<String, YamlNode> f = top.get("quota").fields(QUOTA);
       if (f.containsKey("defaultMaxTokens")) {
         defaultMaxTokens = f.get("defaultMaxTokens").integer(1, 10_000_000);
       }
+      if (f.containsKey("storeTimeout")) {
+        storeTimeout = positive(f.get("storeTimeout"));
+      }
+      if (f.containsKey("onStoreUnavailable")) {
+        failOpen = switch (f.get("onStoreUnavailable").nonBlank()) {
+          case "reject" -> false;
+          case "local" -> true;
+          default -> throw f.get("onStoreUnavailable").error("expected reject (fail closed) or local (fail open "
+              + "on this replica's own counters)");
+        };
+      }
     }
-    Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(QuotaConfigParser::redis);
-    return new QuotaConfig(List.copyOf(plans), defaultMaxTokens, redis);
+    return new QuotaConfig(List.copyOf(plans), defaultMaxTokens, storeTimeout, failOpen);
   }
 
   /** Every model's {@code defaultPlan} must name a plan that exists. */
@@ -140,32 +148,6 @@ final class QuotaConfigParser {
 
   private static long limit(Map<String, YamlNode> f, String key) {
     return f.containsKey(key) ? f.get(key).integer(1, MAX_LIMIT) : 0;
-  }
-
-  private static RedisConfig redis(YamlNode node) {
-    Map<String, YamlNode> f = node.fields(REDIS);
-    YamlNode urlNode = required(node, f, "url");
-    String url = urlNode.nonBlank();
-    try {
-      URI uri = new URI(url);
-      if (!("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) || uri.getHost() == null) {
-        throw urlNode.error("expected redis://host:port or rediss://host:port, got '" + url + "'");
-      }
-    } catch (URISyntaxException e) {
-      throw urlNode.error("not a URL: '" + url + "'");
-    }
-    Duration timeout = f.containsKey("timeout") ? positive(f.get("timeout")) : Duration.ofMillis(250);
-    boolean failOpen = false;
-    if (f.containsKey("onUnavailable")) {
-      failOpen = switch (f.get("onUnavailable").nonBlank()) {
-        case "reject" -> false;
-        case "local" -> true;
-        default -> throw f.get("onUnavailable").error("expected reject (fail closed) or local (fail open on this "
-            + "replica's own counters)");
-      };
-    }
-    String prefix = f.containsKey("keyPrefix") ? f.get("keyPrefix").nonBlank() : "sluice:";
-    return new RedisConfig(url, timeout, failOpen, prefix);
   }
 
   private static Duration positive(YamlNode node) {

@@ -4,13 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** The whole configuration, parsed once from {@code sluice.yaml}; immutable. */
-public record SluiceConfig(ServerConfig server, List<ModelConfig> models, QuotaConfig quota, UsageConfig usage) {
+public record SluiceConfig(ServerConfig server, StorageConfig storage, AuthConfig auth, KeysConfig keys,
+    Optional<RedisConfig> redis, List<ModelConfig> models, QuotaConfig quota, UsageConfig usage) {
   public SluiceConfig {
     models = List.copyOf(models);
-  }
-
-  public SluiceConfig(ServerConfig server, List<ModelConfig> models) {
-    this(server, models, QuotaConfig.defaults(), UsageConfig.defaults());
   }
 
   public Optional<ModelConfig> model(String name) {

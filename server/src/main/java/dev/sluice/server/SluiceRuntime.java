@@ -57,7 +57,7 @@ public final class SluiceRuntime implements AutoCloseable {
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
     QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
-    this.counters = config.quota().redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, quotaMetrics))
+    this.counters = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
         .orElseGet(LocalCounterStore::new);
     this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
         config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
