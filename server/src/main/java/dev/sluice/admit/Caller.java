@@ -1,5 +1,6 @@
 package dev.sluice.admit;
 
+import dev.sluice.identify.Principal;
 import java.util.Set;
 
 /**
@@ -14,5 +15,9 @@ public record Caller(String subject, Set<String> groups, String keyId) {
 
   public Caller {
     groups = Set.copyOf(groups);
+  }
+
+  public static Caller of(Principal principal) {
+    return new Caller(principal.subject(), principal.groups(), principal.keyId().orElse(null));
   }
 }

@@ -16,8 +16,10 @@ import dev.sluice.record.Recorder;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.LeastOutstandingPicker;
 import dev.sluice.route.ModelCatalog;
+import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.ModelPool;
 import dev.sluice.settle.Settlement;
+import dev.sluice.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -34,6 +36,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final ModelCatalog catalog;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
+  private final Database database;
+  private final UsageWriter usage;
   private final CounterStore counters;
   private final Admission admission;
   private final Gateway gateway;
@@ -41,6 +45,7 @@ public final class SluiceRuntime implements AutoCloseable {
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this.config = config;
     GatewayMetrics metrics = new GatewayMetrics(registry);
+    this.database = Database.open(config.storage());
     List<ModelPool> pools = new ArrayList<>();
     try {
       for (ModelConfig model : config.models()) {
@@ -51,17 +56,19 @@ public final class SluiceRuntime implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       simulators.close();
+      database.close();
       throw e;
     }
     this.catalog = new ModelCatalog(pools);
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
+    this.usage = new UsageWriter(database, config.usage(), registry);
     QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
     this.counters = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
         .orElseGet(LocalCounterStore::new);
     this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
         config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
-    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog), admission,
+    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog, usage), admission,
         new Settlement(counters, quotaMetrics));
   }
 
@@ -81,10 +88,20 @@ public final class SluiceRuntime implements AutoCloseable {
     return admission;
   }
 
+  public UsageWriter usage() {
+    return usage;
+  }
+
+  public Database database() {
+    return database;
+  }
+
   @Override
   public void close() {
     proxy.close();
     counters.close();
+    usage.close(); // after the proxy: the last requests' records are queued by now, and written here
+    database.close();
     accessLog.close();
     simulators.close();
   }

@@ -32,13 +32,19 @@ public final class GatewayHarness implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  /** @param yaml a complete sluice.yaml; {@code accessLog: off} is added when it has no server section */
+  /**
+   * @param yaml a complete sluice.yaml; {@code accessLog: off} is added when it has no server section, and a
+   *     private in-memory H2 store when it has no storage section
+   */
   public static GatewayHarness start(String yaml) throws Exception {
     return start(yaml, Map.of());
   }
 
   public static GatewayHarness start(String yaml, Map<String, String> env) throws Exception {
     String full = yaml.contains("server:") ? yaml : "server:\n  accessLog: off\n" + yaml;
+    if (!full.contains("storage:")) {
+      full = "storage:\n  url: " + TestDatabases.h2().url() + "\n" + full;
+    }
     return new GatewayHarness(full, env);
   }
 
