@@ -23,6 +23,8 @@ public final class UsageMeter implements ResponseTap {
   private static final byte[] NO_CHOICES = "\"choices\":[]".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TEXT = "\"text\":\"".getBytes(StandardCharsets.US_ASCII);
+  /** With include_usage, vLLM and OpenAI add this to every chunk; a client that did not ask never sees it. */
+  private static final byte[] NULL_USAGE = ",\"usage\":null".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean stripUsageChunk;
   private final boolean bodyChanged;
@@ -89,11 +91,17 @@ public final class UsageMeter implements ResponseTap {
     int end;
     while ((end = eventEnd(bytes, start)) > 0) {
       if (keep(bytes, start, end)) {
-        if (out == null && start == 0 && end == bytes.length) {
+        int nullUsage = stripUsageChunk ? indexOf(bytes, start, end, NULL_USAGE) : -1;
+        if (out == null && start == 0 && end == bytes.length && nullUsage < 0) {
           return data; // the common case: whole events, nothing removed
         }
         out = out == null ? Buffer.buffer(end - start) : out;
-        out.appendBytes(bytes, start, end - start);
+        if (nullUsage < 0) {
+          out.appendBytes(bytes, start, end - start);
+        } else {
+          out.appendBytes(bytes, start, nullUsage - start);
+          out.appendBytes(bytes, nullUsage + NULL_USAGE.length, end - nullUsage - NULL_USAGE.length);
+        }
       }
       start = end;
     }
