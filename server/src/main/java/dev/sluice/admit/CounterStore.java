@@ -21,6 +21,11 @@ public interface CounterStore extends AutoCloseable {
   /** Used and reserved of each bucket, for {@code GET /api/quota}; {@code [i][0]} used, {@code [i][1]} reserved. */
   Future<long[][]> peek(List<Bucket> buckets, long now);
 
+  /** Completes when the store is warmed up (connected, scripts loaded); never fails. */
+  default Future<Void> ready() {
+    return Future.succeededFuture();
+  }
+
   @Override
   void close();
 }

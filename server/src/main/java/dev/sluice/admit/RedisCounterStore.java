@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,6 +41,9 @@ public final class RedisCounterStore implements CounterStore {
   /** Asks admitted by the fallback while Redis was down: they are settled there, not in Redis. */
   private final Set<String> admittedLocally = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean down = new AtomicBoolean();
+  /** One pipelined connection serves every call; replaced when it fails. */
+  private final AtomicReference<Future<RedisConnection>> connection = new AtomicReference<>();
+  private final Future<Void> ready;
   private final String reserveSha = RedisScripts.sha1(RedisScripts.RESERVE);
   private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
   private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
@@ -57,6 +62,52 @@ public final class RedisCounterStore implements CounterStore {
         .setMaxWaitingHandlers(65_536)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(timeout).setTcpNoDelay(true)
             .setTcpKeepAlive(true)));
+    this.ready = warmUp();
+  }
+
+  /** Completes once the connection is open and the scripts are loaded (or failed to be). */
+  @Override
+  public Future<Void> ready() {
+    return ready;
+  }
+
+  /**
+   * Loads the scripts (so the first requests need no NOSCRIPT round trip) and opens the first connection
+   * before traffic arrives; a failure here is only logged, requests find out for themselves.
+   */
+  private Future<Void> warmUp() {
+    List<Future<Response>> loads = new java.util.ArrayList<>();
+    for (String script : List.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)) {
+      loads.add(send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)));
+    }
+    return Future.join(loads).<Void>mapEmpty().otherwise(t -> {
+      LOG.warnf("Redis at %s is not answering at start (%s); admission will keep trying", redacted(), t.getMessage());
+      return null;
+    });
+  }
+
+  /**
+   * Sends on the shared connection, pipelined behind whatever is in flight: a pool would add an acquire and
+   * release per call, and Redis executes one command at a time anyway.
+   */
+  private Future<Response> send(Request request) {
+    Future<RedisConnection> current = connection.get();
+    if (current == null || current.failed()) {
+      Future<RedisConnection> fresh = redis.connect().onSuccess(c -> {
+        c.exceptionHandler(t -> connection.set(null));
+        c.endHandler(v -> connection.set(null));
+      });
+      current = connection.compareAndSet(current, fresh) ? fresh : connection.get();
+      if (current == null) {
+        current = fresh;
+      }
+    }
+    Future<RedisConnection> used = current;
+    return used.compose(c -> c.send(request)).onFailure(t -> {
+      if (!(t instanceof io.vertx.redis.client.impl.types.ErrorType)) {
+        connection.compareAndSet(used, null); // a broken connection, not a Redis error reply: reconnect next time
+      }
+    });
   }
 
   @Override
@@ -137,9 +188,9 @@ public final class RedisCounterStore implements CounterStore {
     Promise<Response> promise = Promise.promise();
     long timer = vertx.setTimer(quota.storeTimeout().toMillis(), id -> promise.tryFail(
         new TimeoutException("Redis did not answer within " + quota.storeTimeout().toMillis() + " ms")));
-    redis.send(bySha).recover(t -> {
+    send(bySha).recover(t -> {
       if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
-        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> redis.send(bySha));
+        return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> send(bySha));
       }
       return Future.failedFuture(t);
     }).onComplete(ar -> {
@@ -176,6 +227,10 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public void close() {
+    Future<RedisConnection> c = connection.getAndSet(null);
+    if (c != null && c.succeeded()) {
+      c.result().close();
+    }
     redis.close();
     fallback.close();
   }

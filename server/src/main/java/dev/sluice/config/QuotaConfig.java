@@ -16,6 +16,6 @@ import java.util.List;
 public record QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen) {
 
   public static QuotaConfig defaults() {
-    return new QuotaConfig(List.of(), 4096, Duration.ofMillis(250), false);
+    return new QuotaConfig(List.of(), 4096, Duration.ofMillis(500), false);
   }
 }
