@@ -42,8 +42,9 @@ public final class Metering {
              + " status, latency_ms, ttft_ms FROM usage_records ORDER BY id")) {
       while (rs.next()) {
         long ttft = rs.getLong(9);
+        Long ttftMs = rs.wasNull() ? null : ttft;
         out.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
-            rs.getBoolean(6), rs.getInt(7), rs.getLong(8), rs.wasNull() ? null : ttft));
+            rs.getBoolean(6), rs.getInt(7), rs.getLong(8), ttftMs));
       }
     }
     return out;
