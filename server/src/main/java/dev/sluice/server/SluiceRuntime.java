@@ -5,6 +5,9 @@ import dev.sluice.admit.CounterStore;
 import dev.sluice.admit.LocalCounterStore;
 import dev.sluice.admit.PlanResolver;
 import dev.sluice.admit.QuotaMetrics;
+import dev.sluice.admit.QuotaView;
+import dev.sluice.api.UsageApi;
+import dev.sluice.record.usage.UsageReader;
 import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SluiceConfig;
@@ -41,6 +44,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final CounterStore counters;
   private final Admission admission;
   private final Gateway gateway;
+  private final UsageApi usageApi;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this.config = config;
@@ -70,6 +74,14 @@ public final class SluiceRuntime implements AutoCloseable {
         config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
     this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog, usage), admission,
         new Settlement(counters, quotaMetrics));
+    this.usageApi = new UsageApi(vertx, new UsageReader(database),
+        new QuotaView(admission, System::currentTimeMillis),
+        config.models().stream().map(ModelConfig::name).toList(), java.time.Clock.systemUTC());
+  }
+
+  /** {@code /api/usage}, {@code /api/quota}, {@code /api/admin/usage}: mounted with the API's identification. */
+  public UsageApi usageApi() {
+    return usageApi;
   }
 
   public SluiceConfig config() {

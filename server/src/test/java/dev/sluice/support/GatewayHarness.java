@@ -19,13 +19,14 @@ public final class GatewayHarness implements AutoCloseable {
   private final Vertx vertx;
   private final SluiceRuntime runtime;
   private final HttpServer server;
+  private final Router router;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   private GatewayHarness(String yaml, Map<String, String> env) throws Exception {
     vertx = Vertx.vertx();
     SluiceConfig config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
     runtime = new SluiceRuntime(vertx, config, registry);
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     runtime.gateway().mount(router);
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -58,6 +59,11 @@ public final class GatewayHarness implements AutoCloseable {
 
   public String metrics() {
     return registry.scrape();
+  }
+
+  /** For tests that mount more routes (the {@code /api} handlers) with their own identification. */
+  public Router router() {
+    return router;
   }
 
   public SluiceRuntime runtime() {
