@@ -2,6 +2,7 @@ package dev.sluice.admit;
 
 import dev.sluice.config.QuotaConfig;
 import dev.sluice.config.RedisConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -41,8 +43,12 @@ public final class RedisCounterStore implements CounterStore {
   /** Asks admitted by the fallback while Redis was down: they are settled there, not in Redis. */
   private final Set<String> admittedLocally = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean down = new AtomicBoolean();
-  /** One pipelined connection serves every call; replaced when it fails. */
-  private final AtomicReference<Future<RedisConnection>> connection = new AtomicReference<>();
+  /**
+   * One pipelined connection per event loop that calls, opened from that loop, so a call and its reply stay
+   * on the caller's thread (no hand-off between threads per request); replaced when it fails.
+   */
+  private final Map<Object, AtomicReference<Future<RedisConnection>>> connections = new ConcurrentHashMap<>();
+  private static final Object NO_CONTEXT = new Object();
   private final Future<Void> ready;
   private final String reserveSha = RedisScripts.sha1(RedisScripts.RESERVE);
   private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
@@ -57,7 +63,7 @@ public final class RedisCounterStore implements CounterStore {
     int timeout = (int) Math.max(1, quota.storeTimeout().toMillis());
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.url())
-        .setMaxPoolSize(16)
+        .setMaxPoolSize(64) // bounds connections: at most one per event loop is held
         .setMaxPoolWaiting(4096)
         .setMaxWaitingHandlers(65_536)
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(timeout).setTcpNoDelay(true)
@@ -91,6 +97,12 @@ public final class RedisCounterStore implements CounterStore {
    * release per call, and Redis executes one command at a time anyway.
    */
   private Future<Response> send(Request request) {
+    // Keyed by the event-loop thread, not the context: every HTTP request runs on a context of its own
+    // (a duplicate of its loop's), and a connection per request would drain the pool.
+    Context ctx = Vertx.currentContext();
+    Object loop = ctx != null && ctx.isEventLoopContext() ? Thread.currentThread() : NO_CONTEXT;
+    AtomicReference<Future<RedisConnection>> connection =
+        connections.computeIfAbsent(loop, k -> new AtomicReference<>());
     Future<RedisConnection> current = connection.get();
     if (current == null || current.failed()) {
       Future<RedisConnection> fresh = redis.connect().onSuccess(c -> {
@@ -227,10 +239,12 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public void close() {
-    Future<RedisConnection> c = connection.getAndSet(null);
-    if (c != null && c.succeeded()) {
-      c.result().close();
-    }
+    connections.values().forEach(ref -> {
+      Future<RedisConnection> c = ref.getAndSet(null);
+      if (c != null && c.succeeded()) {
+        c.result().close();
+      }
+    });
     redis.close();
     fallback.close();
   }
