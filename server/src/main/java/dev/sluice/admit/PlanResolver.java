@@ -18,12 +18,13 @@ public final class PlanResolver {
   private final List<PlanConfig> byPriority;
   private final Map<String, PlanConfig> byName = new HashMap<>();
   private final Map<String, String> defaults = new HashMap<>();
+  private final String fallback;
 
   public PlanResolver(List<PlanConfig> plans, List<ModelConfig> models) {
     // A stable sort keeps file order among equal priorities, so ties are predictable.
     this.byPriority = plans.stream().sorted(Comparator.comparingInt(PlanConfig::priority).reversed()).toList();
     plans.forEach(p -> byName.put(p.name(), p));
-    String fallback = plans.isEmpty() ? "unlimited" : "deny";
+    this.fallback = plans.isEmpty() ? "unlimited" : "deny";
     models.forEach(m -> defaults.put(m.name(), m.defaultPlan().orElse(fallback)));
   }
 
@@ -36,14 +37,13 @@ public final class PlanResolver {
         }
       }
     }
-    String fallback = defaults.getOrDefault(model, "deny");
-    return switch (fallback) {
+    return switch (defaults.getOrDefault(model, fallback)) {
       case "deny" -> Governance.DENIED;
       case "unlimited" -> Governance.UNLIMITED;
       // A default plan applies to callers it does not name; their counters follow the plan's scope as usual,
       // and a group-scoped default plan shares one counter among all of them.
       default -> {
-        PlanConfig plan = byName.get(fallback);
+        PlanConfig plan = byName.get(defaults.get(model));
         yield new Governed(plan, scope(plan, caller, "*"));
       }
     };
