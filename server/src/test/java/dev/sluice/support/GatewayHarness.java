@@ -22,6 +22,17 @@ public final class GatewayHarness implements AutoCloseable {
   private final Router router;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
+  static {
+    // A @QuarkusTest earlier in the same JVM initialises DriverManager from Quarkus's class loader, whose
+    // drivers are invisible from this one; loading the drivers here registers them for the harness.
+    try {
+      Class.forName("org.h2.Driver");
+      Class.forName("org.postgresql.Driver");
+    } catch (ClassNotFoundException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private GatewayHarness(String yaml, Map<String, String> env) throws Exception {
     vertx = Vertx.vertx();
     SluiceConfig config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
