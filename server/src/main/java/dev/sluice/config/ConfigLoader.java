@@ -208,7 +208,7 @@ public final class ConfigLoader {
         f.containsKey("seed") ? f.get("seed").integer(0, Integer.MAX_VALUE) : d.seed());
   }
 
-  private static Duration positive(YamlNode node) {
+  static Duration positive(YamlNode node) {
     Duration d = node.duration();
     if (d.isZero() || d.isNegative()) {
       throw node.error("must be longer than zero");

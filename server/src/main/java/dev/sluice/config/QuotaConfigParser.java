@@ -49,7 +49,7 @@ final class QuotaConfigParser {
         defaultMaxTokens = f.get("defaultMaxTokens").integer(1, 10_000_000);
       }
       if (f.containsKey("storeTimeout")) {
-        storeTimeout = positive(f.get("storeTimeout"));
+        storeTimeout = ConfigLoader.positive(f.get("storeTimeout"));
       }
       if (f.containsKey("onStoreUnavailable")) {
         failOpen = switch (f.get("onStoreUnavailable").nonBlank()) {
@@ -85,21 +85,21 @@ final class QuotaConfigParser {
     Map<String, YamlNode> f = node.fields(USAGE);
     return new UsageConfig(
         f.containsKey("buffer") ? f.get("buffer").integer(100, 10_000_000) : d.buffer(),
-        f.containsKey("flushInterval") ? positive(f.get("flushInterval")) : d.flushInterval(),
+        f.containsKey("flushInterval") ? ConfigLoader.positive(f.get("flushInterval")) : d.flushInterval(),
         f.containsKey("batchSize") ? f.get("batchSize").integer(1, 100_000) : d.batchSize(),
-        f.containsKey("retention") ? positive(f.get("retention")) : d.retention());
+        f.containsKey("retention") ? ConfigLoader.positive(f.get("retention")) : d.retention());
   }
 
   private static PlanConfig plan(YamlNode node) {
     Map<String, YamlNode> f = node.fields(PLAN);
-    String name = required(node, f, "name").nonBlank();
+    String name = AuthConfigReader.required(node, f, "name").nonBlank();
     if (name.equals("deny") || name.equals("unlimited")) {
       throw f.get("name").error("'" + name + "' is reserved for models[].defaultPlan");
     }
     int priority = f.containsKey("priority") ? f.get("priority").integer(-1_000_000, 1_000_000) : 0;
     Set<String> groups = new LinkedHashSet<>();
     Set<String> users = new LinkedHashSet<>();
-    YamlNode subjects = required(node, f, "subjects");
+    YamlNode subjects = AuthConfigReader.required(node, f, "subjects");
     Map<String, YamlNode> s = subjects.fields(SUBJECTS);
     if (s.containsKey("groups")) {
       groups.addAll(s.get("groups").strings());
@@ -123,7 +123,7 @@ final class QuotaConfigParser {
         default -> throw f.get("scope").error("expected user, group or key");
       };
     }
-    Limits limits = limits(required(node, f, "limits"));
+    Limits limits = limits(AuthConfigReader.required(node, f, "limits"));
     OverMax overMax = OverMax.CLAMP;
     if (f.containsKey("overMaxTokens")) {
       overMax = switch (f.get("overMaxTokens").nonBlank()) {
@@ -148,21 +148,5 @@ final class QuotaConfigParser {
 
   private static long limit(Map<String, YamlNode> f, String key) {
     return f.containsKey(key) ? f.get(key).integer(1, MAX_LIMIT) : 0;
-  }
-
-  private static Duration positive(YamlNode node) {
-    Duration d = node.duration();
-    if (d.isZero() || d.isNegative()) {
-      throw node.error("must be longer than zero");
-    }
-    return d;
-  }
-
-  private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
-    YamlNode value = fields.get(key);
-    if (value == null) {
-      throw parent.error("'" + key + "' is missing");
-    }
-    return value;
   }
 }
