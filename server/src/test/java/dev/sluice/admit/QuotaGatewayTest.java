@@ -77,6 +77,20 @@ class QuotaGatewayTest {
   }
 
   @Test
+  void aStreamingResponseCarriesTheRateLimitHeadersToo() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 1000, requestsPerMinute: 10}", ""))) {
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+          chat(20).replace("{\"model\"", "{\"stream\":true,\"model\""));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("content-type").orElseThrow()).startsWith("text/event-stream");
+      assertThat(r.headers().firstValue("x-ratelimit-remaining-tokens")).contains(Long.toString(1000 - 33 - 20));
+      assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).contains("9");
+      assertThat(r.body()).contains("[DONE]").doesNotContain("\"usage\"");
+    }
+  }
+
+  @Test
   void settlementChargesTheUpstreamsUsageSoTheUnusedReservationIsFreed() throws Exception {
     // Echo mode answers with the prompt's last message: a few tokens, far below the max_tokens reserved.
     try (Simulator sim = Simulator.startBlocking(Sims.config("m").withMode(SimConfig.Mode.ECHO));
