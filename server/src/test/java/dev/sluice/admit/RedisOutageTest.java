@@ -10,6 +10,7 @@ import dev.sluice.support.Sims;
 import dev.sluice.support.ThrowawayRedis;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +56,40 @@ class RedisOutageTest {
       redis.start();
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> chat(gw).statusCode() == 200);
       assertThat(gw.metrics()).contains("sluice_quota_store_up 1.0");
+    }
+  }
+
+  @Test
+  void trafficRunningThroughAnOutageGetsOnly200Or503AndNeverHangs() throws Exception {
+    try (ThrowawayRedis redis = new ThrowawayRedis(); Simulator sim = Sims.start("m", Duration.ofMillis(2));
+         GatewayHarness gw = GatewayHarness.start(config(redis, sim, "reject", 1_000_000))) {
+      java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.Queue<long[]> seen = new java.util.concurrent.ConcurrentLinkedQueue<>(); // {status, ms, start}
+      java.util.concurrent.ExecutorService load = java.util.concurrent.Executors.newFixedThreadPool(4);
+      for (int t = 0; t < 4; t++) {
+        load.execute(() -> {
+          while (running.get()) {
+            long started = System.nanoTime();
+            int status = chat(gw).statusCode();
+            seen.add(new long[] {status, (System.nanoTime() - started) / 1_000_000, started});
+          }
+        });
+      }
+      Thread.sleep(300);
+      redis.stop();
+      Thread.sleep(700);
+      redis.start();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gw.metrics().contains("sluice_quota_store_up 1.0"));
+      long recovered = System.nanoTime();
+      Thread.sleep(500);
+      running.set(false);
+      load.shutdown();
+      assertThat(load.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      List<long[]> all = List.copyOf(seen);
+      assertThat(all).extracting(r -> (int) r[0]).containsOnly(200, 503).contains(200, 503);
+      assertThat(all).allSatisfy(r -> assertThat(r[1]).as("request time ms").isLessThan(2_000));
+      // Requests that began once Redis answered again were all admitted.
+      assertThat(all).filteredOn(r -> r[2] > recovered).isNotEmpty().allSatisfy(r -> assertThat(r[0]).isEqualTo(200));
     }
   }
 
