@@ -27,10 +27,11 @@ import org.yaml.snakeyaml.nodes.Node;
  * ignored is a limit silently not enforced.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("server", "models", "dataClasses");
+  private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
+      "dataClasses"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts"),
-      RoutingConfigReader.MODEL_KEYS);
+  private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts", "access",
+      "defaultPlan"), RoutingConfigReader.MODEL_KEYS);
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -95,7 +96,14 @@ public final class ConfigLoader {
     RoutingConfigReader.checkFallbacks(models, modelsNode);
     DataClassConfig dataClasses = top.containsKey("dataClasses")
         ? RoutingConfigReader.dataClasses(top.get("dataClasses")) : DataClassConfig.defaults();
-    return new SluiceConfig(server, models, dataClasses);
+    StorageConfig storage = top.containsKey("storage") ? AuthConfigReader.storage(top.get("storage")) : StorageConfig.defaults();
+    AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
+    KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
+    Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
+    QuotaConfig quota = QuotaConfigParser.quota(top);
+    QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
+    return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
+        QuotaConfigParser.usage(top.get("usage")), dataClasses);
   }
 
   private static ServerConfig server(YamlNode node) {
@@ -125,7 +133,10 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"));
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
-    return new ModelConfig(name, description, upstream, timeouts, RoutingConfigReader.read(f, upstream));
+    AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
+    Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
+    return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan,
+        RoutingConfigReader.read(f, upstream));
   }
 
   private static UpstreamConfig upstream(YamlNode node) {
@@ -201,7 +212,7 @@ public final class ConfigLoader {
         f.containsKey("seed") ? f.get("seed").integer(0, Integer.MAX_VALUE) : d.seed());
   }
 
-  private static Duration positive(YamlNode node) {
+  static Duration positive(YamlNode node) {
     Duration d = node.duration();
     if (d.isZero() || d.isNegative()) {
       throw node.error("must be longer than zero");
@@ -216,10 +227,7 @@ public final class ConfigLoader {
   }
 
   private static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
-    YamlNode value = fields.get(key);
-    if (value == null) {
-      throw parent.error("'" + key + "' is missing");
-    }
-    return value;
+    return AuthConfigReader.required(parent, fields, key);
   }
+
 }

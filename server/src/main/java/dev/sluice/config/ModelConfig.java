@@ -1,11 +1,16 @@
 package dev.sluice.config;
 
+import java.util.Optional;
+
 /**
- * One model as clients see it: the name they send as {@code "model"}, and where it is served.
+ * One model as clients see it: the name they send as {@code "model"}, where it is served, who may call it, what
+ * governs its use and how its requests find an endpoint.
  *
  * @param description shown in {@code GET /v1/models}; may be empty
+ * @param defaultPlan what governs a request no plan matches: {@code deny}, {@code unlimited} or a plan name;
+ *     empty means deny when plans are configured and unlimited when none are
  * @param routing endpoint choice, health, fallbacks and data tier
  */
 public record ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,
-    RoutingConfig routing) {
+    AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing) {
 }

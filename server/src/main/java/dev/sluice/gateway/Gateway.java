@@ -1,5 +1,8 @@
 package dev.sluice.gateway;
 
+import dev.sluice.admit.Admission;
+import dev.sluice.admit.Caller;
+import dev.sluice.admit.Ticket;
 import dev.sluice.config.ServerConfig;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
@@ -15,6 +18,8 @@ import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.settle.Settlement;
+import dev.sluice.settle.UsageMeter;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -34,13 +39,18 @@ public final class Gateway {
   private final ModelCatalog catalog;
   private final UpstreamProxy proxy;
   private final Recorder recorder;
+  private final Admission admission;
+  private final Settlement settlement;
   private final ModelsApi modelsApi;
 
-  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder) {
+  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder,
+      Admission admission, Settlement settlement) {
     this.server = server;
     this.catalog = catalog;
     this.proxy = proxy;
     this.recorder = recorder;
+    this.admission = admission;
+    this.settlement = settlement;
     this.modelsApi = new ModelsApi(catalog);
   }
 
@@ -95,10 +105,13 @@ public final class Gateway {
     });
   }
 
-  /** The request path. Identify, authorize and admit join here as they are built. */
+  /** The request path. Identify and authorize join here as they are built. */
   private void handle(HttpServerRequest req, Exchange ex, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
+    Caller caller = Caller.ANONYMOUS;                                         // identify (not yet built)
+    ex.subject = caller.subject();
+    ex.keyId = caller.keyId();
 
     ModelPool pool = catalog.pool(request.model());                           // route: model → pool
     if (pool == null) {
@@ -107,8 +120,44 @@ public final class Gateway {
     ex.modelLabel = pool.name();
     List<ModelPool> chain = catalog.chain(pool, req.headers());              // route: data class, fallbacks
 
-    proxy.forward(req, ex, request, chain, p -> Dialects.forPool(request, p), // proxy → record
-        () -> recorder.record(ex));
+    UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
+    admission.admit(caller, request, pool.name(), pool.timeouts().request())  // admit: reserve the cost
+        .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
+  }
+
+  /** Admitted or refused; an admitted request goes upstream and is settled when it ends, however it ends. */
+  private void proceed(HttpServerRequest req, Exchange ex, ApiRequest request, List<ModelPool> chain, Ticket ticket,
+      UsageMeter meter) {
+    ex.plan = ticket.planName();
+    ticket.applyHeaders(req.response());
+    if (!ticket.admitted()) {
+      reject(req, ex, ticket.error());
+      return;
+    }
+    Runnable settleThenRecord = () -> {
+      settlement.settle(ticket, meter, ex);                                   // settle → record
+      recorder.record(ex);
+    };
+    if (req.response().closed()) {                                            // the client left during admission
+      ex.status = 499;
+      ex.outcome = Outcome.CLIENT_CLOSED;
+      ex.endNanos = System.nanoTime();
+      settleThenRecord.run();
+      return;
+    }
+    boolean bodyChanged = ticket.bodyChanged() || meter.bodyChanged();
+    try {
+      proxy.forward(req, ex, request, chain, p -> Dialects.forPool(request, p, bodyChanged),   // proxy
+          meter, settleThenRecord);
+    } catch (ApiException e) {
+      reject(req, ex, e.error());
+      settlement.settle(ticket, meter, ex);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "request %s failed inside the gateway", ex.requestId);
+      ex.outcome = Outcome.INTERNAL_ERROR;
+      reject(req, ex, ApiError.internal());
+      settlement.settle(ticket, meter, ex);
+    }
   }
 
   private void reject(HttpServerRequest req, Exchange ex, ApiError error) {

@@ -41,7 +41,8 @@ public final class HeaderPolicy {
     Set<String> listedInConnection = connectionTokens(from);
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || RESPONSE_DROPPED.contains(name)
+      // An upstream's x-ratelimit-* describe Sluice's own account upstream; the client gets its plan's instead.
+      if (HOP_BY_HOP.contains(name) || RESPONSE_DROPPED.contains(name) || name.startsWith("x-ratelimit-")
           || (!listedInConnection.isEmpty() && listedInConnection.contains(name))) {
         continue;
       }

@@ -51,6 +51,7 @@ final class ProxyCall {
   private final Runnable done;
   private final RouteRequest route;
   private final ChainCursor cursor;
+  private final ResponseTap tap;
   private ResponseTranslator translator = ResponseTranslator.NONE;
 
   private Endpoint holding;
@@ -61,8 +62,9 @@ final class ProxyCall {
   private boolean lastFailureWasUpstreamFault;
 
   ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, HttpServerRequest clientRequest, Exchange ex,
-      ApiRequest request, List<ModelPool> chain, UpstreamRequest.Builder upstreamFor, Runnable done)
-      throws ApiException {
+      ApiRequest request, List<ModelPool> chain, UpstreamRequest.Builder upstreamFor, ResponseTap tap,
+      Runnable done) throws ApiException {
+    this.tap = tap;
     this.vertx = vertx;
     this.http = http;
     this.metrics = metrics;
@@ -211,7 +213,7 @@ final class ProxyCall {
         client.putHeader("x-request-id", ex.requestId);
         client.setChunked(true);
       }
-      Buffer out = translator.streamChunk(chunk);
+      Buffer out = tap.streamed(translator.streamChunk(chunk));
       ex.bytesOut += out.length();
       client.write(out);
       if (client.writeQueueFull()) {
@@ -229,7 +231,9 @@ final class ProxyCall {
         HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
         client.putHeader("x-request-id", ex.requestId);
       }
-      client.end(translator.streamEnd());
+      Buffer rest = tap.streamEnded().appendBuffer(translator.streamEnd());
+      ex.bytesOut += rest.length();
+      client.end(rest);
       finish(Outcome.OK);
     });
   }
@@ -271,6 +275,7 @@ final class ProxyCall {
       HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
       client.putHeader("x-request-id", ex.requestId);
       Buffer out = translator.body(status, collected);
+      tap.buffered(status, out);
       ex.bytesOut = out.length();
       client.end(out);
       finish(status >= 400 ? Outcome.UPSTREAM_STATUS : Outcome.OK);

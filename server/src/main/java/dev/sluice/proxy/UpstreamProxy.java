@@ -44,12 +44,13 @@ public final class UpstreamProxy implements AutoCloseable {
    *
    * @param chain the model's pool, then the pools of its fallbacks the request may use, in order
    * @param upstreamFor what to send to a pool of the chain (the client's bytes, a renamed or translated body)
+   * @param tap sees the response on its way to the client (settlement reads usage through it)
    * @param done called exactly once, when the exchange is over for any reason
    * @throws ApiException when the request cannot be sent to the model's own pool (nothing was sent)
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
-      UpstreamRequest.Builder upstreamFor, Runnable done) throws ApiException {
-    new ProxyCall(vertx, this.client, metrics, client, ex, request, chain, upstreamFor, done).start();
+      UpstreamRequest.Builder upstreamFor, ResponseTap tap, Runnable done) throws ApiException {
+    new ProxyCall(vertx, this.client, metrics, client, ex, request, chain, upstreamFor, tap, done).start();
   }
 
   @Override

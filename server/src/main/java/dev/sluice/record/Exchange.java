@@ -32,6 +32,16 @@ public final class Exchange {
   public long bytesIn;
   public long bytesOut;
 
+  /** Who the request is charged to, and under which plan; set by identify and admit. */
+  public String subject;
+  public String keyId;
+  public String plan;
+  /** Tokens charged by settlement; 0 when nothing was generated (rejections, upstream errors). */
+  public long promptTokens;
+  public long completionTokens;
+  /** The token counts are Sluice's estimate, not the upstream's report (see ADR 031). */
+  public boolean usageEstimated;
+
   public Exchange(String requestId, long startNanos, String method, String path) {
     this.requestId = requestId;
     this.startNanos = startNanos;

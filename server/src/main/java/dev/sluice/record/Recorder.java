@@ -1,13 +1,22 @@
 package dev.sluice.record;
 
-/** The last stage: turns a finished {@link Exchange} into metrics and an access-log line. */
+import dev.sluice.record.usage.UsageRecord;
+import dev.sluice.record.usage.UsageSink;
+
+/** The last stage: turns a finished {@link Exchange} into metrics, an access-log line and a usage record. */
 public final class Recorder {
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
+  private final UsageSink usage;
 
   public Recorder(GatewayMetrics metrics, AccessLog accessLog) {
+    this(metrics, accessLog, UsageSink.NONE);
+  }
+
+  public Recorder(GatewayMetrics metrics, AccessLog accessLog, UsageSink usage) {
     this.metrics = metrics;
     this.accessLog = accessLog;
+    this.usage = usage;
   }
 
   public GatewayMetrics metrics() {
@@ -20,5 +29,12 @@ public final class Recorder {
       metrics.timeToFirstToken(ex.modelLabel, ex.ttftNanos());
     }
     accessLog.write(ex);
+    // Only identified callers are metered: an unauthenticated flood must not fill the usage store.
+    if (ex.subject != null) {
+      long ttft = ex.ttftNanos();
+      usage.accept(new UsageRecord(System.currentTimeMillis(), ex.requestId, ex.subject,
+          ex.keyId == null ? "" : ex.keyId, ex.modelLabel, ex.path, ex.promptTokens, ex.completionTokens,
+          ex.usageEstimated, ex.status, ex.durationNanos() / 1_000_000, ttft < 0 ? -1 : ttft / 1_000_000));
+    }
   }
 }

@@ -1,5 +1,14 @@
 package dev.sluice.server;
 
+import dev.sluice.admit.Admission;
+import dev.sluice.admit.CounterStore;
+import dev.sluice.admit.LocalCounterStore;
+import dev.sluice.admit.PlanResolver;
+import dev.sluice.admit.QuotaMetrics;
+import dev.sluice.admit.QuotaView;
+import dev.sluice.api.UsageApi;
+import dev.sluice.record.usage.UsageReader;
+import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.gateway.Gateway;
@@ -9,7 +18,10 @@ import dev.sluice.record.GatewayMetrics;
 import dev.sluice.record.Recorder;
 import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.ModelCatalog;
+import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.ModelPool;
+import dev.sluice.settle.Settlement;
+import dev.sluice.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -27,11 +39,17 @@ public final class SluiceRuntime implements AutoCloseable {
   private final EndpointMonitor monitor;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
+  private final Database database;
+  private final UsageWriter usage;
+  private final CounterStore counters;
+  private final Admission admission;
   private final Gateway gateway;
+  private final UsageApi usageApi;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this.config = config;
     GatewayMetrics metrics = new GatewayMetrics(registry);
+    this.database = Database.open(config.storage());
     List<ModelPool> pools = new ArrayList<>();
     try {
       for (ModelConfig model : config.models()) {
@@ -42,13 +60,29 @@ public final class SluiceRuntime implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       simulators.close();
+      database.close();
       throw e;
     }
     this.catalog = new ModelCatalog(pools, config.dataClasses());
     this.monitor = new EndpointMonitor(vertx, pools);
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
-    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog));
+    this.usage = new UsageWriter(database, config.usage(), registry);
+    QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
+    this.counters = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
+        .orElseGet(LocalCounterStore::new);
+    this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
+        config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
+    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog, usage), admission,
+        new Settlement(counters, quotaMetrics));
+    this.usageApi = new UsageApi(vertx, new UsageReader(database),
+        new QuotaView(admission, System::currentTimeMillis),
+        config.models().stream().map(ModelConfig::name).toList(), java.time.Clock.systemUTC());
+  }
+
+  /** {@code /api/usage}, {@code /api/quota}, {@code /api/admin/usage}: mounted with the API's identification. */
+  public UsageApi usageApi() {
+    return usageApi;
   }
 
   public SluiceConfig config() {
@@ -63,10 +97,25 @@ public final class SluiceRuntime implements AutoCloseable {
     return gateway;
   }
 
+  public Admission admission() {
+    return admission;
+  }
+
+  public UsageWriter usage() {
+    return usage;
+  }
+
+  public Database database() {
+    return database;
+  }
+
   @Override
   public void close() {
     monitor.close();
     proxy.close();
+    counters.close();
+    usage.close(); // after the proxy: the last requests' records are queued by now, and written here
+    database.close();
     accessLog.close();
     simulators.close();
   }

@@ -26,12 +26,14 @@ public final class Dialects {
   private Dialects() {
   }
 
-  public static UpstreamRequest forPool(ApiRequest request, ModelPool pool) throws ApiException {
+  /** @param bodyChanged an earlier stage (admission, metering) changed the parsed body, so the raw bytes are stale */
+  public static UpstreamRequest forPool(ApiRequest request, ModelPool pool, boolean bodyChanged) throws ApiException {
     boolean clientAnthropic = request.operation() == Operation.MESSAGES;
     boolean upstreamAnthropic = pool.provider() == Provider.ANTHROPIC;
     String model = pool.upstreamModel().orElse(pool.name());
     if (clientAnthropic == upstreamAnthropic) {
-      return new UpstreamRequest(request.operation().path(), renamed(request, model), () -> ResponseTranslator.NONE);
+      return new UpstreamRequest(request.operation().path(), renamed(request, model, bodyChanged),
+          () -> ResponseTranslator.NONE);
     }
     if (clientAnthropic) {
       ObjectNode chat = MessagesRequests.toChat(request.body());
@@ -59,9 +61,9 @@ public final class Dialects {
     }
   }
 
-  /** The client's bytes, unless the upstream knows the model by another name. */
-  private static Buffer renamed(ApiRequest request, String model) {
-    if (model.equals(request.body().path("model").asText())) {
+  /** The client's bytes, unless the upstream knows the model by another name or a stage changed the body. */
+  private static Buffer renamed(ApiRequest request, String model, boolean bodyChanged) {
+    if (!bodyChanged && model.equals(request.body().path("model").asText())) {
       return request.raw();
     }
     ObjectNode copy = request.body().deepCopy();

@@ -1,0 +1,216 @@
+package dev.sluice.admit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.admit.Governance.Governed;
+import dev.sluice.config.PlanConfig;
+import dev.sluice.config.PlanConfig.OverMax;
+import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiRequest;
+import dev.sluice.front.Operation;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * The admit stage: finds the governing plan, bounds the request's cost (prompt estimate + max_tokens) and
+ * reserves it in every window of the plan before the request goes upstream. Reserving before and settling
+ * after is what keeps concurrent requests from overshooting a limit (ADR 030).
+ */
+public final class Admission {
+  /** A reservation outlives the request timeout by this much before a dead replica's share is reclaimed. */
+  private static final long EXPIRY_SLACK_MS = 5_000;
+
+  private final PlanResolver resolver;
+  private final CounterStore store;
+  private final int defaultMaxTokens;
+  private final QuotaMetrics metrics;
+  private final LongSupplier clock;
+
+  public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
+      LongSupplier clock) {
+    this.resolver = resolver;
+    this.store = store;
+    this.defaultMaxTokens = defaultMaxTokens;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  public CounterStore store() {
+    return store;
+  }
+
+  public PlanResolver resolver() {
+    return resolver;
+  }
+
+  /**
+   * Decides on one request; may rewrite its body's {@code max_tokens} (clamp, default, shrink). The future
+   * always succeeds, on the caller's context, with an admitted or refused ticket.
+   *
+   * @param model the configured model name (the metric label and the plan's model match)
+   */
+  public Future<Ticket> admit(Caller caller, ApiRequest request, String model, Duration requestTimeout) {
+    long prompt = PromptEstimate.of(request);
+    JsonNode original = requestedMaxTokens(request);
+    Governance governance = resolver.resolve(caller, model);
+    if (governance == Governance.DENIED) {
+      metrics.rejection(model, "none", "no_plan");
+      return Future.succeededFuture(Ticket.refused(null, new ApiError(403, "invalid_request_error",
+          "model_not_permitted", "model", "No plan gives you access to model `" + model + "`."), Map.of()));
+    }
+    if (!(governance instanceof Governed governed)) {
+      // Nothing is reserved, so the body is left as the client sent it; the bound only feeds estimates.
+      long bound = original != null && original.asLong() > 0 ? original.asLong() : defaultMaxTokens;
+      return Future.succeededFuture(Ticket.unlimited(prompt, bound, false));
+    }
+    PlanConfig plan = governed.plan();
+    long cap = plan.limits().maxTokensPerRequest();
+    JsonNode asked = requestedMaxTokens(request);
+    if (asked != null && cap > 0 && asked.asLong() > cap && plan.overMax() == OverMax.REJECT) {
+      metrics.rejection(model, plan.name(), "max_tokens_per_request");
+      return Future.succeededFuture(Ticket.refused(plan, ApiError.badRequest("max_tokens_exceeded",
+          maxTokensField(request), "max_tokens " + asked.asLong() + " exceeds this plan's limit of " + cap
+          + " tokens per request."), Map.of()));
+    }
+    long maxTokens = completionBound(request, cap);
+    long cost = prompt + maxTokens;
+    long now = clock.getAsLong();
+    Ask ask = new Ask(governed.scope(), newId(), buckets(governed, now), cost,
+        plan.shrinkToRemaining() && maxTokens > 1 ? prompt + 1 : cost, now,
+        now + requestTimeout.toMillis() + EXPIRY_SLACK_MS);
+    long started = System.nanoTime();
+    return onCallersContext(store.reserve(ask)).map(verdict -> {
+      metrics.reservation(System.nanoTime() - started);
+      Map<String, String> headers = RateLimitHeaders.of(ask, verdict);
+      if (!verdict.admitted()) {
+        return refuse(model, plan, ask, verdict, headers);
+      }
+      long granted = verdict.granted() - prompt;
+      if (granted < maxTokens) {
+        setMaxTokens(request, granted);
+      }
+      return Ticket.admitted(plan, ask, prompt, Math.min(granted, maxTokens), headers, changed(original, request));
+    }).otherwise(t -> {
+      metrics.rejection(model, plan.name(), "store_unavailable");
+      return Ticket.refused(plan, new ApiError(503, "server_error", "quota_unavailable", null,
+          "Quota counters are unavailable, so the request cannot be admitted; retry shortly."),
+          Map.of("retry-after", "1"));
+    });
+  }
+
+  private Ticket refuse(String model, PlanConfig plan, Ask ask, Verdict verdict, Map<String, String> headers) {
+    Bucket b = ask.buckets().get(verdict.failed());
+    metrics.rejection(model, plan.name(), b.limit().label());
+    headers.put("retry-after", Long.toString(RateLimitHeaders.retryAfterSeconds(ask, verdict.failed())));
+    String what = switch (b.limit()) {
+      case CONCURRENT -> "concurrent requests: Limit " + b.capacity() + ", In flight "
+          + verdict.reserved()[verdict.failed()];
+      case REQUESTS_PER_MINUTE -> "requests per min (RPM): Limit " + b.capacity() + ", Used "
+          + (verdict.used()[verdict.failed()] + verdict.reserved()[verdict.failed()]) + ", Requested 1";
+      default -> b.limit().label().replace('_', ' ') + ": Limit " + b.capacity() + ", Used "
+          + verdict.used()[verdict.failed()] + ", Reserved " + verdict.reserved()[verdict.failed()]
+          + ", Requested " + ask.tokenCost();
+    };
+    String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". Please try again in "
+        + headers.get("retry-after") + "s.";
+    if (b.limit().tokens() && ask.tokenCost() > b.capacity()) {
+      message = "This request needs up to " + ask.tokenCost() + " tokens (prompt estimate + max_tokens), more than "
+          + "plan `" + plan.name() + "` allows in " + b.limit().label().replace('_', ' ') + " (" + b.capacity()
+          + "); lower max_tokens.";
+    }
+    return Ticket.refused(plan, new ApiError(429, b.limit().tokens() ? "tokens" : "requests",
+        "rate_limit_exceeded", null, message), headers);
+  }
+
+  private static List<Bucket> buckets(Governed governed, long now) {
+    List<Bucket> out = new ArrayList<>(5);
+    // '{' and '}' would break the Redis Cluster hash tag, which must be the whole scope.
+    String tag = "{" + governed.scope().replace('{', '(').replace('}', ')') + "}:";
+    for (Limit limit : Limit.values()) {
+      long capacity = limit.capacity(governed.plan().limits());
+      if (capacity > 0) {
+        long window = limit.windowMillis() == 0 ? 0 : now - Math.floorMod(now, limit.windowMillis());
+        out.add(new Bucket(tag + limit.label() + ":" + window, limit, capacity, window));
+      }
+    }
+    return out;
+  }
+
+  /** The buckets of a scope as they are now, for {@code GET /api/quota}. */
+  public List<Bucket> bucketsOf(Governed governed, long now) {
+    return buckets(governed, now);
+  }
+
+  /**
+   * The completion bound: the client's max_tokens, clamped to the plan's cap; when absent, the cap or the
+   * configured default, written into the body so the upstream cannot generate past what was reserved.
+   */
+  private long completionBound(ApiRequest request, long cap) {
+    if (request.operation() == Operation.EMBEDDINGS) {
+      return 0;
+    }
+    JsonNode asked = requestedMaxTokens(request);
+    if (asked != null && asked.canConvertToLong() && asked.asLong() > 0) {
+      if (cap > 0 && asked.asLong() > cap) {
+        setMaxTokens(request, cap);
+        return cap;
+      }
+      return asked.asLong();
+    }
+    long bound = cap > 0 ? cap : defaultMaxTokens;
+    setMaxTokens(request, bound);
+    return bound;
+  }
+
+  private static boolean changed(JsonNode original, ApiRequest request) {
+    return !java.util.Objects.equals(original, requestedMaxTokens(request));
+  }
+
+  private static JsonNode requestedMaxTokens(ApiRequest request) {
+    JsonNode n = request.body().get(maxTokensField(request));
+    if (n == null || n.isNull()) {
+      n = request.body().get("max_tokens");
+    }
+    return n == null || n.isNull() || !n.isNumber() ? null : n;
+  }
+
+  private static String maxTokensField(ApiRequest request) {
+    return request.operation() == Operation.CHAT && request.body().has("max_completion_tokens")
+        ? "max_completion_tokens" : "max_tokens";
+  }
+
+  private static void setMaxTokens(ApiRequest request, long value) {
+    ObjectNode body = request.body();
+    body.put(maxTokensField(request), value);
+  }
+
+  /** Store futures may complete on a Redis connection's thread; the request's state belongs to its loop. */
+  private static <T> Future<T> onCallersContext(Future<T> future) {
+    Context ctx = Vertx.currentContext();
+    if (ctx == null) {
+      return future;
+    }
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> {
+      if (Vertx.currentContext() == ctx) {
+        promise.handle(ar);
+      } else {
+        ctx.runOnContext(v -> promise.handle(ar));
+      }
+    });
+    return promise.future();
+  }
+
+  private static String newId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong());
+  }
+}

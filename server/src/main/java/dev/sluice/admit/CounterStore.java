@@ -1,0 +1,31 @@
+package dev.sluice.admit;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Where quota counters live. Both operations are atomic across all the buckets of one ask, and neither blocks
+ * the calling thread.
+ */
+public interface CounterStore extends AutoCloseable {
+
+  /** For every bucket: admit only if used + reserved + cost ≤ capacity; if all admit, reserve in all. */
+  Future<Verdict> reserve(Ask ask);
+
+  /**
+   * Releases the ask's reservation and charges what the request actually consumed ({@link Limit#charge}).
+   * Charging still happens when the reservation already expired.
+   */
+  Future<Void> settle(Ask ask, long tokens);
+
+  /** Used and reserved of each bucket, for {@code GET /api/quota}; {@code [i][0]} used, {@code [i][1]} reserved. */
+  Future<long[][]> peek(List<Bucket> buckets, long now);
+
+  /** Completes when the store is warmed up (connected, scripts loaded); never fails. */
+  default Future<Void> ready() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  void close();
+}

@@ -1,0 +1,251 @@
+package dev.sluice.admit;
+
+import dev.sluice.config.QuotaConfig;
+import dev.sluice.config.RedisConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * Counters in Redis, shared by every replica: one script call (one round trip) per admission and one per
+ * settlement. Every call is bounded by {@code redis.timeout}. When Redis cannot answer, admission fails closed
+ * (the caller turns the failure into a 503) or, with {@code onUnavailable: local}, falls back to this
+ * replica's own counters; either way the failure is counted and logged once per outage, not per request.
+ */
+public final class RedisCounterStore implements CounterStore {
+  private static final Logger LOG = Logger.getLogger(RedisCounterStore.class);
+  /** Counters outlive their window by this much, so a late settlement still finds them. */
+  private static final long KEEP_MS = 60_000;
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final RedisConfig config;
+  private final QuotaConfig quota;
+  private final String prefix;
+  private final QuotaMetrics metrics;
+  private final LocalCounterStore fallback = new LocalCounterStore();
+  /** Asks admitted by the fallback while Redis was down: they are settled there, not in Redis. */
+  private final Set<String> admittedLocally = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean down = new AtomicBoolean();
+  /**
+   * One pipelined connection per event loop that calls, opened from that loop, so a call and its reply stay
+   * on the caller's thread (no hand-off between threads per request); replaced when it fails.
+   */
+  private final Map<Object, AtomicReference<Future<RedisConnection>>> connections = new ConcurrentHashMap<>();
+  private static final Object NO_CONTEXT = new Object();
+  private final Future<Void> ready;
+  private final String reserveSha = RedisScripts.sha1(RedisScripts.RESERVE);
+  private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
+  private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
+
+  public RedisCounterStore(Vertx vertx, RedisConfig config, QuotaConfig quota, QuotaMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.quota = quota;
+    this.prefix = config.prefix() + "quota:";
+    this.metrics = metrics;
+    int timeout = (int) Math.max(1, quota.storeTimeout().toMillis());
+    this.redis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(config.url())
+        .setMaxPoolSize(64) // bounds connections: at most one per event loop is held
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(65_536)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(timeout).setTcpNoDelay(true)
+            .setTcpKeepAlive(true)));
+    this.ready = warmUp();
+  }
+
+  /** Completes once the connection is open and the scripts are loaded (or failed to be). */
+  @Override
+  public Future<Void> ready() {
+    return ready;
+  }
+
+  /**
+   * Loads the scripts (so the first requests need no NOSCRIPT round trip) and opens the first connection
+   * before traffic arrives; a failure here is only logged, requests find out for themselves.
+   */
+  private Future<Void> warmUp() {
+    List<Future<Response>> loads = new java.util.ArrayList<>();
+    for (String script : List.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)) {
+      loads.add(send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)));
+    }
+    return Future.join(loads).<Void>mapEmpty().otherwise(t -> {
+      LOG.warnf("Redis at %s is not answering at start (%s); admission will keep trying", redacted(), t.getMessage());
+      return null;
+    });
+  }
+
+  /**
+   * Sends on the shared connection, pipelined behind whatever is in flight: a pool would add an acquire and
+   * release per call, and Redis executes one command at a time anyway.
+   */
+  private Future<Response> send(Request request) {
+    // Keyed by the event-loop thread, not the context: every HTTP request runs on a context of its own
+    // (a duplicate of its loop's), and a connection per request would drain the pool.
+    Context ctx = Vertx.currentContext();
+    Object loop = ctx != null && ctx.isEventLoopContext() ? Thread.currentThread() : NO_CONTEXT;
+    AtomicReference<Future<RedisConnection>> connection =
+        connections.computeIfAbsent(loop, k -> new AtomicReference<>());
+    Future<RedisConnection> current = connection.get();
+    if (current == null || current.failed()) {
+      Future<RedisConnection> fresh = redis.connect().onSuccess(c -> {
+        c.exceptionHandler(t -> connection.set(null));
+        c.endHandler(v -> connection.set(null));
+      });
+      current = connection.compareAndSet(current, fresh) ? fresh : connection.get();
+      if (current == null) {
+        current = fresh;
+      }
+    }
+    Future<RedisConnection> used = current;
+    return used.compose(c -> c.send(request)).onFailure(t -> {
+      if (!(t instanceof io.vertx.redis.client.impl.types.ErrorType)) {
+        connection.compareAndSet(used, null); // a broken connection, not a Redis error reply: reconnect next time
+      }
+    });
+  }
+
+  @Override
+  public Future<Verdict> reserve(Ask ask) {
+    List<Bucket> buckets = ask.buckets();
+    Request req = Request.cmd(Command.EVALSHA).arg(reserveSha).arg(buckets.size() * 2);
+    keys(req, buckets);
+    req.arg(ask.now()).arg(ask.id()).arg(ask.expiresAt()).arg(ask.tokenCost()).arg(ask.minTokenCost());
+    for (Bucket b : buckets) {
+      req.arg(b.capacity()).arg(b.limit().tokens() ? "1" : "0").arg(keepUntil(b, ask));
+    }
+    return call(req, RedisScripts.RESERVE, "reserve").map(r -> {
+      int n = buckets.size();
+      long[] used = new long[n];
+      long[] reserved = new long[n];
+      for (int i = 0; i < n; i++) {
+        used[i] = r.get(3 + 2 * i).toLong();
+        reserved[i] = r.get(4 + 2 * i).toLong();
+      }
+      boolean admitted = r.get(0).toInteger() == 1;
+      return new Verdict(admitted, admitted ? -1 : r.get(1).toInteger() - 1, r.get(2).toLong(), used, reserved);
+    }).recover(t -> {
+      if (!quota.failOpen()) {
+        return Future.failedFuture(t);
+      }
+      admittedLocally.add(ask.id());
+      return Future.succeededFuture(fallback.reserveNow(ask));
+    });
+  }
+
+  @Override
+  public Future<Void> settle(Ask ask, long tokens) {
+    if (admittedLocally.remove(ask.id())) {
+      fallback.settleNow(ask, tokens);
+      return Future.succeededFuture();
+    }
+    Request req = Request.cmd(Command.EVALSHA).arg(settleSha).arg(ask.buckets().size() * 2);
+    keys(req, ask.buckets());
+    req.arg(ask.id());
+    for (Bucket b : ask.buckets()) {
+      req.arg(b.limit().charge(tokens)).arg(keepUntil(b, ask));
+    }
+    // A settlement lost to an outage leaves its reservation to expire and its usage uncharged in Redis; the
+    // usage record still has it, so metering stays exact even when enforcement loses one request's charge.
+    return call(req, RedisScripts.SETTLE, "settle").mapEmpty();
+  }
+
+  @Override
+  public Future<long[][]> peek(List<Bucket> buckets, long now) {
+    Request req = Request.cmd(Command.EVALSHA).arg(peekSha).arg(buckets.size());
+    buckets.forEach(b -> req.arg(prefix + b.key()));
+    return call(req, RedisScripts.PEEK, "peek").map(r -> {
+      long[][] out = new long[buckets.size()][2];
+      for (int i = 0; i < buckets.size(); i++) {
+        out[i][0] = r.get(2 * i).toLong();
+        out[i][1] = r.get(2 * i + 1).toLong();
+      }
+      return out;
+    });
+  }
+
+  /** Every key carries the configured prefix; the bucket key's {scope} hash tag keeps one ask in one slot. */
+  private void keys(Request req, List<Bucket> buckets) {
+    for (Bucket b : buckets) {
+      req.arg(prefix + b.key()).arg(prefix + b.key() + ":r");
+    }
+  }
+
+  private static long keepUntil(Bucket b, Ask ask) {
+    return Math.max(b.resetAt(ask.now()), ask.expiresAt()) + KEEP_MS;
+  }
+
+  /**
+   * Runs a script by its SHA, loading it on the first NOSCRIPT (after a Redis restart the script cache is
+   * empty), within the configured timeout.
+   */
+  private Future<Response> call(Request bySha, String script, String op) {
+    Promise<Response> promise = Promise.promise();
+    long timer = vertx.setTimer(quota.storeTimeout().toMillis(), id -> promise.tryFail(
+        new TimeoutException("Redis did not answer within " + quota.storeTimeout().toMillis() + " ms")));
+    send(bySha).recover(t -> {
+      if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
+        return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> send(bySha));
+      }
+      return Future.failedFuture(t);
+    }).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        promise.tryComplete(ar.result());
+      } else {
+        promise.tryFail(ar.cause());
+      }
+    });
+    return promise.future().onComplete(ar -> health(ar.succeeded(), op, ar.cause()));
+  }
+
+  private void health(boolean ok, String op, Throwable cause) {
+    if (ok) {
+      if (down.compareAndSet(true, false)) {
+        metrics.storeUp(true);
+        LOG.infof("Redis at %s answers again; quota counters are shared again", redacted());
+      }
+      return;
+    }
+    metrics.storeError("redis", op);
+    if (down.compareAndSet(false, true)) {
+      metrics.storeUp(false);
+      LOG.warnf("Redis at %s is unreachable (%s); %s until it answers", redacted(), cause.getMessage(),
+          quota.failOpen() ? "admitting on this replica's own counters" : "rejecting governed requests with 503");
+    }
+  }
+
+  /** The URL may hold a password. */
+  private String redacted() {
+    return config.url().replaceAll("//[^@/]*@", "//***@");
+  }
+
+  @Override
+  public void close() {
+    connections.values().forEach(ref -> {
+      Future<RedisConnection> c = ref.getAndSet(null);
+      if (c != null && c.succeeded()) {
+        c.result().close();
+      }
+    });
+    redis.close();
+    fallback.close();
+  }
+}

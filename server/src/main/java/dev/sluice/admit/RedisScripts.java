@@ -1,0 +1,107 @@
+package dev.sluice.admit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts behind {@link RedisCounterStore}. Redis runs a script atomically, so check-and-reserve over
+ * every bucket of a request is one indivisible step and one round trip. KEYS come in pairs per bucket: the
+ * counter hash ({@code used}, {@code reserved}, {@code r:<id>} per reservation) and a sorted set of
+ * reservation ids scored by expiry, so a dead replica's reservations stop counting when they expire.
+ */
+final class RedisScripts {
+  private RedisScripts() {
+  }
+
+  /** ARGV: now, id, expiresAt, cost, minCost, then per bucket: capacity, isTokens (1|0), keepUntil. */
+  static final String RESERVE = """
+      local now = tonumber(ARGV[1])
+      local id = ARGV[2]
+      local exp = tonumber(ARGV[3])
+      local granted = tonumber(ARGV[4])
+      local minCost = tonumber(ARGV[5])
+      local n = #KEYS / 2
+      local used, reserved = {}, {}
+      local tightest, failed = 0, 0
+      for i = 1, n do
+        local h, z = KEYS[2*i-1], KEYS[2*i]
+        local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now)
+        for _, rid in ipairs(gone) do
+          local amt = redis.call('HGET', h, 'r:' .. rid)
+          if amt then
+            redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
+            redis.call('HDEL', h, 'r:' .. rid)
+          end
+        end
+        if #gone > 0 then redis.call('ZREMRANGEBYSCORE', z, '-inf', now) end
+        local v = redis.call('HMGET', h, 'used', 'reserved')
+        used[i] = tonumber(v[1]) or 0
+        reserved[i] = tonumber(v[2]) or 0
+        local room = tonumber(ARGV[3 + 3*i]) - used[i] - reserved[i]
+        if ARGV[4 + 3*i] == '1' then
+          if room < granted then granted = room; tightest = i end
+        elseif room < 1 and failed == 0 then failed = i end
+      end
+      if failed == 0 and granted < minCost then failed = tightest end
+      local out = {0, failed, 0}
+      if failed == 0 then
+        out = {1, 0, granted}
+        for i = 1, n do
+          local h, z = KEYS[2*i-1], KEYS[2*i]
+          local amt = 1
+          if ARGV[4 + 3*i] == '1' then amt = granted end
+          reserved[i] = redis.call('HINCRBY', h, 'reserved', amt)
+          redis.call('HSET', h, 'r:' .. id, amt)
+          redis.call('ZADD', z, exp, id)
+          redis.call('PEXPIREAT', h, ARGV[5 + 3*i])
+          redis.call('PEXPIREAT', z, ARGV[5 + 3*i])
+        end
+      end
+      for i = 1, n do
+        out[2 + 2*i] = used[i]
+        out[3 + 2*i] = reserved[i]
+      end
+      return out
+      """;
+
+  /** ARGV: id, then per bucket: charge, keepUntil. Charges even when the reservation already expired. */
+  static final String SETTLE = """
+      local id = ARGV[1]
+      for i = 1, #KEYS / 2 do
+        local h, z = KEYS[2*i-1], KEYS[2*i]
+        local amt = redis.call('HGET', h, 'r:' .. id)
+        if amt then
+          redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
+          redis.call('HDEL', h, 'r:' .. id)
+          redis.call('ZREM', z, id)
+        end
+        local charge = tonumber(ARGV[2*i])
+        if charge > 0 then
+          redis.call('HINCRBY', h, 'used', charge)
+          if redis.call('PTTL', h) < 0 then redis.call('PEXPIREAT', h, ARGV[2*i + 1]) end
+        end
+      end
+      return 1
+      """;
+
+  /** KEYS: counter hashes only. */
+  static final String PEEK = """
+      local out = {}
+      for i = 1, #KEYS do
+        local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
+        out[2*i-1] = tonumber(v[1]) or 0
+        out[2*i] = tonumber(v[2]) or 0
+      end
+      return out
+      """;
+
+  static String sha1(String script) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

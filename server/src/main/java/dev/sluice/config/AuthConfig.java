@@ -1,0 +1,34 @@
+package dev.sluice.config;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How callers are identified, and who administers keys.
+ *
+ * @param adminGroups members of any of these groups are admins of the key API
+ * @param adminUsers these user names or subjects are admins
+ * @param localUsers users defined in the file (password hashes only)
+ * @param oidc the OIDC provider whose JWTs are accepted, if any
+ * @param directory where key owners' current groups are looked up, if anywhere
+ */
+public record AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
+    Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory) {
+  public AuthConfig {
+    adminGroups = Set.copyOf(adminGroups);
+    adminUsers = Set.copyOf(adminUsers);
+    localUsers = List.copyOf(localUsers);
+  }
+
+  public static AuthConfig defaults() {
+    return new AuthConfig(Set.of("sluice-admins"), Set.of(), List.of(), Optional.empty(), Optional.empty());
+  }
+
+  /** A user of the embedded user list: a name, a bcrypt or Argon2 hash, groups. */
+  public record LocalUser(String name, String passwordHash, Set<String> groups) {
+    public LocalUser {
+      groups = Set.copyOf(groups);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.sluice.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The identity half of {@code sluice.yaml}: {@code storage}, {@code auth}, {@code keys}, {@code redis}, {@code access}. */
+final class AuthConfigReader {
+  private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize");
+  private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory");
+  private static final Set<String> ADMINS = Set.of("groups", "users");
+  private static final Set<String> LOCAL = Set.of("users");
+  private static final Set<String> LOCAL_USER = Set.of("name", "passwordHash", "groups");
+  private static final Set<String> OIDC = Set.of("issuer", "audience", "groupsClaim", "usernameClaim", "clockSkew",
+      "jwksRefreshInterval");
+  private static final Set<String> DIRECTORY = Set.of("keycloak", "interval");
+  private static final Set<String> KEYCLOAK = Set.of("url", "realm", "clientId", "clientSecret");
+  private static final Set<String> KEYS = Set.of("defaultLifetimeDays", "maxLifetimeDays", "cacheRefresh");
+  private static final Set<String> REDIS = Set.of("url", "prefix");
+  private static final Set<String> ACCESS = Set.of("public", "groups", "users");
+
+  private AuthConfigReader() {
+  }
+
+  static StorageConfig storage(YamlNode node) {
+    StorageConfig d = StorageConfig.defaults();
+    Map<String, YamlNode> f = node.fields(STORAGE);
+    String url = d.url();
+    if (f.containsKey("url")) {
+      url = f.get("url").nonBlank();
+      if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+        throw f.get("url").error("expected a jdbc:h2: or jdbc:postgresql: URL, got '" + url + "'");
+      }
+    }
+    return new StorageConfig(url,
+        Optional.ofNullable(f.get("user")).map(YamlNode::nonBlank),
+        Optional.ofNullable(f.get("password")).map(YamlNode::string),
+        f.containsKey("maxPoolSize") ? f.get("maxPoolSize").integer(2, 200) : d.maxPoolSize());
+  }
+
+  static AuthConfig auth(YamlNode node) {
+    AuthConfig d = AuthConfig.defaults();
+    Map<String, YamlNode> f = node.fields(AUTH);
+    Set<String> adminGroups = d.adminGroups();
+    Set<String> adminUsers = d.adminUsers();
+    if (f.containsKey("admins")) {
+      Map<String, YamlNode> a = f.get("admins").fields(ADMINS);
+      adminGroups = a.containsKey("groups") ? Set.copyOf(a.get("groups").strings()) : Set.of();
+      adminUsers = a.containsKey("users") ? Set.copyOf(a.get("users").strings()) : Set.of();
+    }
+    List<AuthConfig.LocalUser> users = f.containsKey("local") ? localUsers(f.get("local")) : List.of();
+    Optional<OidcConfig> oidc = Optional.ofNullable(f.get("oidc")).map(AuthConfigReader::oidc);
+    Optional<DirectoryConfig> directory = Optional.ofNullable(f.get("directory")).map(AuthConfigReader::directory);
+    return new AuthConfig(adminGroups, adminUsers, users, oidc, directory);
+  }
+
+  private static List<AuthConfig.LocalUser> localUsers(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(LOCAL);
+    List<AuthConfig.LocalUser> users = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    if (!f.containsKey("users")) {
+      return users;
+    }
+    for (YamlNode item : f.get("users").items()) {
+      Map<String, YamlNode> u = item.fields(LOCAL_USER);
+      YamlNode nameNode = required(item, u, "name");
+      String name = nameNode.nonBlank();
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")) {
+        throw nameNode.error("user names use letters, digits and . _ @ - (at most 64), got '" + name + "'");
+      }
+      if (!names.add(name)) {
+        throw nameNode.error("user '" + name + "' is listed twice");
+      }
+      YamlNode hashNode = required(item, u, "passwordHash");
+      String hash = hashNode.nonBlank();
+      if (!hash.matches("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}") && !hash.startsWith("$argon2")) {
+        throw hashNode.error("expected a bcrypt ($2b$...) or Argon2 ($argon2id$...) hash, never a plain password");
+      }
+      Set<String> groups = u.containsKey("groups") ? Set.copyOf(u.get("groups").strings()) : Set.of();
+      users.add(new AuthConfig.LocalUser(name, hash, groups));
+    }
+    return users;
+  }
+
+  private static OidcConfig oidc(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(OIDC);
+    YamlNode issuerNode = required(node, f, "issuer");
+    URI issuer = url(issuerNode);
+    String audience = required(node, f, "audience").nonBlank();
+    String groupsClaim = f.containsKey("groupsClaim") ? f.get("groupsClaim").nonBlank() : "groups";
+    String usernameClaim = f.containsKey("usernameClaim") ? f.get("usernameClaim").nonBlank() : "preferred_username";
+    Duration skew = f.containsKey("clockSkew") ? f.get("clockSkew").duration() : Duration.ofSeconds(30);
+    if (skew.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw f.get("clockSkew").error("at most 5m; a larger leeway keeps expired tokens alive");
+    }
+    Duration refresh = f.containsKey("jwksRefreshInterval") ? f.get("jwksRefreshInterval").duration() : Duration.ofSeconds(30);
+    return new OidcConfig(issuer, audience, groupsClaim, usernameClaim, skew, refresh);
+  }
+
+  private static DirectoryConfig directory(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(DIRECTORY);
+    YamlNode kcNode = required(node, f, "keycloak");
+    Map<String, YamlNode> kc = kcNode.fields(KEYCLOAK);
+    Duration interval = f.containsKey("interval") ? f.get("interval").duration() : Duration.ofMinutes(5);
+    if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw f.get("interval").error("must be at least 1s");
+    }
+    return new DirectoryConfig(url(required(kcNode, kc, "url")), required(kcNode, kc, "realm").nonBlank(),
+        required(kcNode, kc, "clientId").nonBlank(), required(kcNode, kc, "clientSecret").nonBlank(), interval);
+  }
+
+  static KeysConfig keys(YamlNode node) {
+    KeysConfig d = KeysConfig.defaults();
+    Map<String, YamlNode> f = node.fields(KEYS);
+    int max = f.containsKey("maxLifetimeDays") ? f.get("maxLifetimeDays").integer(1, 36500) : d.maxLifetimeDays();
+    int def = f.containsKey("defaultLifetimeDays") ? f.get("defaultLifetimeDays").integer(1, 36500)
+        : Math.min(d.defaultLifetimeDays(), max);
+    if (def > max) {
+      throw f.get("defaultLifetimeDays").error("cannot be longer than maxLifetimeDays (" + max + ")");
+    }
+    Duration refresh = f.containsKey("cacheRefresh") ? f.get("cacheRefresh").duration() : d.cacheRefresh();
+    if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw f.get("cacheRefresh").error("must be at least 1s");
+    }
+    return new KeysConfig(def, max, refresh);
+  }
+
+  static RedisConfig redis(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(REDIS);
+    YamlNode urlNode = required(node, f, "url");
+    String url = urlNode.nonBlank();
+    if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+      throw urlNode.error("expected a redis:// or rediss:// URL");
+    }
+    return new RedisConfig(url, f.containsKey("prefix") ? f.get("prefix").nonBlank() : "sluice:");
+  }
+
+  static AccessConfig access(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(ACCESS);
+    return new AccessConfig(f.containsKey("public") && f.get("public").bool(),
+        f.containsKey("groups") ? Set.copyOf(f.get("groups").strings()) : Set.of(),
+        f.containsKey("users") ? Set.copyOf(f.get("users").strings()) : Set.of());
+  }
+
+  private static URI url(YamlNode node) {
+    String raw = node.nonBlank();
+    try {
+      URI uri = new URI(raw);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw node.error("expected an http:// or https:// URL with a host, got '" + raw + "'");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw node.error("not a URL: '" + raw + "'");
+    }
+  }
+
+  static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {
+    YamlNode value = fields.get(key);
+    if (value == null) {
+      throw parent.error("'" + key + "' is missing");
+    }
+    return value;
+  }
+}

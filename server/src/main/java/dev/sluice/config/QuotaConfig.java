@@ -1,0 +1,21 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Admission: the plans and how their counters behave. The counters live in the top-level {@code redis} when
+ * one is configured, otherwise in this process.
+ *
+ * @param defaultMaxTokens the {@code max_tokens} reserved (and sent upstream) when neither the client nor the
+ *     plan bounds the completion, so that every admitted request has a finite cost
+ * @param storeTimeout every Redis call is abandoned after this long, so admission cannot hang on a dead Redis
+ * @param failOpen when Redis is unreachable: admit against this replica's own counters (true) or reject with
+ *     503 (false, the default)
+ */
+public record QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen) {
+
+  public static QuotaConfig defaults() {
+    return new QuotaConfig(List.of(), 4096, Duration.ofMillis(500), false);
+  }
+}

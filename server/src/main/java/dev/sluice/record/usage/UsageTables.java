@@ -1,0 +1,123 @@
+package dev.sluice.record.usage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The SQL of usage metering, shared by H2 and PostgreSQL. Blocking: worker threads only. */
+final class UsageTables {
+  static final long[] GRANULARITY_MS = {60_000L, 3_600_000L, 86_400_000L};
+  static final String[] GRANULARITY = {"minute", "hour", "day"};
+
+  private static final String INSERT = "INSERT INTO usage_records (at, request_id, subject, key_id, model, endpoint,"
+      + " prompt_tokens, completion_tokens, estimated, status, latency_ms, ttft_ms)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  private static final String MERGE = "MERGE INTO usage_rollups r USING (VALUES (CAST(? AS VARCHAR(8)),"
+      + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(64)),"
+      + " CAST(? AS VARCHAR(128)), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+      + " CAST(? AS BIGINT))) AS v (granularity, bucket, subject, key_id, model, requests, errors, estimated,"
+      + " prompt_tokens, completion_tokens)"
+      + " ON r.granularity = v.granularity AND r.bucket = v.bucket AND r.subject = v.subject"
+      + " AND r.key_id = v.key_id AND r.model = v.model"
+      + " WHEN MATCHED THEN UPDATE SET requests = r.requests + v.requests, errors = r.errors + v.errors,"
+      + " estimated = r.estimated + v.estimated, prompt_tokens = r.prompt_tokens + v.prompt_tokens,"
+      + " completion_tokens = r.completion_tokens + v.completion_tokens"
+      + " WHEN NOT MATCHED THEN INSERT (granularity, bucket, subject, key_id, model, requests, errors, estimated,"
+      + " prompt_tokens, completion_tokens) VALUES (v.granularity, v.bucket, v.subject, v.key_id, v.model,"
+      + " v.requests, v.errors, v.estimated, v.prompt_tokens, v.completion_tokens)";
+
+  private UsageTables() {
+  }
+
+  private record RollupKey(int granularity, long bucket, String subject, String keyId, String model) {
+  }
+
+  /** Inserts the records and adds them to the roll-ups, in one transaction. */
+  static void write(Connection c, List<UsageRecord> batch) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+        for (UsageRecord r : batch) {
+          ps.setObject(1, utc(r.time()));
+          ps.setString(2, r.requestId());
+          ps.setString(3, r.subject());
+          ps.setString(4, r.keyId());
+          ps.setString(5, r.model());
+          ps.setString(6, r.endpoint());
+          ps.setLong(7, r.promptTokens());
+          ps.setLong(8, r.completionTokens());
+          ps.setBoolean(9, r.estimated());
+          ps.setInt(10, r.status());
+          ps.setLong(11, r.latencyMs());
+          if (r.ttftMs() < 0) {
+            ps.setNull(12, java.sql.Types.BIGINT);
+          } else {
+            ps.setLong(12, r.ttftMs());
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      // Aggregate first: a batch of a thousand requests by one caller is three row updates, not three thousand.
+      Map<RollupKey, long[]> sums = new LinkedHashMap<>();
+      for (UsageRecord r : batch) {
+        for (int g = 0; g < GRANULARITY_MS.length; g++) {
+          long bucket = r.time() - Math.floorMod(r.time(), GRANULARITY_MS[g]);
+          long[] s = sums.computeIfAbsent(new RollupKey(g, bucket, r.subject(), r.keyId(), r.model()), k -> new long[5]);
+          s[0]++;
+          s[1] += r.status() >= 400 ? 1 : 0;
+          s[2] += r.estimated() ? 1 : 0;
+          s[3] += r.promptTokens();
+          s[4] += r.completionTokens();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(MERGE)) {
+        for (Map.Entry<RollupKey, long[]> e : sums.entrySet()) {
+          RollupKey k = e.getKey();
+          ps.setString(1, GRANULARITY[k.granularity()]);
+          ps.setObject(2, utc(k.bucket()));
+          ps.setString(3, k.subject());
+          ps.setString(4, k.keyId());
+          ps.setString(5, k.model());
+          for (int i = 0; i < 5; i++) {
+            ps.setLong(6 + i, e.getValue()[i]);
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  /** Retention: raw records and roll-ups whose bucket is older than the cut-off. */
+  static int deleteBefore(Connection c, long cutoffMs) throws SQLException {
+    int n = 0;
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM usage_records WHERE at < ?")) {
+      ps.setObject(1, utc(cutoffMs));
+      n += ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM usage_rollups WHERE bucket < ?")) {
+      ps.setObject(1, utc(cutoffMs));
+      n += ps.executeUpdate();
+    }
+    return n;
+  }
+
+  /** Timestamps travel as UTC offsets, so replicas in different time zones write the same buckets. */
+  static OffsetDateTime utc(long epochMs) {
+    return Instant.ofEpochMilli(epochMs).atOffset(ZoneOffset.UTC);
+  }
+}

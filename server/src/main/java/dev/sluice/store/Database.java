@@ -1,0 +1,116 @@
+package dev.sluice.store;
+
+import dev.sluice.config.StorageConfig;
+import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
+import io.agroal.api.security.NamePrincipal;
+import io.agroal.api.security.SimplePassword;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jboss.logging.Logger;
+
+/**
+ * The store: a pooled {@link DataSource} on the engine {@code storage.url} names (embedded H2 or PostgreSQL),
+ * migrated with Flyway from {@code db/migration} before anything uses it. The same migrations run on both
+ * engines, so they stick to SQL both understand. Every call on it blocks: never use it on an event loop.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Database.class);
+
+  private final StorageConfig config;
+  private final AgroalDataSource dataSource;
+
+  private Database(StorageConfig config, AgroalDataSource dataSource) {
+    this.config = config;
+    this.dataSource = dataSource;
+  }
+
+  /** Opens the pool and applies pending migrations; fails with a {@link StoreException} saying what to fix. */
+  public static Database open(StorageConfig config) {
+    AgroalDataSource ds;
+    try {
+      ds = AgroalDataSource.from(new AgroalDataSourceConfigurationSupplier()
+          .connectionPoolConfiguration(pool -> pool
+              .minSize(0)
+              .maxSize(config.maxPoolSize())
+              .acquisitionTimeout(Duration.ofSeconds(10))
+              .validationTimeout(Duration.ofSeconds(30))
+              .reapTimeout(Duration.ofMinutes(5))
+              .connectionFactoryConfiguration(cf -> {
+                cf.jdbcUrl(config.url()).autoCommit(true);
+                config.user().ifPresent(user -> cf.principal(new NamePrincipal(user)));
+                config.password().ifPresent(password -> cf.credential(new SimplePassword(password)));
+                return cf;
+              })));
+    } catch (SQLException e) {
+      throw new StoreException("cannot set up storage at " + redact(config.url()) + ": " + e.getMessage(), e);
+    }
+    Database db = new Database(config, ds);
+    try {
+      db.migrate();
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    return db;
+  }
+
+  private void migrate() {
+    try {
+      var result = Flyway.configure(Database.class.getClassLoader())
+          .dataSource(dataSource)
+          .locations("classpath:db/migration")
+          .failOnMissingLocations(true)
+          .load()
+          .migrate();
+      if (result.migrationsExecuted > 0) {
+        LOG.infof("Storage %s migrated to version %s", redact(config.url()), result.targetSchemaVersion);
+      }
+    } catch (FlywayException e) {
+      throw new StoreException("cannot migrate storage at " + redact(config.url()) + ": " + e.getMessage(), e);
+    }
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  /**
+   * A connection outside the pool, for a listener that holds it for its whole life (PostgreSQL LISTEN).
+   * The caller closes it.
+   */
+  public Connection dedicatedConnection() throws SQLException {
+    Properties props = new Properties();
+    config.user().ifPresent(user -> props.setProperty("user", user));
+    config.password().ifPresent(password -> props.setProperty("password", password));
+    return DriverManager.getConnection(config.url(), props);
+  }
+
+  public boolean postgres() {
+    return config.postgres();
+  }
+
+  public StorageConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+
+  /** The URL without credentials that might be written into it. */
+  public static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//[^/@]*@", "//***@");
+  }
+}

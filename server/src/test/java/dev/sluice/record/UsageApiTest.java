@@ -1,0 +1,169 @@
+package dev.sluice.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.config.StorageConfig;
+import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiException;
+import dev.sluice.front.Json;
+import dev.sluice.identify.Principal;
+import dev.sluice.record.usage.UsageRecord;
+import dev.sluice.sim.Simulator;
+import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.Http;
+import dev.sluice.support.Metering;
+import dev.sluice.support.Sims;
+import dev.sluice.support.TestDatabases;
+import io.vertx.core.Future;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The usage API over stored roll-ups, and usage that survives a graceful restart on either engine. */
+class UsageApiTest {
+  private static final String CHAT = "{\"model\":\"m\",\"max_tokens\":7,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+  static String config(String storageUrl, Simulator sim) {
+    return """
+        storage: {url: "%s"}
+        # Only a shutdown writes within this test: the period is far longer than the test.
+        usage: {flushInterval: 1h}
+        plans:
+          - name: everyone
+            subjects: {users: ["*"]}
+            limits: {tokensPerMinute: 1000, requestsPerMinute: 50}
+        models:
+          - name: m
+            upstream: {endpoints: [%s]}
+        """.formatted(storageUrl, sim.baseUrl());
+  }
+
+  /** Tests identify callers by a header; production mounts the API behind the real identification. */
+  static void mount(GatewayHarness gw) {
+    gw.runtime().usageApi().mount(gw.router(), req -> {
+      String user = req.getHeader("x-test-user");
+      return user == null
+          ? Future.failedFuture(new ApiException(new ApiError(401, "invalid_request_error", "invalid_api_key", null, "who?")))
+          : Future.succeededFuture(Principal.user(user, user, Set.of()));
+    }, p -> p.subject().equals("admin"));
+  }
+
+  static JsonNode get(GatewayHarness gw, String pathAndQuery, String user) throws Exception {
+    HttpResponse<String> r = Http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gw.baseUrl() + pathAndQuery)).header("x-test-user", user).GET().build());
+    JsonNode body = Json.MAPPER.readTree(r.body());
+    return r.statusCode() == 200 ? body : Json.MAPPER.createObjectNode().put("status", r.statusCode())
+        .set("error", body.get("error"));
+  }
+
+  @Test
+  void usageSurvivesAGracefulRestartOnAnH2File() throws Exception {
+    Path dir = Files.createTempDirectory("sluice-usage");
+    survivesRestart("jdbc:h2:file:" + dir.resolve("sluice"));
+  }
+
+  @Test
+  void usageSurvivesAGracefulRestartOnPostgres() throws Exception {
+    StorageConfig pg = TestDatabases.postgres();
+    try {
+      survivesRestart(pg.url());
+    } finally {
+      TestDatabases.drop(pg);
+    }
+  }
+
+  private void survivesRestart(String url) throws Exception {
+    try (Simulator sim = Sims.start("m")) {
+      try (GatewayHarness gw = GatewayHarness.start(config(url, sim))) {
+        for (int i = 0; i < 5; i++) {
+          assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", CHAT).statusCode()).isEqualTo(200);
+        }
+        assertThat(Metering.records(gw.runtime().database().dataSource())).isEmpty(); // all still queued
+      }
+      try (GatewayHarness gw = GatewayHarness.start(config(url, sim))) {
+        mount(gw);
+        long[] served = Metering.simulatorUsage(sim);
+        assertThat(Metering.records(gw.runtime().database().dataSource())).hasSize(5);
+        JsonNode usage = get(gw, "/api/usage?granularity=day", "anonymous");
+        assertThat(usage.get("data")).hasSize(1);
+        JsonNode row = usage.get("data").get(0);
+        assertThat(row.get("model").asText()).isEqualTo("m");
+        assertThat(row.get("requests").asLong()).isEqualTo(5);
+        assertThat(row.get("promptTokens").asLong()).isEqualTo(served[0]);
+        assertThat(row.get("completionTokens").asLong()).isEqualTo(served[1]);
+      }
+    }
+  }
+
+  @Test
+  void callersSeeOnlyTheirOwnUsageAndAdminsSeeEveryonesGroupedAsAsked() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(TestDatabases.h2().url(), sim))) {
+      mount(gw);
+      long t = Instant.parse("2026-11-25T10:15:00Z").toEpochMilli();
+      for (UsageRecord r : List.of(
+          new UsageRecord(t, "a1", "alice", "k1", "m", "/v1/chat/completions", 10, 5, false, 200, 30, 10),
+          new UsageRecord(t + 60_000, "a2", "alice", "k2", "m", "/v1/chat/completions", 20, 0, false, 500, 30, -1),
+          new UsageRecord(t + 3_600_000, "a3", "alice", "k1", "other", "/v1/completions", 1, 1, true, 499, 5, 2),
+          new UsageRecord(t, "b1", "bob", "", "m", "/v1/chat/completions", 100, 50, false, 200, 30, 10))) {
+        gw.runtime().usage().accept(r);
+      }
+      gw.runtime().usage().flush();
+      String range = "from=2026-11-25T00:00:00Z&to=2026-11-26T00:00:00Z";
+
+      JsonNode own = get(gw, "/api/usage?" + range + "&granularity=day", "alice");
+      assertThat(own.get("data")).hasSize(2); // m and other, one day
+      assertThat(own.get("data").get(0).get("promptTokens").asLong()).isEqualTo(30);
+      assertThat(own.get("data").get(0).get("errors").asLong()).isEqualTo(1);
+      assertThat(own.get("data").get(1).get("estimated").asLong()).isEqualTo(1);
+
+      JsonNode byKey = get(gw, "/api/usage?" + range + "&granularity=hour&groupBy=key", "alice");
+      assertThat(byKey.get("data")).extracting(r -> r.get("start").asText() + " " + r.get("key").asText())
+          .containsExactly("2026-11-25T10:00:00Z k1", "2026-11-25T10:00:00Z k2", "2026-11-25T11:00:00Z k1");
+
+      JsonNode minutes = get(gw, "/api/usage?" + range + "&granularity=minute", "bob");
+      assertThat(minutes.get("data")).hasSize(1);
+      assertThat(minutes.get("data").get(0).get("totalTokens").asLong()).isEqualTo(150);
+
+      JsonNode everyone = get(gw, "/api/admin/usage?" + range + "&granularity=day&groupBy=user", "admin");
+      assertThat(everyone.get("data")).extracting(r -> r.get("user").asText() + "=" + r.get("totalTokens").asLong())
+          .containsExactly("alice=37", "bob=150");
+
+      assertThat(get(gw, "/api/admin/usage?" + range, "alice").get("status").asInt()).isEqualTo(403);
+      assertThat(get(gw, "/api/usage?groupBy=user", "alice").at("/error/param").asText()).isEqualTo("groupBy");
+      assertThat(get(gw, "/api/usage?granularity=week", "alice").at("/error/param").asText()).isEqualTo("granularity");
+      assertThat(get(gw, "/api/usage?from=yesterday", "alice").at("/error/param").asText()).isEqualTo("from");
+      assertThat(get(gw, "/api/usage?from=2020-01-01T00:00:00Z&granularity=minute", "alice").get("status").asInt())
+          .isEqualTo(400);
+    }
+  }
+
+  @Test
+  void quotaShowsThePlanAndEveryWindowsStanding() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(TestDatabases.h2().url(), sim))) {
+      mount(gw);
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", CHAT).statusCode()).isEqualTo(200);
+      JsonNode quota = get(gw, "/api/quota", "anonymous");
+      JsonNode model = quota.get("data").get(0);
+      assertThat(model.get("model").asText()).isEqualTo("m");
+      assertThat(model.get("plan").asText()).isEqualTo("everyone");
+      JsonNode tokens = model.get("limits").get(0);
+      assertThat(tokens.get("limit").asText()).isEqualTo("tokens_per_minute");
+      assertThat(tokens.get("max").asLong()).isEqualTo(1000);
+      long[] served = Metering.simulatorUsage(sim);
+      assertThat(tokens.get("used").asLong()).isEqualTo(served[0] + served[1]);
+      assertThat(tokens.get("reserved").asLong()).isZero();
+      assertThat(tokens.get("remaining").asLong()).isEqualTo(1000 - served[0] - served[1]);
+      assertThat(Instant.parse(tokens.get("resetsAt").asText())).isAfter(Instant.now());
+      JsonNode requests = model.get("limits").get(1);
+      assertThat(requests.get("limit").asText()).isEqualTo("requests_per_minute");
+      assertThat(requests.get("used").asLong()).isEqualTo(1);
+    }
+  }
+}

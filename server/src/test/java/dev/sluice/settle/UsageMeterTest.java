@@ -1,0 +1,96 @@
+package dev.sluice.settle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.front.ApiRequest;
+import dev.sluice.front.Json;
+import dev.sluice.front.Operation;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class UsageMeterTest {
+  private static final String CHUNK = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n";
+  private static final String USAGE = "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n";
+  private static final String DONE = "data: [DONE]\n\n";
+
+  static ApiRequest request(String json) throws Exception {
+    return new ApiRequest(Operation.CHAT, "m", true, (ObjectNode) Json.MAPPER.readTree(json), Buffer.buffer(json));
+  }
+
+  static ApiRequest plain() throws Exception {
+    String json = "{\"model\":\"m\",\"messages\":[]}";
+    return new ApiRequest(Operation.CHAT, "m", false, (ObjectNode) Json.MAPPER.readTree(json), Buffer.buffer(json));
+  }
+
+  static String relay(UsageMeter meter, String... chunks) {
+    StringBuilder out = new StringBuilder();
+    for (String c : chunks) {
+      out.append(meter.streamed(Buffer.buffer(c)).toString(StandardCharsets.UTF_8));
+    }
+    return out.append(meter.streamEnded().toString(StandardCharsets.UTF_8)).toString();
+  }
+
+  @Test
+  void aStreamThatDidNotAskForUsageIsMadeToAndTheClientNeverSeesIt() throws Exception {
+    ApiRequest req = request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}");
+    UsageMeter meter = UsageMeter.attach(req);
+    assertThat(meter.bodyChanged()).isTrue();
+    assertThat(req.body().at("/stream_options/include_usage").asBoolean()).isTrue();
+    String seen = relay(meter, CHUNK, CHUNK, USAGE, DONE);
+    assertThat(seen).isEqualTo(CHUNK.replace(",\"usage\":null", "").repeat(2) + DONE);
+    assertThat(meter.promptTokens()).isEqualTo(7);
+    assertThat(meter.completionTokens()).isEqualTo(2);
+    assertThat(meter.contentChunks()).isEqualTo(2);
+  }
+
+  @Test
+  void aClientThatAskedForUsageGetsTheStreamUntouched() throws Exception {
+    ApiRequest req = request("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[]}");
+    UsageMeter meter = UsageMeter.attach(req);
+    assertThat(meter.bodyChanged()).isFalse();
+    assertThat(relay(meter, CHUNK, USAGE, DONE)).isEqualTo(CHUNK + USAGE + DONE);
+    assertThat(meter.hasUsage()).isTrue();
+  }
+
+  @Test
+  void eventsSplitAcrossChunksAnywhereAreReassembled() throws Exception {
+    String whole = CHUNK + USAGE + DONE;
+    for (int cut = 1; cut < whole.length(); cut += 7) {
+      UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+      String seen = relay(meter, whole.substring(0, cut), whole.substring(cut));
+      assertThat(seen).as("cut at %d", cut).isEqualTo(CHUNK.replace(",\"usage\":null", "") + DONE);
+      assertThat(meter.promptTokens()).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void crlfSeparatedEventsAreHandledToo() throws Exception {
+    UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+    String crlf = USAGE.replace("\n\n", "\r\n\r\n");
+    assertThat(relay(meter, crlf, DONE)).isEqualTo(DONE);
+    assertThat(meter.completionTokens()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutUsageOnlyContentChunksAreCounted() throws Exception {
+    UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+    String role = "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n";
+    relay(meter, role, CHUNK, CHUNK, CHUNK, DONE);
+    assertThat(meter.hasUsage()).isFalse();
+    assertThat(meter.contentChunks()).isEqualTo(3);
+    assertThat(meter.sawResponse()).isTrue();
+  }
+
+  @Test
+  void aBufferedAnswerYieldsItsUsageAndAnErrorBodyNone() throws Exception {
+    UsageMeter ok = UsageMeter.attach(plain());
+    ok.buffered(200, Buffer.buffer("{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}"));
+    assertThat(ok.promptTokens()).isEqualTo(3);
+    assertThat(ok.completionTokens()).isEqualTo(4);
+    UsageMeter failed = UsageMeter.attach(plain());
+    failed.buffered(500, Buffer.buffer("{\"error\":{\"message\":\"x\"},\"usage\":{\"prompt_tokens\":3}}"));
+    assertThat(failed.hasUsage()).isFalse();
+  }
+}
