@@ -12,14 +12,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * Gateway-overhead benchmark: the same client and the same 20 ms OpenAI-shaped upstream, measured directly,
  * through nginx and through Sluice in one run. Phases: latency at concurrency 1 (interleaved rounds), optional
- * streaming at concurrency 1, then open-loop throughput steps. See bench/README.md.
+ * streaming at concurrency 1, then open-loop throughput steps. Method and results: docs/benchmarks.md.
  */
 public final class OverheadBench {
 
     /** Time kept free at the end of the run for the report and stopping the child processes. */
     private static final long RESERVE_NANOS = TimeUnit.SECONDS.toNanos(15);
 
-    private OverheadBench() {
+    private final String title;
+    private final String fileBase;
+
+    /**
+     * @param title    heading of the Markdown report
+     * @param fileBase results are written to {@code <out>/<fileBase>.md} and {@code .json}
+     */
+    OverheadBench(String title, String fileBase) {
+        this.title = title;
+        this.fileBase = fileBase;
     }
 
     public static void main(String[] args) throws Exception {
@@ -31,7 +40,7 @@ public final class OverheadBench {
             System.exit(2);
             return;
         }
-        int code = new OverheadBench().run(cfg, System.getProperty("bench.command",
+        int code = new OverheadBench("Gateway overhead: direct vs nginx vs Sluice", "overhead").run(cfg, System.getProperty("bench.command",
                 "java -jar bench/target/sluice-bench-0.1.0-SNAPSHOT.jar " + String.join(" ", args)));
         System.exit(code);
     }
@@ -41,7 +50,7 @@ public final class OverheadBench {
         long deadline = begin + cfg.maxTotal().toNanos();
         log("config: %s", cfg);
         Files.createDirectories(cfg.out());
-        Report report = new Report(cfg, command, MachineInfo.collect());
+        Report report = new Report(cfg, title, fileBase, command, MachineInfo.collect());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cfg.clientLoops()).setWorkerPoolSize(2)
                 .setPreferNativeTransport(false));
         try (Processes procs = new Processes()) {
@@ -94,7 +103,7 @@ public final class OverheadBench {
         report.write(cfg.out());
         System.out.println();
         System.out.println(report.markdown());
-        log("wrote %s and %s", cfg.out().resolve("overhead.md"), cfg.out().resolve("overhead.json"));
+        log("wrote %s and %s", cfg.out().resolve(fileBase + ".md"), cfg.out().resolve(fileBase + ".json"));
         return 0;
     }
 

@@ -18,6 +18,8 @@ final class Report {
     private static final double[] PERCENTILES = {50, 90, 99};
 
     private final BenchConfig cfg;
+    private final String title;
+    private final String fileBase;
     private final String command;
     private final Map<String, String> machine;
     private final Map<String, Target> started = new LinkedHashMap<>();
@@ -28,8 +30,14 @@ final class Report {
     private final Map<String, ThroughputPhase.Result> throughput = new LinkedHashMap<>();
     private double elapsedSeconds;
 
-    Report(BenchConfig cfg, String command, Map<String, String> machine) {
+    /**
+     * @param title    the Markdown heading
+     * @param fileBase name of the result files, {@code <fileBase>.md} and {@code <fileBase>.json}
+     */
+    Report(BenchConfig cfg, String title, String fileBase, String command, Map<String, String> machine) {
         this.cfg = cfg;
+        this.title = title;
+        this.fileBase = fileBase;
         this.command = command;
         this.machine = machine;
     }
@@ -66,7 +74,7 @@ final class Report {
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("# Gateway overhead: direct vs nginx vs Sluice\n\n");
+        md.append("# ").append(title).append("\n\n");
         md.append("- Date: ").append(machine.get("date")).append('\n');
         md.append("- Machine: ").append(machine.get("nproc")).append(" CPUs (").append(machine.get("cpu"))
                 .append("), ").append(machine.get("memory")).append(", ").append(machine.get("kernel"))
@@ -225,7 +233,7 @@ final class Report {
 
     Map<String, Object> json() {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("benchmark", "gateway-overhead");
+        root.put("benchmark", fileBase);
         root.put("command", command);
         root.put("machine", machine);
         root.put("elapsedSeconds", elapsedSeconds);
@@ -333,8 +341,8 @@ final class Report {
 
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("overhead.md"), markdown());
+        Files.writeString(dir.resolve(fileBase + ".md"), markdown());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(dir.resolve("overhead.json").toFile(), json());
+                .writeValue(dir.resolve(fileBase + ".json").toFile(), json());
     }
 }
