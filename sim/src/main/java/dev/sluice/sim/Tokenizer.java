@@ -42,6 +42,35 @@ public final class Tokenizer {
     return out;
   }
 
+  /**
+   * The same tokens, each with the whitespace that preceded it, so that joining the pieces gives the
+   * text back (less trailing whitespace). Echo mode replays these.
+   */
+  public static List<String> pieces(CharSequence text) {
+    List<String> out = new ArrayList<>(Math.max(4, text.length() / 4));
+    int n = text.length();
+    int start = 0;
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
+      }
+      if (isWord(c)) {
+        do {
+          i++;
+        } while (i < n && isWord(text.charAt(i)));
+      } else {
+        i += Character.isHighSurrogate(c) && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
+      }
+      out.add(text.subSequence(start, i).toString());
+      start = i;
+    }
+    return out;
+  }
+
   /** Same count as {@code tokenize(text).size()} without building the strings. */
   public static int count(CharSequence text) {
     int n = text.length();

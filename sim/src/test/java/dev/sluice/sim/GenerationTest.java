@@ -21,10 +21,20 @@ class GenerationTest {
       JsonNode r = SimHttp.json(sim.post("/v1/chat/completions", body).body());
 
       JsonNode choice = r.path("choices").get(0);
-      assertThat(Tokenizer.tokenize(choice.path("message").path("content").asText()))
-          .containsExactly("Hello", ",", "world", "!");
+      assertThat(choice.path("message").path("content").asText()).isEqualTo("Hello, world!");
       assertThat(choice.path("finish_reason").asText()).isEqualTo("stop");
       assertThat(r.path("usage").path("completion_tokens").asInt()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void echoedStreamReassemblesToTheExactMessage() {
+    try (SimHttp sim = SimHttp.start(SimConfig.parseArgs("--mode", "echo"))) {
+      SimHttp.Stream s = sim.stream("/v1/chat/completions",
+          SimHttp.streamingChat("Don't panic:  it's (only) a test.", 50, false));
+
+      assertThat(s.text()).isEqualTo("Don't panic:  it's (only) a test.");
+      assertThat(s.chunks()).hasSize(1 + Tokenizer.count("Don't panic:  it's (only) a test."));
     }
   }
 
