@@ -3,6 +3,7 @@ package dev.sluice.bench;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +62,8 @@ public final class OverheadBench {
                 return 1;
             }
 
+            jitWarmup(vertx, targets, cfg);
+            log("JIT warm-up done at %.0f s", seconds(begin));
             if (cfg.samples() > 0) {
                 Map<String, LatencyPhase.Result> latency =
                         LatencyPhase.run(vertx, targets, cfg.warmup(), cfg.samples(), cfg.rounds(), false);
@@ -105,6 +108,25 @@ public final class OverheadBench {
         System.out.println(report.markdown());
         log("wrote %s and %s", cfg.out().resolve(fileBase + ".md"), cfg.out().resolve(fileBase + ".json"));
         return 0;
+    }
+
+    /**
+     * A few seconds of open-loop load on every target before anything is measured. At concurrency 1 against a
+     * 20 ms upstream, the latency warm-up alone is a few hundred requests: too few for the JIT to compile a JVM's
+     * request path, which would charge interpreter time to the gateway (or the simulator) as overhead.
+     */
+    private static void jitWarmup(Vertx vertx, List<Target> targets, BenchConfig cfg) throws Exception {
+        if (cfg.jitWarmup() == 0) {
+            return;
+        }
+        int rate = 1000;
+        Duration burst = Duration.ofMillis(Math.max(1, cfg.jitWarmup() * 1000L / rate));
+        for (Target t : targets) {
+            OpenLoop.StepResult r = OpenLoop.run(vertx, t, rate, Duration.ZERO, burst, cfg.drain(),
+                    cfg.maxConnections(), cfg.clientLoops());
+            log("JIT warm-up %s: %d requests at %d req/s, %d ok, %d errors", t.name(), r.measuredScheduled(), rate,
+                    r.ok(), r.errors());
+        }
     }
 
     /** Starts the upstream, then nginx and Sluice in front of it; unavailable proxies are skipped, with reason. */

@@ -99,10 +99,11 @@ final class Report {
 
         if (!latency.isEmpty()) {
             md.append(String.format(Locale.ROOT, "%n## Latency at concurrency 1%n%n"
-                            + "%d measured requests per target after %d warm-up, in %d interleaved rounds with "
+                            + "%d measured requests per target after %d open-loop (JIT) and %d closed-loop warm-up, "
+                            + "in %d interleaved rounds with "
                             + "rotating target order. Time from send to last byte, ms. Added = target minus direct "
                             + "at the same percentile.%n%n",
-                    cfg.samples(), cfg.warmup(), cfg.rounds()));
+                    cfg.samples(), cfg.jitWarmup(), cfg.warmup(), cfg.rounds()));
             md.append("| Target | p50 | p90 | p99 | max | added p50 | added p90 | added p99 | errors |\n");
             md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             Histogram direct = histogram(latency, "direct", false);
@@ -239,6 +240,7 @@ final class Report {
         root.put("elapsedSeconds", elapsedSeconds);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("targets", cfg.targets());
+        config.put("jitWarmup", cfg.jitWarmup());
         config.put("warmup", cfg.warmup());
         config.put("samples", cfg.samples());
         config.put("rounds", cfg.rounds());

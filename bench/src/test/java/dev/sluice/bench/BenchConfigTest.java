@@ -13,6 +13,7 @@ class BenchConfigTest {
     void defaultsMatchTheDocumentedMethod() {
         BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
         assertThat(c.targets()).containsExactly("direct", "nginx", "sluice");
+        assertThat(c.jitWarmup()).isEqualTo(10_000);
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
         assertThat(c.rounds()).isEqualTo(5);
