@@ -102,15 +102,17 @@ final class Report {
                             + "%d measured requests per target after %d open-loop (JIT) and %d closed-loop warm-up, "
                             + "in %d interleaved rounds with "
                             + "rotating target order. Time from send to last byte, ms. Added = target minus direct "
-                            + "at the same percentile.%n%n",
+                            + "at the same percentile; round-paired = median over rounds of (target p99 - direct p99 "
+                            + "of the same round), less sensitive to one noisy round.%n%n",
                     cfg.samples(), cfg.jitWarmup(), cfg.warmup(), cfg.rounds()));
-            md.append("| Target | p50 | p90 | p99 | max | added p50 | added p90 | added p99 | errors |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("| Target | p50 | p90 | p99 | max | added p50 | added p90 | added p99 | added p99, round-paired "
+                    + "| errors |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             Histogram direct = histogram(latency, "direct", false);
             for (String name : cfg.targets()) {
                 LatencyPhase.Result r = latency.get(name);
                 if (r == null) {
-                    md.append(skipRow(name, 9));
+                    md.append(skipRow(name, 10));
                     continue;
                 }
                 md.append("| ").append(name);
@@ -121,6 +123,9 @@ final class Report {
                 for (double p : PERCENTILES) {
                     md.append(" | ").append(added(r.total(), direct, p, name));
                 }
+                double paired = LatencyPhase.medianAddedP99(r, latency.get("direct"));
+                md.append(" | ").append(name.equals("direct") ? "-"
+                        : Double.isNaN(paired) ? "n/a" : String.format(Locale.ROOT, "%+.2f", paired));
                 md.append(" | ").append(r.errors()).append(" |\n");
             }
         }
@@ -305,7 +310,9 @@ final class Report {
             m.put("totalMs", percentiles(r.total()));
             if (direct != null && !r.target().equals("direct")) {
                 m.put("addedTotalMs", addedPercentiles(r.total(), direct));
+                m.put("addedP99RoundPairedMs", LatencyPhase.medianAddedP99(r, results.get("direct")));
             }
+            m.put("roundP99Ms", r.roundP99s());
             m.put("totalHistogram", Histograms.encode(r.total()));
             if (stream) {
                 m.put("ttfbMs", percentiles(r.ttfb()));
