@@ -17,6 +17,7 @@ record BenchConfig(
         Path repo,
         Path simJar,
         Path sluiceJar,
+        int jitWarmup,
         int warmup,
         int samples,
         int rounds,
@@ -43,10 +44,12 @@ record BenchConfig(
               --repo DIR              repository root, used to find the sim and server jars (default .)
               --sim-jar PATH          default <repo>/sim/target/sluice-sim-0.1.0-SNAPSHOT-all.jar
               --sluice-jar PATH       default <repo>/server/target/quarkus-app/quarkus-run.jar
-              --warmup N              latency warm-up requests per target (default 500)
+              --jit-warmup N          requests sent open loop at 1000 req/s to each target before anything is
+                                      measured, so every JVM is past JIT compilation (default 10000, 0 = none)
+              --warmup N              latency warm-up requests per target at concurrency 1 (default 500)
               --samples N             latency samples measured per target, 0 = skip (default 2000)
               --rounds N              interleaved rounds the samples are split into (default 5)
-              --stream-warmup N       streaming warm-up requests per target (default 50)
+              --stream-warmup N       streaming warm-up requests per target (default 300)
               --stream-samples N      streaming samples per target, 0 = skip (default 300)
               --rates LIST            open-loop request rates to step through, req/s
                                       (default 1000,2000,4000,6000,8000,12000,16000,20000; with 512
@@ -69,7 +72,7 @@ record BenchConfig(
         Path repo = Path.of(".");
         Path simJar = null;
         Path sluiceJar = null;
-        int warmup = 500, samples = 2000, rounds = 5, streamWarmup = 50, streamSamples = 300;
+        int jitWarmup = 10_000, warmup = 500, samples = 2000, rounds = 5, streamWarmup = 300, streamSamples = 300;
         List<Integer> rates = List.of(1000, 2000, 4000, 6000, 8000, 12000, 16000, 20000);
         double stepWarmup = 1, step = 5, drain = 2;
         int maxConnections = 512, clientLoops = 1, delay = 20;
@@ -106,6 +109,7 @@ record BenchConfig(
                 case "--repo" -> repo = Path.of(v);
                 case "--sim-jar" -> simJar = Path.of(v);
                 case "--sluice-jar" -> sluiceJar = Path.of(v);
+                case "--jit-warmup" -> jitWarmup = nonNegative(flag, v);
                 case "--warmup" -> warmup = nonNegative(flag, v);
                 case "--samples" -> samples = nonNegative(flag, v);
                 case "--rounds" -> rounds = positive(flag, v);
@@ -139,7 +143,7 @@ record BenchConfig(
             String ts = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             out = repo.resolve("bench/results/" + ts);
         }
-        return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, warmup, samples, rounds,
+        return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, jitWarmup, warmup, samples, rounds,
                 streamWarmup, streamSamples, rates, seconds(stepWarmup), seconds(step), seconds(drain),
                 maxConnections, clientLoops, Math.round(p99LimitMs * 1000), maxErrorPct,
                 seconds(maxMinutes * 60), delay, out.toAbsolutePath().normalize());
@@ -178,7 +182,7 @@ record BenchConfig(
 
     @Override
     public String toString() {
-        return "targets=" + targets + " upstream=" + upstream + " warmup=" + warmup + " samples=" + samples
+        return "targets=" + targets + " upstream=" + upstream + " jitWarmup=" + jitWarmup + " warmup=" + warmup + " samples=" + samples
                 + " rounds=" + rounds + " stream=" + streamWarmup + "+" + streamSamples + " rates=" + rates
                 + " step=" + stepWarmup.toMillis() + "+" + step.toMillis() + "ms maxConnections=" + maxConnections
                 + " clientLoops=" + clientLoops + " maxTotal=" + maxTotal.toSeconds() + "s out=" + out;

@@ -14,8 +14,12 @@ import org.HdrHistogram.Histogram;
  */
 final class LatencyPhase {
 
-    /** Merged histograms of one target (ttfb only for the streaming variant). */
-    record Result(String target, Histogram total, Histogram ttfb, int ok, int errors, String lastError) {
+    /**
+     * Merged histograms of one target (ttfb only for the streaming variant), and the p99 of each round's total
+     * latency in ms, in round order.
+     */
+    record Result(String target, Histogram total, Histogram ttfb, int ok, int errors, String lastError,
+            List<Double> roundP99s) {
     }
 
     private LatencyPhase() {
@@ -28,6 +32,7 @@ final class LatencyPhase {
         Map<String, Histogram> ttfbs = new LinkedHashMap<>();
         Map<String, int[]> counts = new LinkedHashMap<>();
         Map<String, String> lastErrors = new LinkedHashMap<>();
+        Map<String, List<Double>> roundP99s = new LinkedHashMap<>();
         String kind = stream ? "streaming" : "latency";
         try {
             for (Target t : targets) {
@@ -36,6 +41,7 @@ final class LatencyPhase {
                 totals.put(t.name(), Histograms.createPrecise());
                 ttfbs.put(t.name(), stream ? Histograms.createPrecise() : null);
                 counts.put(t.name(), new int[2]);
+                roundP99s.put(t.name(), new ArrayList<>());
                 long t0 = System.nanoTime();
                 ClosedLoop.Counts c = loop.run(warmup, stream, null, null);
                 log("%s warm-up %s: %d requests in %.1f s (%d errors)", kind, t.name(), warmup,
@@ -50,6 +56,7 @@ final class LatencyPhase {
                     Histogram f = stream ? Histograms.createPrecise() : null;
                     ClosedLoop.Counts c = loops.get(t.name()).run(n, stream, h, f);
                     totals.get(t.name()).add(h);
+                    roundP99s.get(t.name()).add(Histograms.millis(h, 99));
                     if (stream) {
                         ttfbs.get(t.name()).add(f);
                     }
@@ -70,9 +77,28 @@ final class LatencyPhase {
         for (Target t : targets) {
             int[] c = counts.get(t.name());
             results.put(t.name(), new Result(t.name(), totals.get(t.name()), ttfbs.get(t.name()), c[0], c[1],
-                    lastErrors.get(t.name())));
+                    lastErrors.get(t.name()), List.copyOf(roundP99s.get(t.name()))));
         }
         return results;
+    }
+
+    /**
+     * The median over rounds of (target's p99 - direct's p99 in the same round), in ms; NaN when either is missing.
+     * On a shared machine one noisy round decides a merged p99, whereas rounds are run back to back, so their
+     * paired differences cancel most of the drift.
+     */
+    static double medianAddedP99(Result target, Result direct) {
+        if (target == null || direct == null || target.roundP99s().size() != direct.roundP99s().size()
+                || target.roundP99s().isEmpty()) {
+            return Double.NaN;
+        }
+        double[] added = new double[target.roundP99s().size()];
+        for (int r = 0; r < added.length; r++) {
+            added[r] = target.roundP99s().get(r) - direct.roundP99s().get(r);
+        }
+        java.util.Arrays.sort(added);
+        int n = added.length;
+        return n % 2 == 1 ? added[n / 2] : (added[n / 2 - 1] + added[n / 2]) / 2;
     }
 
     static <T> List<T> rotate(List<T> list, int by) {

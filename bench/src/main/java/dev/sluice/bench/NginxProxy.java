@@ -20,6 +20,7 @@ final class NginxProxy {
             throw new TargetUnavailable("nginx not installed (apt-get install -y nginx)");
         }
         Path dir = Files.createTempDirectory("sluice-bench-nginx-");
+        procs.deleteOnClose(dir);
         for (String sub : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
             Path d = Files.createDirectories(dir.resolve(sub));
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class Processes implements AutoCloseable {
 
     private final List<Process> children = new CopyOnWriteArrayList<>();
+    private final List<Path> scratchDirs = new CopyOnWriteArrayList<>();
     private final Thread hook = new Thread(this::killAll, "bench-kill-children");
 
     Processes() {
@@ -61,9 +62,22 @@ final class Processes implements AutoCloseable {
         }
     }
 
+    /** A directory the children work in, deleted (recursively) once they are stopped. */
+    void deleteOnClose(Path dir) {
+        scratchDirs.add(dir);
+    }
+
     void killAll() {
         for (Process p : List.copyOf(children)) {
             stop(p);
+        }
+        for (Path dir : List.copyOf(scratchDirs)) {
+            scratchDirs.remove(dir);
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: it is a temporary directory
+            }
         }
     }
 

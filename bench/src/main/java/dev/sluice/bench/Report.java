@@ -18,6 +18,8 @@ final class Report {
     private static final double[] PERCENTILES = {50, 90, 99};
 
     private final BenchConfig cfg;
+    private final String title;
+    private final String fileBase;
     private final String command;
     private final Map<String, String> machine;
     private final Map<String, Target> started = new LinkedHashMap<>();
@@ -28,8 +30,14 @@ final class Report {
     private final Map<String, ThroughputPhase.Result> throughput = new LinkedHashMap<>();
     private double elapsedSeconds;
 
-    Report(BenchConfig cfg, String command, Map<String, String> machine) {
+    /**
+     * @param title    the Markdown heading
+     * @param fileBase name of the result files, {@code <fileBase>.md} and {@code <fileBase>.json}
+     */
+    Report(BenchConfig cfg, String title, String fileBase, String command, Map<String, String> machine) {
         this.cfg = cfg;
+        this.title = title;
+        this.fileBase = fileBase;
         this.command = command;
         this.machine = machine;
     }
@@ -66,7 +74,7 @@ final class Report {
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("# Gateway overhead: direct vs nginx vs Sluice\n\n");
+        md.append("# ").append(title).append("\n\n");
         md.append("- Date: ").append(machine.get("date")).append('\n');
         md.append("- Machine: ").append(machine.get("nproc")).append(" CPUs (").append(machine.get("cpu"))
                 .append("), ").append(machine.get("memory")).append(", ").append(machine.get("kernel"))
@@ -91,17 +99,20 @@ final class Report {
 
         if (!latency.isEmpty()) {
             md.append(String.format(Locale.ROOT, "%n## Latency at concurrency 1%n%n"
-                            + "%d measured requests per target after %d warm-up, in %d interleaved rounds with "
+                            + "%d measured requests per target after %d open-loop (JIT) and %d closed-loop warm-up, "
+                            + "in %d interleaved rounds with "
                             + "rotating target order. Time from send to last byte, ms. Added = target minus direct "
-                            + "at the same percentile.%n%n",
-                    cfg.samples(), cfg.warmup(), cfg.rounds()));
-            md.append("| Target | p50 | p90 | p99 | max | added p50 | added p90 | added p99 | errors |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                            + "at the same percentile; round-paired = median over rounds of (target p99 - direct p99 "
+                            + "of the same round), less sensitive to one noisy round.%n%n",
+                    cfg.samples(), cfg.jitWarmup(), cfg.warmup(), cfg.rounds()));
+            md.append("| Target | p50 | p90 | p99 | max | added p50 | added p90 | added p99 | added p99, round-paired "
+                    + "| errors |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             Histogram direct = histogram(latency, "direct", false);
             for (String name : cfg.targets()) {
                 LatencyPhase.Result r = latency.get(name);
                 if (r == null) {
-                    md.append(skipRow(name, 9));
+                    md.append(skipRow(name, 10));
                     continue;
                 }
                 md.append("| ").append(name);
@@ -112,6 +123,9 @@ final class Report {
                 for (double p : PERCENTILES) {
                     md.append(" | ").append(added(r.total(), direct, p, name));
                 }
+                double paired = LatencyPhase.medianAddedP99(r, latency.get("direct"));
+                md.append(" | ").append(name.equals("direct") ? "-"
+                        : Double.isNaN(paired) ? "n/a" : String.format(Locale.ROOT, "%+.2f", paired));
                 md.append(" | ").append(r.errors()).append(" |\n");
             }
         }
@@ -225,12 +239,13 @@ final class Report {
 
     Map<String, Object> json() {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("benchmark", "gateway-overhead");
+        root.put("benchmark", fileBase);
         root.put("command", command);
         root.put("machine", machine);
         root.put("elapsedSeconds", elapsedSeconds);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("targets", cfg.targets());
+        config.put("jitWarmup", cfg.jitWarmup());
         config.put("warmup", cfg.warmup());
         config.put("samples", cfg.samples());
         config.put("rounds", cfg.rounds());
@@ -295,7 +310,9 @@ final class Report {
             m.put("totalMs", percentiles(r.total()));
             if (direct != null && !r.target().equals("direct")) {
                 m.put("addedTotalMs", addedPercentiles(r.total(), direct));
+                m.put("addedP99RoundPairedMs", LatencyPhase.medianAddedP99(r, results.get("direct")));
             }
+            m.put("roundP99Ms", r.roundP99s());
             m.put("totalHistogram", Histograms.encode(r.total()));
             if (stream) {
                 m.put("ttfbMs", percentiles(r.ttfb()));
@@ -333,8 +350,8 @@ final class Report {
 
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("overhead.md"), markdown());
+        Files.writeString(dir.resolve(fileBase + ".md"), markdown());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(dir.resolve("overhead.json").toFile(), json());
+                .writeValue(dir.resolve(fileBase + ".json").toFile(), json());
     }
 }

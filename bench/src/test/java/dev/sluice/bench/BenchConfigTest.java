@@ -13,6 +13,7 @@ class BenchConfigTest {
     void defaultsMatchTheDocumentedMethod() {
         BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
         assertThat(c.targets()).containsExactly("direct", "nginx", "sluice");
+        assertThat(c.jitWarmup()).isEqualTo(10_000);
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
         assertThat(c.rounds()).isEqualTo(5);
@@ -47,5 +48,19 @@ class BenchConfigTest {
     void rotatesTargetOrderPerRound() {
         assertThat(LatencyPhase.rotate(java.util.List.of("a", "b", "c"), 1)).containsExactly("b", "c", "a");
         assertThat(LatencyPhase.rotate(java.util.List.of("a", "b", "c"), 5)).containsExactly("c", "a", "b");
+    }
+
+    @Test
+    void roundPairedAddedP99IsTheMedianOfPerRoundDifferences() {
+        LatencyPhase.Result direct = result("direct", 20.5, 20.6, 39.0);
+        LatencyPhase.Result proxy = result("proxy", 21.5, 22.6, 40.0);
+
+        // Differences 1.0, 2.0, 1.0: the noisy third round does not decide.
+        assertThat(LatencyPhase.medianAddedP99(proxy, direct)).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(LatencyPhase.medianAddedP99(proxy, null)).isNaN();
+    }
+
+    private static LatencyPhase.Result result(String name, Double... p99s) {
+        return new LatencyPhase.Result(name, Histograms.createPrecise(), null, 0, 0, null, java.util.List.of(p99s));
     }
 }

@@ -35,7 +35,8 @@ final class Generator {
    * Plans one output.
    *
    * @param requestNumber 1-based count of inference requests, the reproducibility key
-   * @param echoTokens    tokens to echo in ECHO mode (ignored, may be null, in RANDOM mode)
+   * @param echoTokens    {@link Tokenizer#pieces} to echo in ECHO mode (ignored, may be null, in
+   *                      RANDOM mode)
    */
   Output plan(long requestNumber, List<String> echoTokens, int maxTokens) {
     if (mode == Mode.ECHO) {
@@ -96,19 +97,26 @@ final class Generator {
       return produced < count;
     }
 
+    /**
+     * The next token's text as it continues the output: an echoed piece keeps its own leading
+     * whitespace, a random word is separated from the previous one by a space.
+     */
     String next() {
-      String t = echo != null ? echo.get(produced) : VOCABULARY[rng.nextInt(VOCABULARY.length)];
+      String t;
+      if (echo != null) {
+        t = echo.get(produced);
+      } else {
+        String word = VOCABULARY[rng.nextInt(VOCABULARY.length)];
+        t = produced == 0 ? word : " " + word;
+      }
       produced++;
       return t;
     }
 
-    /** The remaining tokens joined by single spaces. */
+    /** The remaining tokens' text, concatenated. */
     String rest() {
       StringBuilder sb = new StringBuilder(count * 7);
       while (hasNext()) {
-        if (produced > 0) {
-          sb.append(' ');
-        }
         sb.append(next());
       }
       return sb.toString();

@@ -30,7 +30,7 @@ final class RequestParser {
     boolean usage = stream && root.path("stream_options").path("include_usage").asBoolean(false);
     List<String> tokens = Tokenizer.tokenize(prompt.text());
     List<String> echo = core.generator().mode() == Mode.ECHO && prompt.lastUser() != null
-        ? Tokenizer.tokenize(prompt.lastUser()) : null;
+        ? Tokenizer.pieces(prompt.lastUser()) : null;
     TextFormat format = new TextFormat(true, core.newId("chatcmpl-", n), core.now(), model, usage);
     return new Job(tokens, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
         format);
@@ -45,7 +45,7 @@ final class RequestParser {
     int maxTokens = maxTokens(root, "max_tokens", null);
     boolean stream = root.path("stream").asBoolean(false);
     boolean usage = stream && root.path("stream_options").path("include_usage").asBoolean(false);
-    List<String> echo = core.generator().mode() == Mode.ECHO ? tokens : null;
+    List<String> echo = core.generator().mode() == Mode.ECHO ? Tokenizer.pieces(prompts.get(0)) : null;
     TextFormat format = new TextFormat(false, core.newId("cmpl-", n), core.now(), model, usage);
     return new Job(tokens, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
         format);

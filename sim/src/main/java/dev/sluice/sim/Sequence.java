@@ -170,8 +170,7 @@ final class Sequence extends Scheduler.Slot {
         }
         nextTokenAt += latency.interToken(timingRng);
       }
-      String token = out.next();
-      String text = out.produced() == 1 ? token : " " + token;
+      String text = out.next();
       response.write(job.format().streamToken(text, out.hasNext() ? null : out.finishReason()));
       emitted = out.produced();
     }

@@ -60,6 +60,9 @@ final class SimArgs {
         continue;
       } else if (!flag.startsWith("--")) {
         throw new IllegalArgumentException("unexpected argument '" + flag + "' (flags start with --)");
+      } else if (!USAGE.contains("  " + flag + " ")) {
+        // Before looking for a value, so a misspelt last flag is not reported as missing its value.
+        throw new IllegalArgumentException("unknown flag " + flag + " (try --help)");
       } else if (i + 1 < args.length) {
         value = args[++i];
       } else {

@@ -21,23 +21,34 @@ public final class Tokenizer {
   public static List<String> tokenize(CharSequence text) {
     List<String> out = new ArrayList<>(Math.max(4, text.length() / 4));
     int n = text.length();
-    int i = 0;
-    while (i < n) {
-      char c = text.charAt(i);
-      if (isWord(c)) {
-        int start = i;
-        do {
-          i++;
-        } while (i < n && isWord(text.charAt(i)));
-        out.add(text.subSequence(start, i).toString());
-      } else if (isSpace(c)) {
+    for (int i = 0; i < n; ) {
+      if (isSpace(text.charAt(i))) {
         i++;
-      } else {
-        int len = Character.isHighSurrogate(c) && i + 1 < n
-            && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
-        out.add(text.subSequence(i, i + len).toString());
-        i += len;
+        continue;
       }
+      int end = tokenEnd(text, i);
+      out.add(text.subSequence(i, end).toString());
+      i = end;
+    }
+    return out;
+  }
+
+  /**
+   * The same tokens, each with the whitespace that preceded it, so that joining the pieces gives the
+   * text back (less trailing whitespace). Echo mode replays these.
+   */
+  public static List<String> pieces(CharSequence text) {
+    List<String> out = new ArrayList<>(Math.max(4, text.length() / 4));
+    int n = text.length();
+    int start = 0;
+    for (int i = 0; i < n; ) {
+      if (isSpace(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      i = tokenEnd(text, i);
+      out.add(text.subSequence(start, i).toString());
+      start = i;
     }
     return out;
   }
@@ -46,23 +57,29 @@ public final class Tokenizer {
   public static int count(CharSequence text) {
     int n = text.length();
     int count = 0;
-    int i = 0;
-    while (i < n) {
-      char c = text.charAt(i);
-      if (isWord(c)) {
-        do {
-          i++;
-        } while (i < n && isWord(text.charAt(i)));
-        count++;
-      } else if (isSpace(c)) {
+    for (int i = 0; i < n; ) {
+      if (isSpace(text.charAt(i))) {
         i++;
-      } else {
-        i += Character.isHighSurrogate(c) && i + 1 < n
-            && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
-        count++;
+        continue;
       }
+      i = tokenEnd(text, i);
+      count++;
     }
     return count;
+  }
+
+  /** The end of the token starting at {@code i} (a non-space): a word run, or one other code point. */
+  private static int tokenEnd(CharSequence text, int i) {
+    int n = text.length();
+    char c = text.charAt(i);
+    if (isWord(c)) {
+      do {
+        i++;
+      } while (i < n && isWord(text.charAt(i)));
+      return i;
+    }
+    return i + (Character.isHighSurrogate(c) && i + 1 < n
+        && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1);
   }
 
   static boolean isWord(char c) {
