@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
@@ -8,6 +9,9 @@ import dev.sluice.front.BodyReader;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
+import dev.sluice.identify.IdentificationException;
+import dev.sluice.identify.Identification;
+import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
@@ -34,13 +38,18 @@ public final class Gateway {
   private final UpstreamProxy proxy;
   private final Recorder recorder;
   private final ModelsApi modelsApi;
+  private final Identification identification;
+  private final ModelAccess access;
 
-  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder) {
+  public Gateway(ServerConfig server, Identification identification, ModelAccess access, ModelCatalog catalog,
+      UpstreamProxy proxy, Recorder recorder) {
     this.server = server;
+    this.identification = identification;
+    this.access = access;
     this.catalog = catalog;
     this.proxy = proxy;
     this.recorder = recorder;
-    this.modelsApi = new ModelsApi(catalog);
+    this.modelsApi = new ModelsApi(catalog, identification, access);
   }
 
   public void mount(Router router) {
@@ -52,7 +61,11 @@ public final class Gateway {
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
   }
 
-  /** Front: the request must be a POST of a JSON object within the size limit. */
+  /**
+   * Front: the request must be a POST of a JSON object within the size limit, from an identified caller.
+   * The caller is identified before the body is read, so anonymous clients cannot make the gateway buffer
+   * bodies; the request is paused meanwhile (identification may wait on a worker for a JWT).
+   */
   private void accept(RoutingContext ctx, Operation operation) {
     HttpServerRequest req = ctx.request();
     Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), operation.path());
@@ -66,6 +79,22 @@ public final class Gateway {
       reject(req, ex, ApiError.unsupportedMediaType(contentType));
       return;
     }
+    req.pause();
+    identification.identify(req.headers()).onComplete(id -> {                 // identify: key | JWT → principal
+      if (id.failed()) {
+        if (!req.isEnded()) {
+          req.response().putHeader("connection", "close"); // the unread body would otherwise poison the connection
+        }
+        req.resume();
+        reject(req, ex, identificationError(id.cause(), ex));
+        return;
+      }
+      ex.principal = id.result();
+      read(req, ex, operation);
+    });
+  }
+
+  private void read(HttpServerRequest req, Exchange ex, Operation operation) {
     BodyReader.read(req, server.maxBodySize()).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ApiException e) {
@@ -83,7 +112,7 @@ public final class Gateway {
       }
       ex.bytesIn = ar.result().length();
       try {
-        handle(req, ex, RequestParser.parse(operation, ar.result()));
+        handle(req, ex, ex.principal, RequestParser.parse(operation, ar.result()));
       } catch (ApiException e) {
         reject(req, ex, e.error());
       } catch (RuntimeException e) {
@@ -94,8 +123,8 @@ public final class Gateway {
     });
   }
 
-  /** The request path. Identify, authorize and admit join here as they are built. */
-  private void handle(HttpServerRequest req, Exchange ex, ApiRequest request) throws ApiException {
+  /** The request path, once the caller is known and the body parsed. Admit joins here as it is built. */
+  private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
 
@@ -104,6 +133,8 @@ public final class Gateway {
       throw new ApiException(ApiError.modelNotFound(request.model()));
     }
     ex.modelLabel = pool.name();
+
+    access.check(principal, pool.config());                                   // authorize: model access, key scope
 
     Buffer body = upstreamBody(request, pool);                                // proxy → record
     proxy.forward(req, ex, request, pool, body, () -> recorder.record(ex));
@@ -120,6 +151,14 @@ public final class Gateway {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  static ApiError identificationError(Throwable cause, Exchange ex) {
+    if (cause instanceof IdentificationException e) {
+      return e.error();
+    }
+    LOG.errorf(cause, "request %s: identification failed", ex == null ? "-" : ex.requestId);
+    return ApiError.internal();
   }
 
   private void reject(HttpServerRequest req, Exchange ex, ApiError error) {

@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.api.KeyApi;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.gateway.Gateway;
@@ -14,6 +15,7 @@ import dev.sluice.route.ModelPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,10 +29,12 @@ public final class SluiceRuntime implements AutoCloseable {
   private final ModelCatalog catalog;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
+  private final Identity identity;
   private final Gateway gateway;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this.config = config;
+    this.identity = new Identity(vertx, config, Clock.systemUTC(), System.out);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     List<ModelPool> pools = new ArrayList<>();
     try {
@@ -42,12 +46,14 @@ public final class SluiceRuntime implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       simulators.close();
+      identity.close();
       throw e;
     }
     this.catalog = new ModelCatalog(pools);
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
-    this.gateway = new Gateway(config.server(), catalog, proxy, new Recorder(metrics, accessLog));
+    this.gateway = new Gateway(config.server(), identity.dataPlane(), identity.access(), catalog, proxy,
+        new Recorder(metrics, accessLog));
   }
 
   public SluiceConfig config() {
@@ -62,10 +68,33 @@ public final class SluiceRuntime implements AutoCloseable {
     return gateway;
   }
 
+  /** The key API ({@code /api}), mounted beside the gateway. */
+  public KeyApi keyApi() {
+    return identity.keyApi();
+  }
+
+  public dev.sluice.keys.KeyService keys() {
+    return identity.keys();
+  }
+
+  public dev.sluice.keys.VerifiedKeys verifiedKeys() {
+    return identity.verifiedKeys();
+  }
+
+  public java.util.Optional<dev.sluice.directory.DirectorySweep> directorySweep() {
+    return identity.sweep();
+  }
+
+  /** The store, for components that keep more than keys in it (usage). */
+  public dev.sluice.store.Database database() {
+    return identity.database();
+  }
+
   @Override
   public void close() {
     proxy.close();
     accessLog.close();
     simulators.close();
+    identity.close();
   }
 }

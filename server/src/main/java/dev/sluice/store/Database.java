@@ -6,7 +6,7 @@ import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplie
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
@@ -43,7 +43,8 @@ public final class Database implements AutoCloseable {
               .validationTimeout(Duration.ofSeconds(30))
               .reapTimeout(Duration.ofMinutes(5))
               .connectionFactoryConfiguration(cf -> {
-                cf.jdbcUrl(config.url()).autoCommit(true);
+                // Named rather than found through DriverManager, which does not see drivers across class loaders.
+                cf.jdbcUrl(config.url()).autoCommit(true).connectionProviderClass(driver(config).getClass());
                 config.user().ifPresent(user -> cf.principal(new NamePrincipal(user)));
                 config.password().ifPresent(password -> cf.credential(new SimplePassword(password)));
                 return cf;
@@ -93,7 +94,11 @@ public final class Database implements AutoCloseable {
     Properties props = new Properties();
     config.user().ifPresent(user -> props.setProperty("user", user));
     config.password().ifPresent(password -> props.setProperty("password", password));
-    return DriverManager.getConnection(config.url(), props);
+    return driver(config).connect(config.url(), props);
+  }
+
+  private static Driver driver(StorageConfig config) {
+    return config.postgres() ? new org.postgresql.Driver() : new org.h2.Driver();
   }
 
   public boolean postgres() {
