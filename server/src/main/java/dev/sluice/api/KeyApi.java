@@ -108,6 +108,13 @@ public final class KeyApi {
       Responses.error(req.response(), ApiError.methodNotAllowed(req.method().name(), req.path()));
       return;
     }
+    if (req.method() == HttpMethod.POST) {
+      String type = req.getHeader("content-type");
+      if (type == null || !type.regionMatches(true, 0, "application/json", 0, 16)) {
+        Responses.error(req.response(), ApiError.unsupportedMediaType(type));
+        return;
+      }
+    }
     req.pause();
     identification.identify(req.headers())
         .compose(caller -> BodyReader.read(req, MAX_BODY).map(body -> new Object[] {caller, body}))
@@ -119,7 +126,13 @@ public final class KeyApi {
             Responses.json(req.response(), reply.status(), reply.body());
           }
         })
-        .onFailure(e -> Responses.error(req.response(), errorOf(e, req)));
+        .onFailure(e -> {
+          if (!req.isEnded()) {
+            req.response().putHeader("connection", "close"); // the unread body would otherwise poison the connection
+            req.resume();
+          }
+          Responses.error(req.response(), errorOf(e, req));
+        });
   }
 
   private static ApiError errorOf(Throwable e, HttpServerRequest req) {
