@@ -27,8 +27,7 @@ public final class ApiKeyIdentifier implements Identifier {
   /** Anything that claims to be a key, so a mistyped key gets a key error rather than a token error. */
   @Override
   public boolean accepts(Credential credential) {
-    return credential.scheme() == Credential.Scheme.API_KEY_HEADER
-        || (credential.scheme() == Credential.Scheme.BEARER && credential.value().startsWith("sk-"));
+    return credential.isApiKey();
   }
 
   @Override

@@ -19,7 +19,7 @@ public final class OidcIdentifier implements Identifier {
 
   @Override
   public boolean accepts(Credential credential) {
-    return credential.scheme() == Credential.Scheme.BEARER && !credential.value().startsWith("sk-");
+    return credential.scheme() == Credential.Scheme.BEARER && !credential.isApiKey();
   }
 
   @Override

@@ -6,8 +6,7 @@ import io.vertx.core.Future;
 public final class RefuseApiKeys implements Identifier {
   @Override
   public boolean accepts(Credential credential) {
-    return credential.scheme() == Credential.Scheme.API_KEY_HEADER
-        || (credential.scheme() == Credential.Scheme.BEARER && credential.value().startsWith("sk-"));
+    return credential.isApiKey();
   }
 
   @Override

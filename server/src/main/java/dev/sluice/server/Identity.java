@@ -15,6 +15,7 @@ import dev.sluice.identify.LocalUserIdentifier;
 import dev.sluice.identify.OidcIdentifier;
 import dev.sluice.identify.OidcVerifier;
 import dev.sluice.identify.Principal;
+import dev.sluice.identify.RefuseApiKeys;
 import dev.sluice.keys.InvalidationBus;
 import dev.sluice.keys.KeyCache;
 import dev.sluice.keys.KeyOwner;
@@ -83,7 +84,7 @@ final class Identity implements AutoCloseable {
           ? "an API key (Authorization: Bearer sk-sluice-...) or an OIDC access token" : "an API key (Authorization: Bearer sk-sluice-...)");
 
       List<Identifier> api = new ArrayList<>();
-      api.add(new dev.sluice.identify.RefuseApiKeys());
+      api.add(new RefuseApiKeys());
       oidc.ifPresent(api::add);
       api.add(new LocalUserIdentifier(vertx, localUsers, seen));
       Identification apiIdentification = new Identification(api, oidc.isPresent()
