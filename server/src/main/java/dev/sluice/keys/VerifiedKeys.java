@@ -3,6 +3,7 @@ package dev.sluice.keys;
 import dev.sluice.store.KeyStore;
 import dev.sluice.store.KeyStore.KeyWithOwner;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,18 +69,22 @@ public final class VerifiedKeys {
   }
 
   private Future<Optional<KeyWithOwner>> load(String keyId) {
-    return loading.computeIfAbsent(keyId, id -> {
-      long epoch = cache.epoch();
-      Future<Optional<KeyWithOwner>> f = vertx.executeBlocking(() -> store.find(id), false);
-      f.onComplete(ar -> {
-        loading.remove(id);
-        if (ar.succeeded()) {
-          cache.put(id, ar.result(), epoch);
-        } else {
-          LOG.warnf("cannot read key %s from the store: %s", id, ar.cause().getMessage());
-        }
-      });
-      return f;
+    Promise<Optional<KeyWithOwner>> promise = Promise.promise();
+    Future<Optional<KeyWithOwner>> running = loading.putIfAbsent(keyId, promise.future());
+    if (running != null) {
+      return running;
+    }
+    long epoch = cache.epoch();
+    // Completion is handled outside the map's update: the read may finish before the handler is attached.
+    vertx.executeBlocking(() -> store.find(keyId), false).onComplete(ar -> {
+      loading.remove(keyId, promise.future());
+      if (ar.succeeded()) {
+        cache.put(keyId, ar.result(), epoch);
+      } else {
+        LOG.warnf("cannot read key %s from the store: %s", keyId, ar.cause().getMessage());
+      }
+      promise.handle(ar);
     });
+    return promise.future();
   }
 }

@@ -165,8 +165,9 @@ class KeycloakIT {
     assertRejected(none + "." + parts[1] + ".");
     assertRejected(none + "." + parts[1] + "." + parts[2]);
     assertRejected(parts[0] + "." + parts[1] + ".");
-    // The payload changed under a valid signature (a group added): the signature no longer matches.
-    String payload = new String(Base64.getUrlDecoder().decode(parts[1])).replace("\"/llm\"", "\"/llm\",\"/sluice-admins\"");
+    // The payload changed under a valid signature (another user's name): the signature no longer matches.
+    String payload = new String(Base64.getUrlDecoder().decode(parts[1])).replace("\"insider\"", "\"outsider\"");
+    assertThat(payload).contains("\"outsider\"");
     assertRejected(parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes()) + "." + parts[2]);
   }
 

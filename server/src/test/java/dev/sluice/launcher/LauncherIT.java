@@ -119,6 +119,20 @@ class LauncherIT {
   }
 
   @Test
+  void anUnreachableStoreIsOneLineWithoutThePassword() throws Exception {
+    Path config = tmp.resolve("sluice.yaml");
+    Files.writeString(config, "server: {port: " + Sims.deadPort() + "}\nstorage:\n  url: \"jdbc:postgresql://127.0.0.1:"
+        + Sims.deadPort() + "/sluice?user=sluice&password=hunter2\"\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
+    Path stderr = tmp.resolve("err.log");
+    Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    List<String> lines = Files.readAllLines(stderr).stream().filter(l -> l.startsWith("sluice: ")).toList();
+    assertThat(lines).singleElement().asString().contains("storage").contains("127.0.0.1").doesNotContain("hunter2");
+    assertThat(Files.readString(stderr)).doesNotContain("hunter2").doesNotContain("\tat ");
+  }
+
+  @Test
   void aJdkOlderThan17IsRefusedWithOneLine() throws Exception {
     Path fakeJdk = tmp.resolve("jdk11");
     Files.createDirectories(fakeJdk.resolve("bin"));
