@@ -17,7 +17,7 @@ public interface InvalidationBus extends AutoCloseable {
   interface Listener {
     void onInvalidation(Invalidation invalidation);
 
-    /** Messages may have been lost (connection dropped, then restored). */
+    /** Messages may have been lost: the connection dropped and is now restored. */
     void onGap();
   }
 }

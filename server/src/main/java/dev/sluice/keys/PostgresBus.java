@@ -13,7 +13,7 @@ import org.postgresql.PGNotification;
  * Invalidations over PostgreSQL LISTEN/NOTIFY, so that replicas sharing a PostgreSQL need nothing else.
  * One dedicated connection per replica listens; a thread waits on it for notifications (the driver's
  * blocking wait, up to 500 ms at a time). When the connection drops, the listener is told of a gap and the
- * thread reconnects.
+ * thread reconnects and then reports the gap.
  */
 public final class PostgresBus implements InvalidationBus {
   private static final Logger LOG = Logger.getLogger(PostgresBus.class);
@@ -69,9 +69,10 @@ public final class PostgresBus implements InvalidationBus {
         if (!running) {
           return;
         }
+        // The cache keeps serving meanwhile (nobody can revoke in a store that is down); once listening
+        // again, the gap is reported and the cache re-reads everything.
         LOG.warnf("key invalidation listener lost its connection (%s); reconnecting", e.getMessage());
         closeQuietly();
-        listener.onGap();
         sleep(backoff);
         backoff = Math.min(backoff * 2, 5_000);
       }

@@ -74,8 +74,7 @@ public final class RedisBus implements InvalidationBus {
     }
     connection = null;
     LOG.warnf("key invalidation subscription to Redis lost (%s); resubscribing", why);
-    listener.onGap();
-    conn.close();
+    conn.close(); // the gap is reported once subscribed again, so the cache serves on meanwhile
     retry(listener);
   }
 

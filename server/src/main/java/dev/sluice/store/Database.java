@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.config.StorageConfig;
 import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.AgroalConnectionPoolConfiguration;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
@@ -42,6 +43,11 @@ public final class Database implements AutoCloseable {
               .acquisitionTimeout(Duration.ofSeconds(10))
               .validationTimeout(Duration.ofSeconds(30))
               .reapTimeout(Duration.ofMinutes(5))
+              // After an outage, pooled connections are dead: drop those that fail fatally, and check any
+              // that sat idle before handing it out, so the pool heals without a restart.
+              .exceptionSorter(AgroalConnectionPoolConfiguration.ExceptionSorter.fatalExceptionSorter())
+              .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidatorWithTimeout(2))
+              .idleValidationTimeout(Duration.ofSeconds(2))
               .connectionFactoryConfiguration(cf -> {
                 // Named rather than found through DriverManager, which does not see drivers across class loaders.
                 cf.jdbcUrl(config.url()).autoCommit(true).connectionProviderClass(driver(config).getClass());
