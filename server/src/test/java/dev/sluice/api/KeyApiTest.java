@@ -9,6 +9,7 @@ import dev.sluice.store.KeyStore;
 import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.Sims;
+import dev.sluice.support.TestUsers;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,10 +22,9 @@ import org.junit.jupiter.api.Test;
 /** The key API with local users: what each endpoint answers, and that bad input changes nothing stored. */
 class KeyApiTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String HASH = "$2b$10$0Ooa7A966SeWQNpz3X4O1OE/bemA/u8hBg/iNVz2Vwr20GEUSxj1S"; // test-password
-  static final String ALICE = Http.basic("alice", "test-password");
-  static final String BOB = Http.basic("bob", "test-password");
-  static final String ROOT = Http.basic("root", "test-password");
+  static final String ALICE = Http.basic("alice", TestUsers.PASSWORD);
+  static final String BOB = Http.basic("bob", TestUsers.PASSWORD);
+  static final String ROOT = Http.basic("root", TestUsers.PASSWORD);
   static Simulator sim;
   static GatewayHarness gw;
 
@@ -47,7 +47,7 @@ class KeyApiTest {
           - name: other
             access: {groups: [finance]}
             upstream: {endpoints: [%2$s], model: m}
-        """.formatted(HASH, sim.baseUrl()));
+        """.formatted(TestUsers.HASH, sim.baseUrl()));
   }
 
   @AfterAll
@@ -173,9 +173,9 @@ class KeyApiTest {
     List<String> before = stored();
     assertError(call("POST", "/api/keys", null, "{\"name\":\"k\"}"), 401, "missing_credentials");
     assertError(call("POST", "/api/keys", Http.basic("alice", "wrong"), "{\"name\":\"k\"}"), 401, "invalid_credentials");
-    assertError(call("POST", "/api/keys", Http.basic("nobody", "test-password"), "{\"name\":\"k\"}"), 401, "invalid_credentials");
+    assertError(call("POST", "/api/keys", Http.basic("nobody", TestUsers.PASSWORD), "{\"name\":\"k\"}"), 401, "invalid_credentials");
     assertError(call("POST", "/api/keys", "Basic !!!not-base64", "{\"name\":\"k\"}"), 401, "invalid_credentials");
-    String key = Http.mintKey(gw.baseUrl(), "alice", "test-password");
+    String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
     before = stored();
     assertError(call("POST", "/api/keys", "Bearer " + key, "{\"name\":\"k\"}"), 401, "api_key_not_accepted");
     assertError(Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/api/keys")).header("x-api-key", key)

@@ -10,6 +10,7 @@ import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.Sims;
 import dev.sluice.support.TestDatabases;
+import dev.sluice.support.TestUsers;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,8 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ReplicasTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String PASSWORD = "test-password";
-  static final String HASH = "$2b$10$0Ooa7A966SeWQNpz3X4O1OE/bemA/u8hBg/iNVz2Vwr20GEUSxj1S";
 
   StorageConfig pg;
   Simulator sim;
@@ -56,7 +55,7 @@ class ReplicasTest {
             access: {groups: [llm]}
             upstream: {endpoints: [%s]}
         """.formatted(pg.url(), redis ? "redis: {url: \"redis://127.0.0.1:6379\", prefix: \"test-" + UUID.randomUUID() + ":\"}" : "",
-        HASH, sim.baseUrl());
+        TestUsers.HASH, sim.baseUrl());
   }
 
   @ParameterizedTest(name = "redis={0}")
@@ -65,7 +64,7 @@ class ReplicasTest {
     String yaml = yaml(redis); // one configuration: same store, same Redis prefix
     try (GatewayHarness a = GatewayHarness.startStrict(yaml); GatewayHarness b = GatewayHarness.startStrict(yaml)) {
       JsonNode created = JSON.readTree(Http.postJson(a.baseUrl() + "/api/keys", "{\"name\":\"replicated\"}",
-          "authorization", Http.basic("alice", PASSWORD)).body());
+          "authorization", Http.basic("alice", TestUsers.PASSWORD)).body());
       String key = created.path("key").asText();
 
       assertThat(chat(b, key).statusCode()).as("created on A, used on B at once").isEqualTo(200);
@@ -73,7 +72,7 @@ class ReplicasTest {
       assertThat(chat(b, key).statusCode()).as("now served from B's cache").isEqualTo(200);
 
       HttpResponse<String> revoked = Http.send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/api/keys/" + created.path("id").asText()))
-          .header("authorization", Http.basic("alice", PASSWORD)).DELETE().build());
+          .header("authorization", Http.basic("alice", TestUsers.PASSWORD)).DELETE().build());
       assertThat(revoked.statusCode()).isEqualTo(204);
       long revokedAt = System.nanoTime();
       assertThat(chat(a, key).statusCode()).as("rejected at once where it was revoked").isEqualTo(401);
@@ -97,10 +96,10 @@ class ReplicasTest {
   void revokingAllKeysOfAnOwnerReachesTheOtherReplica(boolean redis) throws Exception {
     String admins = yaml(redis).replace("  local:", "  admins: {users: [alice]}\n  local:");
     try (GatewayHarness a = GatewayHarness.startStrict(admins); GatewayHarness b = GatewayHarness.startStrict(admins)) {
-      String key = Http.mintKey(a.baseUrl(), "alice", PASSWORD);
+      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
       HttpResponse<String> r = Http.postJson(a.baseUrl() + "/api/admin/keys/revoke-owner", "{\"subject\":\"local:alice\"}",
-          "authorization", Http.basic("alice", PASSWORD));
+          "authorization", Http.basic("alice", TestUsers.PASSWORD));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(JSON.readTree(r.body()).path("revoked").asInt()).isEqualTo(1);
       long start = System.nanoTime();
@@ -112,6 +111,6 @@ class ReplicasTest {
   }
 
   static HttpResponse<String> chat(GatewayHarness gw, String key) {
-    return Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false), "authorization", "Bearer " + key);
+    return Http.chatWithKey(gw.baseUrl(), "m", key);
   }
 }

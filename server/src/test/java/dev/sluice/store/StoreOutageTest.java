@@ -9,6 +9,7 @@ import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.Sims;
 import dev.sluice.support.TestDatabases;
+import dev.sluice.support.TestUsers;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.Test;
  * comes back, without a restart.
  */
 class StoreOutageTest {
-  static final String HASH = "$2b$10$0Ooa7A966SeWQNpz3X4O1OE/bemA/u8hBg/iNVz2Vwr20GEUSxj1S";
   StorageConfig pg;
   Simulator sim;
 
@@ -56,7 +56,7 @@ class StoreOutageTest {
   }
 
   static HttpResponse<String> chat(GatewayHarness gw, String key) {
-    return Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false), "authorization", "Bearer " + key);
+    return Http.chatWithKey(gw.baseUrl(), "m", key);
   }
 
   @Test
@@ -71,8 +71,8 @@ class StoreOutageTest {
           - name: m
             access: {groups: [llm]}
             upstream: {endpoints: [%s]}
-        """.formatted(pg.url(), HASH, sim.baseUrl()))) {
-      String key = Http.mintKey(gw.baseUrl(), "alice", "test-password");
+        """.formatted(pg.url(), TestUsers.HASH, sim.baseUrl()))) {
+      String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
       assertThat(chat(gw, key).statusCode()).isEqualTo(200);
 
       setConnections(false);
@@ -84,7 +84,7 @@ class StoreOutageTest {
       assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(503);
       assertThat(unknown.body()).contains("identity_unavailable");
       HttpResponse<String> mint = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"during outage\"}",
-          "authorization", Http.basic("alice", "test-password"));
+          "authorization", Http.basic("alice", TestUsers.PASSWORD));
       assertThat(mint.statusCode()).as(mint.body()).isEqualTo(503);
       assertThat(mint.body()).contains("store_unavailable").doesNotContain("Exception");
 
@@ -93,7 +93,7 @@ class StoreOutageTest {
       String second = null;
       while (second == null && System.nanoTime() < deadline) {
         HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"after outage\"}",
-            "authorization", Http.basic("alice", "test-password"));
+            "authorization", Http.basic("alice", TestUsers.PASSWORD));
         if (r.statusCode() == 201) {
           second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("key").asText();
         } else {

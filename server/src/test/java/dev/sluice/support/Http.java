@@ -65,6 +65,11 @@ public final class Http {
     }
   }
 
+  /** A small chat completion sent with an API key. */
+  public static HttpResponse<String> chatWithKey(String baseUrl, String model, String key) {
+    return postJson(baseUrl + "/v1/chat/completions", chat(model, false), "authorization", "Bearer " + key);
+  }
+
   public static String chat(String model, boolean stream) {
     return "{\"model\":\"" + model + "\",\"stream\":" + stream
         + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, simulator\"}],\"max_tokens\":8}";
