@@ -3,7 +3,10 @@ package dev.sluice.server;
 import dev.sluice.api.KeyApi;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.directory.DirectorySweep;
 import dev.sluice.gateway.Gateway;
+import dev.sluice.keys.KeyService;
+import dev.sluice.keys.VerifiedKeys;
 import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.record.AccessLog;
 import dev.sluice.record.GatewayMetrics;
@@ -12,12 +15,14 @@ import dev.sluice.route.Endpoint;
 import dev.sluice.route.LeastOutstandingPicker;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything the gateway is made of, assembled from a configuration with plain constructors. The Quarkus
@@ -73,20 +78,20 @@ public final class SluiceRuntime implements AutoCloseable {
     return identity.keyApi();
   }
 
-  public dev.sluice.keys.KeyService keys() {
+  public KeyService keys() {
     return identity.keys();
   }
 
-  public dev.sluice.keys.VerifiedKeys verifiedKeys() {
+  public VerifiedKeys verifiedKeys() {
     return identity.verifiedKeys();
   }
 
-  public java.util.Optional<dev.sluice.directory.DirectorySweep> directorySweep() {
+  public Optional<DirectorySweep> directorySweep() {
     return identity.sweep();
   }
 
   /** The store, for components that keep more than keys in it (usage). */
-  public dev.sluice.store.Database database() {
+  public Database database() {
     return identity.database();
   }
 
