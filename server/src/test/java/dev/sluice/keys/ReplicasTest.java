@@ -110,6 +110,36 @@ class ReplicasTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void aReplicaWhoseListenerWasCutOffReconnectsAndHonoursRevocations() throws Exception {
+    String yaml = yaml(false);
+    try (GatewayHarness a = GatewayHarness.startStrict(yaml); GatewayHarness b = GatewayHarness.startStrict(yaml)) {
+      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
+      assertThat(chat(b, key).statusCode()).isEqualTo(200);
+      // Every session of this database is cut, B's LISTEN connection among them.
+      String db = pg.url().substring(pg.url().lastIndexOf('/') + 1, pg.url().indexOf('?'));
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(TestDatabases.PG_ADMIN_URL)) {
+        c.createStatement().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
+      }
+      String id = key.substring("sk-sluice-".length(), "sk-sluice-".length() + KeyFormat.ID_LENGTH);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      boolean revoked = false;
+      while (!revoked && System.nanoTime() < deadline) {
+        try {
+          revoked = a.runtime().keys().revoke(id);
+        } catch (dev.sluice.store.StoreException poolStillHealing) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(revoked).isTrue();
+      long start = System.nanoTime();
+      while (chat(b, key).statusCode() != 401) {
+        assertThat(System.nanoTime() - start).as("B listens again and hears of the revocation").isLessThan(3_000_000_000L);
+        Thread.sleep(50);
+      }
+    }
+  }
+
   static HttpResponse<String> chat(GatewayHarness gw, String key) {
     return Http.chatWithKey(gw.baseUrl(), "m", key);
   }
