@@ -117,6 +117,18 @@ class KeyApiTest {
     String listed = call("GET", "/api/keys", ALICE, null).body();
     assertThat(listed).contains(created.path("id").asText()).doesNotContain(key.substring(28));
     JsonNode mine = JSON.readTree(listed).path("keys");
+    JsonNode listedKey = null;
+    for (JsonNode k : mine) {
+      if (k.path("id").asText().equals(created.path("id").asText())) {
+        listedKey = k;
+      }
+    }
+    assertThat(listedKey).isNotNull();
+    assertThat(listedKey.path("lastUsedAt").isTextual()).as("last use shows before it is flushed to the store").isTrue();
+    assertThat(listedKey.path("status").asText()).isEqualTo("active");
+    assertThat(listedKey.has("key")).isFalse();
+    gw.runtime().keys().flushLastUsed();
+    assertThat(gw.runtime().keys().find(created.path("id").asText()).orElseThrow().lastUsedAt()).isPresent();
     assertThat(mine.findValuesAsText("status")).allMatch(s -> s.equals("active") || s.equals("revoked"));
     assertThat(call("GET", "/api/keys", BOB, null).body()).doesNotContain(created.path("id").asText());
   }
