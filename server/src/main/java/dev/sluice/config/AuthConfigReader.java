@@ -1,7 +1,6 @@
 package dev.sluice.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -91,7 +90,7 @@ final class AuthConfigReader {
   private static OidcConfig oidc(YamlNode node) {
     Map<String, YamlNode> f = node.fields(OIDC);
     YamlNode issuerNode = required(node, f, "issuer");
-    URI issuer = url(issuerNode);
+    URI issuer = issuerNode.httpUrl();
     String audience = required(node, f, "audience").nonBlank();
     String groupsClaim = f.containsKey("groupsClaim") ? f.get("groupsClaim").nonBlank() : "groups";
     String usernameClaim = f.containsKey("usernameClaim") ? f.get("usernameClaim").nonBlank() : "preferred_username";
@@ -111,7 +110,7 @@ final class AuthConfigReader {
     if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw f.get("interval").error("must be at least 1s");
     }
-    return new DirectoryConfig(url(required(kcNode, kc, "url")), required(kcNode, kc, "realm").nonBlank(),
+    return new DirectoryConfig(required(kcNode, kc, "url").httpUrl(), required(kcNode, kc, "realm").nonBlank(),
         required(kcNode, kc, "clientId").nonBlank(), required(kcNode, kc, "clientSecret").nonBlank(), interval);
   }
 
@@ -146,19 +145,6 @@ final class AuthConfigReader {
     return new AccessConfig(f.containsKey("public") && f.get("public").bool(),
         f.containsKey("groups") ? Set.copyOf(f.get("groups").strings()) : Set.of(),
         f.containsKey("users") ? Set.copyOf(f.get("users").strings()) : Set.of());
-  }
-
-  private static URI url(YamlNode node) {
-    String raw = node.nonBlank();
-    try {
-      URI uri = new URI(raw);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-        throw node.error("expected an http:// or https:// URL with a host, got '" + raw + "'");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw node.error("not a URL: '" + raw + "'");
-    }
   }
 
   static YamlNode required(YamlNode parent, Map<String, YamlNode> fields, String key) {

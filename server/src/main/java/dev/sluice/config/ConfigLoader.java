@@ -3,7 +3,6 @@ package dev.sluice.config;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -165,19 +164,11 @@ public final class ConfigLoader {
   }
 
   private static URI endpoint(YamlNode node) {
-    String raw = node.nonBlank();
-    try {
-      URI uri = new URI(raw);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-        throw node.error("expected an http:// or https:// URL with a host, got '" + raw + "'");
-      }
-      if (uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-        throw node.error("a base URL has no query, fragment or user info: '" + raw + "'");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw node.error("not a URL: '" + raw + "'");
+    URI uri = node.httpUrl();
+    if (uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
+      throw node.error("a base URL has no query, fragment or user info: '" + uri + "'");
     }
+    return uri;
   }
 
   private static Timeouts timeouts(YamlNode node) {

@@ -143,6 +143,20 @@ final class YamlNode {
     }
   }
 
+  /** An http:// or https:// URL with a host. */
+  java.net.URI httpUrl() {
+    String raw = nonBlank();
+    try {
+      java.net.URI uri = new java.net.URI(raw);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw error("expected an http:// or https:// URL with a host, got '" + raw + "'");
+      }
+      return uri;
+    } catch (java.net.URISyntaxException e) {
+      throw error("not a URL: '" + raw + "'");
+    }
+  }
+
   /** A list of scalars; a single scalar is accepted as a one-element list. */
   List<String> strings() {
     if (node instanceof ScalarNode) {

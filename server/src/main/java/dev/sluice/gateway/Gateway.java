@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.admit.Admission;
 import dev.sluice.admit.Caller;
 import dev.sluice.admit.Ticket;
+import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
@@ -11,6 +12,9 @@ import dev.sluice.front.BodyReader;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
+import dev.sluice.identify.IdentificationException;
+import dev.sluice.identify.Identification;
+import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.record.Exchange;
@@ -42,16 +46,20 @@ public final class Gateway {
   private final Admission admission;
   private final Settlement settlement;
   private final ModelsApi modelsApi;
+  private final Identification identification;
+  private final ModelAccess access;
 
-  public Gateway(ServerConfig server, ModelCatalog catalog, UpstreamProxy proxy, Recorder recorder,
-      Admission admission, Settlement settlement) {
+  public Gateway(ServerConfig server, Identification identification, ModelAccess access, ModelCatalog catalog,
+      UpstreamProxy proxy, Recorder recorder, Admission admission, Settlement settlement) {
     this.server = server;
+    this.identification = identification;
+    this.access = access;
     this.catalog = catalog;
     this.proxy = proxy;
     this.recorder = recorder;
     this.admission = admission;
     this.settlement = settlement;
-    this.modelsApi = new ModelsApi(catalog);
+    this.modelsApi = new ModelsApi(catalog, identification, access);
   }
 
   public void mount(Router router) {
@@ -63,7 +71,11 @@ public final class Gateway {
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
   }
 
-  /** Front: the request must be a POST of a JSON object within the size limit. */
+  /**
+   * Front: the request must be a POST of a JSON object within the size limit, from an identified caller.
+   * The caller is identified before the body is read, so anonymous clients cannot make the gateway buffer
+   * bodies; the request is paused meanwhile (identification may wait on a worker for a JWT).
+   */
   private void accept(RoutingContext ctx, Operation operation) {
     HttpServerRequest req = ctx.request();
     Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), operation.path());
@@ -77,6 +89,22 @@ public final class Gateway {
       reject(req, ex, ApiError.unsupportedMediaType(contentType));
       return;
     }
+    req.pause();
+    identification.identify(req.headers()).onComplete(id -> {                 // identify: key | JWT → principal
+      if (id.failed()) {
+        if (!req.isEnded()) {
+          req.response().putHeader("connection", "close"); // the unread body would otherwise poison the connection
+        }
+        req.resume();
+        reject(req, ex, identificationError(id.cause(), ex));
+        return;
+      }
+      ex.principal = id.result();
+      read(req, ex, operation);
+    });
+  }
+
+  private void read(HttpServerRequest req, Exchange ex, Operation operation) {
     BodyReader.read(req, server.maxBodySize()).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ApiException e) {
@@ -94,7 +122,7 @@ public final class Gateway {
       }
       ex.bytesIn = ar.result().length();
       try {
-        handle(req, ex, RequestParser.parse(operation, ar.result()));
+        handle(req, ex, ex.principal, RequestParser.parse(operation, ar.result()));
       } catch (ApiException e) {
         reject(req, ex, e.error());
       } catch (RuntimeException e) {
@@ -105,23 +133,25 @@ public final class Gateway {
     });
   }
 
-  /** The request path. Identify and authorize join here as they are built. */
-  private void handle(HttpServerRequest req, Exchange ex, ApiRequest request) throws ApiException {
+  /** The request path, once the caller is known and the body parsed; it reads top to bottom. */
+  private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
-    Caller caller = Caller.ANONYMOUS;                                         // identify (not yet built)
-    ex.subject = caller.subject();
-    ex.keyId = caller.keyId();
+    ex.subject = principal.subject();
+    ex.keyId = principal.keyId().orElse(null);
 
     ModelPool pool = catalog.pool(request.model());                           // route: model → pool
     if (pool == null) {
       throw new ApiException(ApiError.modelNotFound(request.model()));
     }
     ex.modelLabel = pool.name();
-    List<ModelPool> chain = catalog.chain(pool, req.headers());              // route: data class, fallbacks
+
+    access.check(principal, pool.config());                                   // authorize: model access, key scope
+    List<ModelPool> chain = catalog.chain(pool, req.headers(),                 // route: data class, fallbacks
+        fallback -> access.allows(principal, fallback.config()));
 
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
-    admission.admit(caller, request, pool.name(), pool.timeouts().request())  // admit: reserve the cost
+    admission.admit(Caller.of(principal), request, pool.name(), pool.timeouts().request())  // admit: reserve
         .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
   }
 
@@ -158,6 +188,14 @@ public final class Gateway {
       reject(req, ex, ApiError.internal());
       settlement.settle(ticket, meter, ex);
     }
+  }
+
+  static ApiError identificationError(Throwable cause, Exchange ex) {
+    if (cause instanceof IdentificationException e) {
+      return e.error();
+    }
+    LOG.errorf(cause, "request %s: identification failed", ex == null ? "-" : ex.requestId);
+    return ApiError.internal();
   }
 
   private void reject(HttpServerRequest req, Exchange ex, ApiError error) {

@@ -33,6 +33,11 @@ public record Credential(Scheme scheme, String value) {
     return NONE;
   }
 
+  /** Whether this claims to be an API key ({@code sk-...}), however it was sent. */
+  public boolean isApiKey() {
+    return scheme == Scheme.API_KEY_HEADER || (scheme == Scheme.BEARER && value.startsWith("sk-"));
+  }
+
   @Override
   public String toString() {
     return "Credential[" + scheme + "]"; // never the secret

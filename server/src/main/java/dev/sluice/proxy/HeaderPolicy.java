@@ -50,6 +50,17 @@ public final class HeaderPolicy {
     }
   }
 
+  /** A value safe in a header: visible ASCII as is, anything else percent-encoded as UTF-8. */
+  public static String headerSafe(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x21 || c > 0x7e || c == '%') {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+      }
+    }
+    return value;
+  }
+
   private static Set<String> connectionTokens(MultiMap headers) {
     String connection = headers.get("connection");
     if (connection == null || connection.isEmpty()) {

@@ -130,6 +130,11 @@ final class ProxyCall {
     HeaderPolicy.copyRequestHeaders(clientRequest.headers(), up.headers());
     up.putHeader("content-type", "application/json");
     up.putHeader("x-request-id", ex.requestId);
+    if (ex.principal != null) {
+      // For upstream logs; the client's own X-Sluice-* headers were dropped above, so these cannot be forged.
+      up.putHeader("x-sluice-user", HeaderPolicy.headerSafe(ex.principal.name()));
+      ex.principal.keyId().ifPresent(keyId -> up.putHeader("x-sluice-key-id", keyId));
+    }
     Dialects.credential(cursor.pool(), up.headers());
     firstByteTimer = vertx.setTimer(cursor.pool().timeouts().firstByte().toMillis(), id -> onFirstByteTimeout());
     up.send(cursor.call().body()).onComplete(ar -> {

@@ -78,6 +78,8 @@ public final class AccessLog implements AutoCloseable {
     field(b, "requestId", ex.requestId);
     field(b, "method", ex.method);
     field(b, "path", ex.path);
+    field(b, "user", ex.principal == null ? null : ex.principal.name());
+    field(b, "keyId", ex.principal == null ? null : ex.principal.keyId().orElse(null));
     field(b, "model", ex.model);
     field(b, "endpoint", ex.endpoint == null ? null : ex.endpoint.id());
     b.append(",\"status\":").append(ex.status);

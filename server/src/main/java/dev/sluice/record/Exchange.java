@@ -16,6 +16,8 @@ public final class Exchange {
   public final String method;
   public final String path;
 
+  /** Who is calling, once the identify stage has decided; null before (and for rejected anonymous calls). */
+  public dev.sluice.identify.Principal principal;
   public String model;
   /** The model name as a metric label: only configured names, so clients cannot inflate cardinality. */
   public String modelLabel = "unknown";

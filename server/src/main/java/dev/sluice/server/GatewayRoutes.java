@@ -38,6 +38,7 @@ public class GatewayRoutes {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
     runtime = new SluiceRuntime(vertx, config, registry);
     runtime.gateway().mount(router);
+    runtime.mountApi(router);
     new HealthRoutes(() -> runtime != null).mount(router);
   }
 
@@ -50,7 +51,8 @@ public class GatewayRoutes {
         .map(pool -> pool.name() + (pool.simulated() ? " (simulated)" : ""))
         .collect(Collectors.joining(", "));
     int port = current.config().server().port();
-    LOG.infof("Sluice is ready on port %d with models: %s. Try: curl http://localhost:%d/v1/models", port, models, port);
+    LOG.infof("Sluice is ready on port %d with models: %s. Create an API key with POST /api/keys (README: first request).",
+        port, models);
   }
 
   void stop(@Observes ShutdownEvent event) {

@@ -3,6 +3,8 @@ package dev.sluice.server;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.store.Database;
+import dev.sluice.store.StoreException;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
@@ -16,6 +18,9 @@ import java.nio.file.Path;
  */
 @QuarkusMain
 public final class SluiceMain {
+  /** Held so the level set before Quarkus configures logging is not lost to garbage collection. */
+  private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+
   private SluiceMain() {
   }
 
@@ -43,10 +48,21 @@ public final class SluiceMain {
       exit(1, "port " + port + " on " + host + " is already in use (server.port in " + configPath
           + "); stop the other process or choose another port");
     }
+    checkStorage(config, configPath);
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
     System.setProperty("quarkus.http.host", host);
     System.setProperty("quarkus.http.port", Integer.toString(port));
     Quarkus.run();
+  }
+
+  /** An unreachable or unusable store is one line too (migrations run here, before Quarkus starts). */
+  private static void checkStorage(SluiceConfig config, Path configPath) {
+    FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
+    try {
+      Database.open(config.storage()).close();
+    } catch (StoreException e) {
+      exit(1, e.getMessage() + " (storage.url in " + configPath + ")");
+    }
   }
 
   private static boolean free(String host, int port) {

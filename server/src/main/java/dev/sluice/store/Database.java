@@ -2,11 +2,12 @@ package dev.sluice.store;
 
 import dev.sluice.config.StorageConfig;
 import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.AgroalConnectionPoolConfiguration;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
@@ -42,8 +43,14 @@ public final class Database implements AutoCloseable {
               .acquisitionTimeout(Duration.ofSeconds(10))
               .validationTimeout(Duration.ofSeconds(30))
               .reapTimeout(Duration.ofMinutes(5))
+              // After an outage, pooled connections are dead: drop those that fail fatally, and check any
+              // that sat idle before handing it out, so the pool heals without a restart.
+              .exceptionSorter(AgroalConnectionPoolConfiguration.ExceptionSorter.fatalExceptionSorter())
+              .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidatorWithTimeout(2))
+              .idleValidationTimeout(Duration.ofSeconds(2))
               .connectionFactoryConfiguration(cf -> {
-                cf.jdbcUrl(config.url()).autoCommit(true);
+                // Named rather than found through DriverManager, which does not see drivers across class loaders.
+                cf.jdbcUrl(config.url()).autoCommit(true).connectionProviderClass(driver(config).getClass());
                 config.user().ifPresent(user -> cf.principal(new NamePrincipal(user)));
                 config.password().ifPresent(password -> cf.credential(new SimplePassword(password)));
                 return cf;
@@ -93,7 +100,11 @@ public final class Database implements AutoCloseable {
     Properties props = new Properties();
     config.user().ifPresent(user -> props.setProperty("user", user));
     config.password().ifPresent(password -> props.setProperty("password", password));
-    return DriverManager.getConnection(config.url(), props);
+    return driver(config).connect(config.url(), props);
+  }
+
+  private static Driver driver(StorageConfig config) {
+    return config.postgres() ? new org.postgresql.Driver() : new org.h2.Driver();
   }
 
   public boolean postgres() {

@@ -26,6 +26,7 @@ class QuotaGatewayTest {
         %s
         models:
           - name: m
+            access: {public: true}
             upstream:
               endpoints: [%s]
         """.formatted(limits, extra, sim.baseUrl());
@@ -161,6 +162,7 @@ class QuotaGatewayTest {
                  limits: {tokensPerMinute: 100}
              models:
                - name: m
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
              """.formatted(sim.baseUrl()))) {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(5));

@@ -28,6 +28,7 @@ class RedisOutageTest {
             limits: {tokensPerMinute: %d}
         models:
           - name: m
+            access: {public: true}
             upstream: {endpoints: [%s]}
         """.formatted(redis.url(), onUnavailable, tokensPerMinute, sim.baseUrl());
   }

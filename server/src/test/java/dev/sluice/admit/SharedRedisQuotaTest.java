@@ -57,6 +57,7 @@ class SharedRedisQuotaTest {
         usage: {flushInterval: 50ms}
         models:
           - name: m
+            access: {public: true}
             upstream: {endpoints: [%s]}
         """;
     // Each request generates its full max_tokens, one token per millisecond, so the requests overlap.

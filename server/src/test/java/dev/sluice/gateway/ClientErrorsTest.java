@@ -30,6 +30,7 @@ class ClientErrorsTest {
           maxBodySize: 4KiB
         models:
           - name: m
+            access: {public: true}
             upstream:
               endpoints: [%s]
         """.formatted(sim.baseUrl()));

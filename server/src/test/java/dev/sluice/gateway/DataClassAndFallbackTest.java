@@ -37,6 +37,7 @@ class DataClassAndFallbackTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: cloud
+                 access: {public: true}
                  tier: external
                  upstream: {endpoints: [%s]}
              """.formatted(cloud.baseUrl()))) {
@@ -64,6 +65,7 @@ class DataClassAndFallbackTest {
              dataClasses: {header: X-Classification, sensitive: [secret]}
              models:
                - name: cloud
+                 access: {public: true}
                  tier: external
                  upstream: {endpoints: [%s]}
              """.formatted(cloud.baseUrl()))) {
@@ -84,10 +86,12 @@ class DataClassAndFallbackTest {
              server: {accessLog: %s}
              models:
                - name: primary
+                 access: {public: true}
                  upstream: {endpoints: ["http://127.0.0.1:%d"]}
                  health: {check: "off"}
                  fallbacks: [backup]
                - name: backup
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
              """.formatted(log, Sims.deadPort(), backup.baseUrl()))) {
       HttpResponse<String> response = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("primary", false));
@@ -114,9 +118,11 @@ class DataClassAndFallbackTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: primary
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
                  fallbacks: [backup]
                - name: backup
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
              """.formatted(primary.baseUrl(), backup.baseUrl()))) {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("primary", false),
@@ -137,10 +143,12 @@ class DataClassAndFallbackTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: local
+                 access: {public: true}
                  upstream: {endpoints: ["http://127.0.0.1:%d"]}
                  health: {check: "off"}
                  fallbacks: [cloud]
                - name: cloud
+                 access: {public: true}
                  tier: external
                  upstream: {endpoints: [%s]}
              """.formatted(Sims.deadPort(), cloud.baseUrl()))) {
@@ -150,6 +158,27 @@ class DataClassAndFallbackTest {
       assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("local", false)).statusCode())
           .isEqualTo(200);
       assertThat(calls).hasValue(1);
+    }
+  }
+
+  @Test
+  void aCallerNeverFallsBackToAModelTheyMayNotUse() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (Simulator primary = Sims.start("primary"); ScriptedUpstream restricted = counting(calls);
+         GatewayHarness gw = GatewayHarness.start("""
+             models:
+               - name: primary
+                 access: {public: true}
+                 upstream: {endpoints: [%s]}
+                 fallbacks: [restricted]
+               - name: restricted
+                 access: {groups: [vip]}
+                 upstream: {endpoints: [%s]}
+             """.formatted(primary.baseUrl(), restricted.baseUrl()))) {
+      // The harness's caller is in no group: the fallback is not theirs, so the primary's 429 stands.
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("primary", false),
+          "x-sim-failure", "429").statusCode()).isEqualTo(429);
+      assertThat(calls).hasValue(0);
     }
   }
 }

@@ -29,11 +29,13 @@ class ForwardingTest {
         models:
           - name: chat
             description: A renamed model
+            access: {public: true}
             upstream:
               model: Qwen/Qwen3-8B
               endpoints: [%s/v1]
               apiKey: ${UPSTREAM_KEY}
           - name: Qwen/Qwen3-8B
+            access: {public: true}
             upstream:
               endpoints: [%s]
         """.formatted(sim.baseUrl(), sim.baseUrl()), Map.of("UPSTREAM_KEY", "upstream-secret"));
@@ -67,11 +69,14 @@ class ForwardingTest {
   @Test
   void clientCredentialsNeverReachTheUpstreamWhichGetsItsOwnKey() throws Exception {
     Http.postJson(gateway.baseUrl() + "/v1/chat/completions", Http.chat("chat", false),
-        "authorization", "Bearer sk-client-secret", "x-api-key", "client-secret", "cookie", "session=abc",
-        "x-sluice-user", "forged", "x-custom-trace", "kept");
+        "authorization", "Bearer " + gateway.apiKey(), "x-api-key", "client-secret", "cookie", "session=abc",
+        "x-sluice-user", "forged", "x-sluice-key-id", "forged", "x-custom-trace", "kept");
     Map<String, List<String>> headers = last().headers();
     assertThat(headers.get("authorization")).containsExactly("Bearer upstream-secret");
-    assertThat(headers).doesNotContainKeys("x-api-key", "cookie", "x-sluice-user");
+    assertThat(headers).doesNotContainKeys("x-api-key", "cookie");
+    assertThat(headers.toString()).doesNotContain(gateway.apiKey().substring(30));
+    assertThat(headers.get("x-sluice-user")).as("set by the gateway, not the client").containsExactly(GatewayHarness.USER);
+    assertThat(headers.get("x-sluice-key-id")).containsExactly(gateway.apiKeyId());
     assertThat(headers.get("x-custom-trace")).containsExactly("kept");
     assertThat(headers.get("x-request-id")).hasSize(1);
   }
@@ -79,8 +84,8 @@ class ForwardingTest {
   @Test
   void withoutAnUpstreamKeyNoAuthorizationIsSent() throws Exception {
     Http.postJson(gateway.baseUrl() + "/v1/chat/completions", Http.chat("Qwen/Qwen3-8B", false),
-        "authorization", "Bearer sk-client-secret");
-    assertThat(last().headers()).doesNotContainKey("authorization");
+        "x-api-key", gateway.apiKey());
+    assertThat(last().headers()).doesNotContainKeys("authorization", "x-api-key");
   }
 
   @Test

@@ -25,10 +25,11 @@ class MessagesApiTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: claude
+                 access: {public: true}
                  upstream: {provider: anthropic, endpoints: [%s], apiKey: "${K}"}
              """.formatted(anthropic.baseUrl()), Map.of("K", "sk-ant-provider"))) {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/messages", ASK.formatted("claude", true),
-          "x-api-key", "sk-client", "anthropic-version", "2023-06-01");
+          "x-api-key", gw.apiKey(), "anthropic-version", "2023-06-01");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).startsWith("event: message_start").contains("event: ping").contains("event: message_stop");
       assertThat(anthropic.headers().get(0).get("x-api-key")).isEqualTo("sk-ant-provider");
@@ -39,7 +40,7 @@ class MessagesApiTest {
   @Test
   void contentThatCannotBeTranslatedIs400AndNothingIsSent() throws Exception {
     try (Simulator sim = Sims.start("m");
-         GatewayHarness gw = GatewayHarness.start("models:\n  - name: m\n    upstream: {endpoints: [%s]}\n"
+         GatewayHarness gw = GatewayHarness.start("models:\n  - name: m\n    access: {public: true}\n    upstream: {endpoints: [%s]}\n"
              .formatted(sim.baseUrl()))) {
       assertError(Http.postJson(gw.baseUrl() + "/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":"
           + "[{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"x\"}}]}]}"),
@@ -51,7 +52,7 @@ class MessagesApiTest {
   @Test
   void aStreamThatBreaksReachesAnAnthropicClientAsAnErrorEvent() throws Exception {
     try (Simulator sim = Sims.start("m", java.time.Duration.ofMillis(2));
-         GatewayHarness gw = GatewayHarness.start("models:\n  - name: m\n    upstream: {endpoints: [%s]}\n"
+         GatewayHarness gw = GatewayHarness.start("models:\n  - name: m\n    access: {public: true}\n    upstream: {endpoints: [%s]}\n"
              .formatted(sim.baseUrl()))) {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/messages", ASK.formatted("m", true),
           "x-sim-failure", "abort");
@@ -69,6 +70,7 @@ class MessagesApiTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: claude
+                 access: {public: true}
                  upstream: {provider: anthropic, endpoints: [%s], apiKey: a-wrong-key}
              """.formatted(anthropic.baseUrl()))) {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("claude", false));

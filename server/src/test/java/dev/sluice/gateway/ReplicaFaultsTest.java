@@ -29,6 +29,7 @@ class ReplicaFaultsTest {
     return """
         models:
           - name: m
+            access: {public: true}
             upstream:
               endpoints: [%s]
             health: {interval: 200ms, ejectAfter: 1, ejectFor: 300ms, maxEjectFor: 1s}

@@ -38,9 +38,10 @@ class SdkInteropTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: qwen
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
              """.formatted(sim.baseUrl()))) {
-      AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(gw.baseUrl()).apiKey("sk-client-key")
+      AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(gw.baseUrl()).apiKey(gw.apiKey())
           .maxRetries(0).build();
       MessageCreateParams params = MessageCreateParams.builder().model("qwen").maxTokens(32)
           .system("You repeat things.").addUserMessage("Sluice translates this answer").build();
@@ -82,13 +83,14 @@ class SdkInteropTest {
          GatewayHarness gw = GatewayHarness.start("""
              models:
                - name: claude
+                 access: {public: true}
                  upstream:
                    provider: anthropic
                    endpoints: [%s]
                    model: claude-sonnet-4-5
                    apiKey: ${ANTHROPIC_API_KEY}
              """.formatted(anthropic.baseUrl()), Map.of("ANTHROPIC_API_KEY", "sk-ant-provider"))) {
-      OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(gw.baseUrl() + "/v1").apiKey("sk-client-key")
+      OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(gw.baseUrl() + "/v1").apiKey(gw.apiKey())
           .maxRetries(0).build();
       ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("claude")
           .addSystemMessage("Be brief.").addUserMessage("hello from the openai sdk").maxCompletionTokens(50).build();

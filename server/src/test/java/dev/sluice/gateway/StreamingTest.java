@@ -32,6 +32,7 @@ class StreamingTest {
     return """
         models:
           - name: m
+            access: {public: true}
             upstream:
               endpoints: [%s]
         """.formatted(endpoint);

@@ -20,6 +20,7 @@ class UpstreamFailuresTest {
     return """
         models:
           - name: m
+            access: {public: true}
             upstream:
               endpoints: [%s]
         %s""".formatted(endpoints, extra);

@@ -50,27 +50,40 @@ class LauncherIT {
   void theShippedConfigServesTheDemoModelsThroughTheLauncher() throws Exception {
     int port = Sims.deadPort();
     Path config = tmp.resolve("sluice.yaml");
-    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port));
+    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port)
+        + "storage:\n  url: jdbc:h2:file:" + tmp.resolve("data/sluice") + "\n");
     Process server = launch(tmp.resolve("stderr.log"), Map.of(), "serve", "--config", config.toString());
     try {
       String base = "http://127.0.0.1:" + port;
       waitUntilReady(base, server);
 
+      // The README's first request: the admin password printed once at first start mints a key.
+      java.util.regex.Matcher printed = java.util.regex.Pattern.compile("user 'admin' with password: (\\S+)")
+          .matcher(Files.readString(tmp.resolve("stdout.log")));
+      assertThat(printed.find()).as("the first start prints the admin password").isTrue();
+      assertThat(Http.get(base + "/v1/models").statusCode()).as("no anonymous access").isEqualTo(401);
+      String auth = "Bearer " + Http.mintKey(base, "admin", printed.group(1));
+
       HttpResponse<String> chat = Http.postJson(base + "/v1/chat/completions",
-          "{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}");
+          "{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}",
+          "authorization", auth);
       assertThat(chat.statusCode()).isEqualTo(200);
       JsonNode usage = JSON.readTree(chat.body()).path("usage");
       assertThat(usage.path("completion_tokens").asInt()).isEqualTo(5);
       assertThat(usage.path("prompt_tokens").asInt()).isPositive();
 
       HttpResponse<String> stream = Http.postJson(base + "/v1/chat/completions",
-          "{\"model\":\"demo-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}");
+          "{\"model\":\"demo-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":5}",
+          "authorization", auth);
       assertThat(stream.statusCode()).isEqualTo(200);
       assertThat(stream.body()).startsWith("data: {").endsWith("data: [DONE]\n\n");
 
-      JsonNode models = JSON.readTree(Http.get(base + "/v1/models").body());
+      JsonNode models = JSON.readTree(Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/models"))
+          .header("authorization", auth).GET().build()).body());
       assertThat(models.path("data").findValuesAsText("owned_by")).containsOnly("sluice-simulator");
-      assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("\"model\":\"demo-chat\"").contains("SIMULATED");
+      assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("\"model\":\"demo-chat\"").contains("SIMULATED")
+          .contains("\"user\":\"admin\"");
+      assertThat(tmp.resolve("data/sluice.mv.db")).as("keys are stored in the H2 file").exists();
     } finally {
       server.destroy();
       assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
@@ -103,6 +116,20 @@ class LauncherIT {
       assertThat(Files.readAllLines(stderr)).singleElement().asString()
           .contains("port " + busy.getLocalPort()).contains("already in use");
     }
+  }
+
+  @Test
+  void anUnreachableStoreIsOneLineWithoutThePassword() throws Exception {
+    Path config = tmp.resolve("sluice.yaml");
+    Files.writeString(config, "server: {port: " + Sims.deadPort() + "}\nstorage:\n  url: \"jdbc:postgresql://127.0.0.1:"
+        + Sims.deadPort() + "/sluice?user=sluice&password=hunter2\"\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
+    Path stderr = tmp.resolve("err.log");
+    Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    List<String> lines = Files.readAllLines(stderr).stream().filter(l -> l.startsWith("sluice: ")).toList();
+    assertThat(lines).singleElement().asString().contains("storage").contains("127.0.0.1").doesNotContain("hunter2");
+    assertThat(Files.readString(stderr)).doesNotContain("hunter2").doesNotContain("\tat ");
   }
 
   @Test

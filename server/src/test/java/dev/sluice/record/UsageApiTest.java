@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.config.StorageConfig;
-import dev.sluice.front.ApiError;
-import dev.sluice.front.ApiException;
 import dev.sluice.front.Json;
-import dev.sluice.identify.Principal;
 import dev.sluice.record.usage.UsageRecord;
 import dev.sluice.sim.Simulator;
 import dev.sluice.support.GatewayHarness;
@@ -15,13 +12,12 @@ import dev.sluice.support.Http;
 import dev.sluice.support.Metering;
 import dev.sluice.support.Sims;
 import dev.sluice.support.TestDatabases;
-import io.vertx.core.Future;
+import dev.sluice.support.TestUsers;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The usage API over stored roll-ups, and usage that survives a graceful restart on either engine. */
@@ -33,29 +29,28 @@ class UsageApiTest {
         storage: {url: "%s"}
         # Only a shutdown writes within this test: the period is far longer than the test.
         usage: {flushInterval: 1h}
+        auth:
+          admins: {users: [admin]}
+          local:
+            users:
+              - {name: alice, passwordHash: "%3$s"}
+              - {name: bob, passwordHash: "%3$s"}
+              - {name: admin, passwordHash: "%3$s"}
         plans:
           - name: everyone
             subjects: {users: ["*"]}
             limits: {tokensPerMinute: 1000, requestsPerMinute: 50}
         models:
           - name: m
+            access: {public: true}
             upstream: {endpoints: [%s]}
-        """.formatted(storageUrl, sim.baseUrl());
-  }
-
-  /** Tests identify callers by a header; production mounts the API behind the real identification. */
-  static void mount(GatewayHarness gw) {
-    gw.runtime().usageApi().mount(gw.router(), req -> {
-      String user = req.getHeader("x-test-user");
-      return user == null
-          ? Future.failedFuture(new ApiException(new ApiError(401, "invalid_request_error", "invalid_api_key", null, "who?")))
-          : Future.succeededFuture(Principal.user(user, user, Set.of()));
-    }, p -> p.subject().equals("admin"));
+        """.formatted(storageUrl, sim.baseUrl(), TestUsers.HASH);
   }
 
   static JsonNode get(GatewayHarness gw, String pathAndQuery, String user) throws Exception {
     HttpResponse<String> r = Http.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(gw.baseUrl() + pathAndQuery)).header("x-test-user", user).GET().build());
+        java.net.URI.create(gw.baseUrl() + pathAndQuery))
+        .header("authorization", Http.basic(user, TestUsers.PASSWORD)).GET().build());
     JsonNode body = Json.MAPPER.readTree(r.body());
     return r.statusCode() == 200 ? body : Json.MAPPER.createObjectNode().put("status", r.statusCode())
         .set("error", body.get("error"));
@@ -86,10 +81,9 @@ class UsageApiTest {
         assertThat(Metering.records(gw.runtime().database().dataSource())).isEmpty(); // all still queued
       }
       try (GatewayHarness gw = GatewayHarness.start(config(url, sim))) {
-        mount(gw);
         long[] served = Metering.simulatorUsage(sim);
         assertThat(Metering.records(gw.runtime().database().dataSource())).hasSize(5);
-        JsonNode usage = get(gw, "/api/usage?granularity=day", "anonymous");
+        JsonNode usage = get(gw, "/api/admin/usage?granularity=day", "admin");
         assertThat(usage.get("data")).hasSize(1);
         JsonNode row = usage.get("data").get(0);
         assertThat(row.get("model").asText()).isEqualTo("m");
@@ -104,13 +98,12 @@ class UsageApiTest {
   void callersSeeOnlyTheirOwnUsageAndAdminsSeeEveryonesGroupedAsAsked() throws Exception {
     try (Simulator sim = Sims.start("m");
          GatewayHarness gw = GatewayHarness.start(config(TestDatabases.h2().url(), sim))) {
-      mount(gw);
       long t = Instant.parse("2026-11-25T10:15:00Z").toEpochMilli();
       for (UsageRecord r : List.of(
-          new UsageRecord(t, "a1", "alice", "k1", "m", "/v1/chat/completions", 10, 5, false, 200, 30, 10),
-          new UsageRecord(t + 60_000, "a2", "alice", "k2", "m", "/v1/chat/completions", 20, 0, false, 500, 30, -1),
-          new UsageRecord(t + 3_600_000, "a3", "alice", "k1", "other", "/v1/completions", 1, 1, true, 499, 5, 2),
-          new UsageRecord(t, "b1", "bob", "", "m", "/v1/chat/completions", 100, 50, false, 200, 30, 10))) {
+          new UsageRecord(t, "a1", "local:alice", "k1", "m", "/v1/chat/completions", 10, 5, false, 200, 30, 10),
+          new UsageRecord(t + 60_000, "a2", "local:alice", "k2", "m", "/v1/chat/completions", 20, 0, false, 500, 30, -1),
+          new UsageRecord(t + 3_600_000, "a3", "local:alice", "k1", "other", "/v1/completions", 1, 1, true, 499, 5, 2),
+          new UsageRecord(t, "b1", "local:bob", "", "m", "/v1/chat/completions", 100, 50, false, 200, 30, 10))) {
         gw.runtime().usage().accept(r);
       }
       gw.runtime().usage().flush();
@@ -132,7 +125,7 @@ class UsageApiTest {
 
       JsonNode everyone = get(gw, "/api/admin/usage?" + range + "&granularity=day&groupBy=user", "admin");
       assertThat(everyone.get("data")).extracting(r -> r.get("user").asText() + "=" + r.get("totalTokens").asLong())
-          .containsExactly("alice=37", "bob=150");
+          .containsExactly("local:alice=37", "local:bob=150");
 
       assertThat(get(gw, "/api/admin/usage?" + range, "alice").get("status").asInt()).isEqualTo(403);
       assertThat(get(gw, "/api/usage?groupBy=user", "alice").at("/error/param").asText()).isEqualTo("groupBy");
@@ -147,9 +140,10 @@ class UsageApiTest {
   void quotaShowsThePlanAndEveryWindowsStanding() throws Exception {
     try (Simulator sim = Sims.start("m");
          GatewayHarness gw = GatewayHarness.start(config(TestDatabases.h2().url(), sim))) {
-      mount(gw);
-      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", CHAT).statusCode()).isEqualTo(200);
-      JsonNode quota = get(gw, "/api/quota", "anonymous");
+      String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", CHAT, "authorization", "Bearer " + key)
+          .statusCode()).isEqualTo(200);
+      JsonNode quota = get(gw, "/api/quota", "alice");
       JsonNode model = quota.get("data").get(0);
       assertThat(model.get("model").asText()).isEqualTo("m");
       assertThat(model.get("plan").asText()).isEqualTo("everyone");

@@ -25,8 +25,14 @@ class OpenAiSdkTest {
   @TestHTTPResource("/v1")
   URL v1;
 
+  static String key;
+
+  /** A key minted as the README tells a newcomer to, with the local user's password. */
   OpenAIClient client() {
-    return OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey("sk-unused").maxRetries(0).build();
+    if (key == null) {
+      key = dev.sluice.support.Http.mintKey(v1.toString().replaceAll("/v1/?$", ""), "tester", "test-password");
+    }
+    return OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey(key).maxRetries(0).build();
   }
 
   ChatCompletionCreateParams.Builder params() {
@@ -68,5 +74,13 @@ class OpenAiSdkTest {
     assertThat(ids).containsExactly("test-chat");
     assertThatThrownBy(() -> client().chat().completions().create(params().model("missing").build()))
         .isInstanceOf(NotFoundException.class).hasMessageContaining("missing");
+  }
+
+  @Test
+  void aWrongKeyIsAnAuthenticationErrorTheSdkRecognises() {
+    OpenAIClient wrong = OpenAIOkHttpClient.builder().baseUrl(v1.toString())
+        .apiKey("sk-sluice-00000000000000000_0000000000000000000000000000000000000000000").maxRetries(0).build();
+    assertThatThrownBy(() -> wrong.chat().completions().create(params().build()))
+        .isInstanceOf(com.openai.errors.UnauthorizedException.class).hasMessageContaining("Incorrect API key");
   }
 }

@@ -29,9 +29,10 @@ class OperationsTest {
 
   @Test
   void metricsCountRequestsByModelAndStatusAndTimeThem() {
-    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", false));
-    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", true));
-    Http.postJson(url("/v1/chat/completions"), Http.chat("invented-" + System.nanoTime(), false));
+    String auth = "Bearer " + Http.mintKey(url(""), "tester", "test-password");
+    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", false), "authorization", auth);
+    Http.postJson(url("/v1/chat/completions"), Http.chat("test-chat", true), "authorization", auth);
+    Http.postJson(url("/v1/chat/completions"), Http.chat("invented-" + System.nanoTime(), false), "authorization", auth);
     String metrics = Http.get(url("/metrics")).body();
     assertThat(metrics).containsPattern("sluice_requests_total\\{model=\"test-chat\",status=\"200\"\\} [1-9]");
     assertThat(metrics).containsPattern("sluice_requests_total\\{model=\"unknown\",status=\"404\"\\} [1-9]");

@@ -54,6 +54,7 @@ class UsageMeteringTest {
              usage: {flushInterval: 100ms}
              models:
                - name: m
+                 access: {public: true}
                  upstream: {endpoints: [%s]}
                  # The failures are injected on purpose: ejecting the only endpoint would turn them into 503s.
                  health: {ejectAfter: 1000}
@@ -114,7 +115,7 @@ class UsageMeteringTest {
       assertThat(rows).filteredOn(r -> r.status() == 499).hasSize(statuses.get(Kind.CLIENT_LEAVES_STREAM)
           + statuses.get(Kind.CLIENT_LEAVES_PLAIN));
       assertThat(rows).allSatisfy(r -> {
-        assertThat(r.subject()).isEqualTo("anonymous");
+        assertThat(r.subject()).isEqualTo(GatewayHarness.USER);
         assertThat(r.model()).isEqualTo("m");
         if (r.ttftMs() != null) {
           assertThat(r.ttftMs()).isLessThanOrEqualTo(r.latencyMs());

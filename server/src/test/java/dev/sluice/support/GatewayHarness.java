@@ -2,6 +2,8 @@ package dev.sluice.support;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.identify.Principal;
+import dev.sluice.keys.KeyService;
 import dev.sluice.server.SluiceRuntime;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
@@ -9,18 +11,30 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A gateway on a loopback port, assembled exactly as in production ({@link SluiceRuntime}) but without the
  * Quarkus shell, so each test can have its own configuration and start in milliseconds.
+ *
+ * <p>Unless the configuration names its own {@code storage}, keys live in a fresh in-memory H2. The harness
+ * mints one real API key for {@link #USER} ({@link #apiKey()}); a request that carries no credentials at
+ * all is sent with it, as a configured client would, so that tests about forwarding, streaming and
+ * failures need not repeat it. Tests about identification itself use {@link #startStrict}.
  */
 public final class GatewayHarness implements AutoCloseable {
+  public static final String USER = "test-user";
+
   private final Vertx vertx;
   private final SluiceRuntime runtime;
   private final HttpServer server;
   private final Router router;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final String apiKey;
+  private final String apiKeyId;
 
   static {
     // A @QuarkusTest earlier in the same JVM initialises DriverManager from Quarkus's class loader, whose
@@ -33,12 +47,34 @@ public final class GatewayHarness implements AutoCloseable {
     }
   }
 
-  private GatewayHarness(String yaml, Map<String, String> env) throws Exception {
+  private GatewayHarness(String yaml, Map<String, String> env, boolean defaultKey) throws Exception {
     vertx = Vertx.vertx();
     SluiceConfig config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
     runtime = new SluiceRuntime(vertx, config, registry);
+    KeyService.Created created = null;
+    try {
+      created = vertx.executeBlocking(() -> runtime.keys().create(
+          Principal.user(USER, USER, Set.of()), "harness", Set.of(), Optional.empty()), false)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (!(e.getCause() instanceof KeyService.Refused)) {
+        throw e;
+      }
+      // no model is open to the harness user in this configuration; tests bring their own credentials
+    }
+    apiKey = created == null ? null : created.secret();
+    apiKeyId = created == null ? null : created.key().id();
     router = Router.router(vertx);
+    if (defaultKey && apiKey != null) {
+      router.route("/v1/*").order(-100).handler(ctx -> {
+        if (ctx.request().getHeader("authorization") == null && ctx.request().getHeader("x-api-key") == null) {
+          ctx.request().headers().set("authorization", "Bearer " + apiKey);
+        }
+        ctx.next();
+      });
+    }
     runtime.gateway().mount(router);
+    runtime.mountApi(router);
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -53,11 +89,20 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   public static GatewayHarness start(String yaml, Map<String, String> env) throws Exception {
+    return new GatewayHarness(complete(yaml), env, true);
+  }
+
+  /** A harness that sends nothing on the client's behalf: requests without credentials stay without. */
+  public static GatewayHarness startStrict(String yaml) throws Exception {
+    return new GatewayHarness(complete(yaml), Map.of(), false);
+  }
+
+  private static String complete(String yaml) {
     String full = yaml.contains("server:") ? yaml : "server:\n  accessLog: off\n" + yaml;
     if (!full.contains("storage:")) {
       full = "storage:\n  url: " + TestDatabases.h2().url() + "\n" + full;
     }
-    return new GatewayHarness(full, env);
+    return full;
   }
 
   public int port() {
@@ -66,6 +111,15 @@ public final class GatewayHarness implements AutoCloseable {
 
   public String baseUrl() {
     return "http://127.0.0.1:" + port();
+  }
+
+  /** A real key of {@link #USER}, minted through the key service at start. */
+  public String apiKey() {
+    return apiKey;
+  }
+
+  public String apiKeyId() {
+    return apiKeyId;
   }
 
   public String metrics() {
@@ -79,6 +133,10 @@ public final class GatewayHarness implements AutoCloseable {
 
   public SluiceRuntime runtime() {
     return runtime;
+  }
+
+  public Vertx vertx() {
+    return vertx;
   }
 
   @Override

@@ -47,6 +47,29 @@ public final class Http {
     return CLIENT;
   }
 
+  /** HTTP Basic credentials as a header value. */
+  public static String basic(String user, String password) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Mints an API key through the key API as a local user would with curl; returns the key. */
+  public static String mintKey(String baseUrl, String user, String password) {
+    HttpResponse<String> r = postJson(baseUrl + "/api/keys", "{\"name\":\"test key\"}", "authorization", basic(user, password));
+    if (r.statusCode() != 201) {
+      throw new IllegalStateException("POST /api/keys answered " + r.statusCode() + ": " + r.body());
+    }
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("key").asText();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A small chat completion sent with an API key. */
+  public static HttpResponse<String> chatWithKey(String baseUrl, String model, String key) {
+    return postJson(baseUrl + "/v1/chat/completions", chat(model, false), "authorization", "Bearer " + key);
+  }
+
   public static String chat(String model, boolean stream) {
     return "{\"model\":\"" + model + "\",\"stream\":" + stream
         + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, simulator\"}],\"max_tokens\":8}";

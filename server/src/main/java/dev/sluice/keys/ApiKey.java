@@ -1,0 +1,39 @@
+package dev.sluice.keys;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A stored API key: everything but its secret, of which only the hash is kept.
+ *
+ * @param models the models it is scoped to; empty means every model its owner may use at call time
+ * @param status as stored (active, revoked or suspended); see {@link #statusAt}
+ */
+public record ApiKey(String id, byte[] secretHash, String name, String ownerSubject, Set<String> models,
+    KeyStatus status, Instant createdAt, Instant expiresAt, Optional<Instant> lastUsedAt) {
+  public ApiKey {
+    models = Set.copyOf(models);
+  }
+
+  public String prefix() {
+    return KeyFormat.displayPrefix(id);
+  }
+
+  /** The status a caller sees: an active key past its expiry is expired. */
+  public KeyStatus statusAt(Instant now) {
+    if (status == KeyStatus.ACTIVE && !now.isBefore(expiresAt)) {
+      return KeyStatus.EXPIRED;
+    }
+    return status;
+  }
+
+  public ApiKey withStatus(KeyStatus newStatus) {
+    return new ApiKey(id, secretHash, name, ownerSubject, models, newStatus, createdAt, expiresAt, lastUsedAt);
+  }
+
+  @Override
+  public String toString() {
+    return "ApiKey[id=" + id + ", owner=" + ownerSubject + ", status=" + status + "]";
+  }
+}

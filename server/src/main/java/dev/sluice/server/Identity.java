@@ -1,0 +1,154 @@
+package dev.sluice.server;
+
+import dev.sluice.api.KeyApi;
+import dev.sluice.authorize.AdminPolicy;
+import dev.sluice.authorize.ModelAccess;
+import dev.sluice.config.AuthConfig.LocalUser;
+import dev.sluice.config.SluiceConfig;
+import dev.sluice.directory.DirectorySweep;
+import dev.sluice.directory.KeycloakDirectory;
+import dev.sluice.identify.ApiKeyIdentifier;
+import dev.sluice.identify.Identification;
+import dev.sluice.identify.Identifier;
+import dev.sluice.identify.LocalAdmin;
+import dev.sluice.identify.LocalUserIdentifier;
+import dev.sluice.identify.OidcIdentifier;
+import dev.sluice.identify.OidcVerifier;
+import dev.sluice.identify.Principal;
+import dev.sluice.identify.RefuseApiKeys;
+import dev.sluice.keys.InvalidationBus;
+import dev.sluice.keys.KeyCache;
+import dev.sluice.keys.KeyOwner;
+import dev.sluice.keys.KeyService;
+import dev.sluice.keys.LocalBus;
+import dev.sluice.keys.PostgresBus;
+import dev.sluice.keys.RedisBus;
+import dev.sluice.keys.VerifiedKeys;
+import dev.sluice.store.Database;
+import dev.sluice.store.KeyStore;
+import dev.sluice.store.LocalUserStore;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The identity half of the runtime, wired with constructors: the store, keys and their cache and
+ * invalidation bus, the identifiers of the data plane and of the key API, model access, the directory sweep.
+ * Invalidations travel over Redis when {@code redis:} is configured, else over PostgreSQL when the store is
+ * PostgreSQL; a single H2 process needs only its own cache.
+ */
+final class Identity implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Identity.class);
+  static final long LAST_USED_FLUSH_MILLIS = 10_000;
+
+  private final Vertx vertx;
+  private final Database database;
+  private final InvalidationBus bus;
+  private final KeyService keys;
+  private final VerifiedKeys verified;
+  private final ModelAccess access;
+  private final Identification dataPlane;
+  private final KeyApi keyApi;
+  private final Optional<DirectorySweep> sweep;
+  private final long flushTimer;
+
+  Identity(Vertx vertx, SluiceConfig config, Clock clock, PrintStream console) {
+    this.vertx = vertx;
+    this.database = Database.open(config.storage());
+    try {
+      KeyStore store = new KeyStore(database);
+      this.access = new ModelAccess(config.models());
+      KeyCache cache = new KeyCache();
+      this.bus = config.redis().<InvalidationBus>map(r -> new RedisBus(vertx, r))
+          .orElseGet(() -> database.postgres() ? new PostgresBus(database) : new LocalBus());
+      this.keys = new KeyService(store, cache, bus, access, config.keys(), clock);
+      bus.start(keys);
+      this.verified = new VerifiedKeys(vertx, store, cache, config.keys().cacheRefresh());
+
+      Consumer<Principal> seen = p -> keys.ownerSeen(new KeyOwner(p.subject(), p.name(), p.groups(),
+          p.subject().startsWith(KeyService.LOCAL_SUBJECT_PREFIX) ? KeyOwner.LOCAL : KeyOwner.OIDC, true, clock.instant()));
+      Optional<Identifier> oidc = config.auth().oidc()
+          .map(o -> new OidcIdentifier(vertx, new OidcVerifier(o), seen));
+      String baseUrl = "http://localhost:" + config.server().port();
+      List<LocalUser> localUsers = LocalAdmin.users(config.auth(), new LocalUserStore(database), console, baseUrl);
+
+      List<Identifier> data = new ArrayList<>();
+      data.add(new ApiKeyIdentifier(verified, clock));
+      oidc.ifPresent(data::add);
+      this.dataPlane = new Identification(data, oidc.isPresent()
+          ? "an API key (Authorization: Bearer sk-sluice-...) or an OIDC access token" : "an API key (Authorization: Bearer sk-sluice-...)");
+
+      List<Identifier> api = new ArrayList<>();
+      api.add(new RefuseApiKeys());
+      oidc.ifPresent(api::add);
+      api.add(new LocalUserIdentifier(vertx, localUsers, seen));
+      Identification apiIdentification = new Identification(api, oidc.isPresent()
+          ? "an OIDC access token (Authorization: Bearer) or a local user's name and password (Basic)"
+          : "a local user's name and password (Authorization: Basic)");
+      this.keyApi = new KeyApi(vertx, apiIdentification, keys, access, new AdminPolicy(config.auth()), config.keys(),
+          cache, clock);
+
+      int warmed = verified.warm(clock.instant());
+      LOG.infof("key store %s: %d live keys cached; invalidations over %s", Database.redact(config.storage().url()),
+          warmed, bus.getClass().getSimpleName());
+      this.flushTimer = vertx.setPeriodic(LAST_USED_FLUSH_MILLIS, id -> vertx.executeBlocking(() -> {
+        keys.flushLastUsed();
+        return null;
+      }, false).onFailure(e -> LOG.warnf("cannot record keys' last use: %s", e.getMessage())));
+      this.sweep = config.auth().directory().map(d -> {
+        DirectorySweep s = new DirectorySweep(new KeycloakDirectory(d), store, keys, clock);
+        s.start(d.interval());
+        return s;
+      });
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  Identification dataPlane() {
+    return dataPlane;
+  }
+
+  ModelAccess access() {
+    return access;
+  }
+
+  KeyApi keyApi() {
+    return keyApi;
+  }
+
+  KeyService keys() {
+    return keys;
+  }
+
+  VerifiedKeys verifiedKeys() {
+    return verified;
+  }
+
+  Optional<DirectorySweep> sweep() {
+    return sweep;
+  }
+
+  Database database() {
+    return database;
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(flushTimer);
+    sweep.ifPresent(DirectorySweep::close);
+    try {
+      keys.flushLastUsed();
+    } catch (RuntimeException e) {
+      LOG.warnf("cannot record keys' last use at shutdown: %s", e.getMessage());
+    }
+    bus.close();
+    database.close();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The identity keys of sluice.yaml: the issue's documented shape, defaults, and one-line errors. */
+class AuthConfigTest {
+  // parse and problem: ConfigLoaderTest's, with KEY=s3cret in the environment
+  static final String MODEL = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n";
+
+  @Test
+  void theIssuesExampleParses() {
+    SluiceConfig c = ConfigLoaderTest.parse("""
+        storage:
+          url: jdbc:postgresql://127.0.0.1:5432/sluice?user=sluice
+        auth:
+          admins: {groups: [sluice-admins], users: []}
+          local:
+            users:
+              - {name: alice, passwordHash: "$2b$10$0Ooa7A966SeWQNpz3X4O1OE/bemA/u8hBg/iNVz2Vwr20GEUSxj1S", groups: [llm]}
+          oidc:
+            issuer: https://keycloak.example.com/realms/nebari
+            audience: sluice
+            groupsClaim: groups
+            usernameClaim: preferred_username
+          directory:
+            keycloak: {url: https://keycloak.example.com, realm: nebari, clientId: sluice-directory, clientSecret: "${KEY}"}
+            interval: 5m
+        keys: {defaultLifetimeDays: 90, maxLifetimeDays: 365}
+        redis: {url: "redis://127.0.0.1:6379"}
+        models:
+          - name: demo-chat
+            access: {public: false, groups: [llm]}
+            upstream: {endpoints: [http://h:1]}
+        """);
+    assertThat(c.storage().postgres()).isTrue();
+    assertThat(c.auth().adminGroups()).containsExactly("sluice-admins");
+    assertThat(c.auth().localUsers()).singleElement().satisfies(u -> assertThat(u.groups()).containsExactly("llm"));
+    assertThat(c.auth().oidc().orElseThrow().audience()).isEqualTo("sluice");
+    assertThat(c.auth().oidc().orElseThrow().clockSkew()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.auth().directory().orElseThrow().clientSecret()).isEqualTo("s3cret");
+    assertThat(c.auth().directory().orElseThrow().toString()).doesNotContain("s3cret");
+    assertThat(c.keys().maxLifetimeDays()).isEqualTo(365);
+    assertThat(c.redis().orElseThrow().prefix()).isEqualTo("sluice:");
+    assertThat(c.model("demo-chat").orElseThrow().access().groups()).containsExactly("llm");
+  }
+
+  @Test
+  void withoutIdentityKeysTheEmbeddedDefaultsApplyAndModelsAreClosed() {
+    SluiceConfig c = ConfigLoaderTest.parse(MODEL);
+    assertThat(c.storage().url()).isEqualTo("jdbc:h2:file:./data/sluice");
+    assertThat(c.auth().localUsers()).isEmpty();
+    assertThat(c.auth().oidc()).isEmpty();
+    assertThat(c.redis()).isEmpty();
+    assertThat(c.model("m").orElseThrow().access()).isEqualTo(AccessConfig.denyAll());
+  }
+
+  @Test
+  void mistakesNameTheLineAndKey() {
+    assertThat(ConfigLoaderTest.problem("storage: {url: \"jdbc:mysql://h/db\"}\n" + MODEL)).contains("sluice.yaml:1").contains("storage.url")
+        .contains("jdbc:h2:");
+    assertThat(ConfigLoaderTest.problem("auth:\n  local:\n    users:\n      - {name: bob, passwordHash: hunter2}\n" + MODEL))
+        .contains("sluice.yaml:4").contains("passwordHash").contains("never a plain password");
+    assertThat(ConfigLoaderTest.problem("auth:\n  oidc: {issuer: https://idp}\n" + MODEL)).contains("'audience' is missing");
+    assertThat(ConfigLoaderTest.problem("auth:\n  oidc: {issuer: https://idp, audience: s, groupClaim: g}\n" + MODEL))
+        .contains("auth.oidc.groupClaim").contains("did you mean 'groupsClaim'");
+    assertThat(ConfigLoaderTest.problem("keys: {defaultLifetimeDays: 400}\n" + MODEL)).contains("keys.defaultLifetimeDays")
+        .contains("maxLifetimeDays");
+    assertThat(ConfigLoaderTest.problem("redis: {url: \"http://h\"}\n" + MODEL)).contains("redis.url");
+    assertThat(ConfigLoaderTest.problem("models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n    access: {public: maybe}\n"))
+        .contains("sluice.yaml:4").contains("models[0].access.public");
+    assertThat(ConfigLoaderTest.problem("auth:\n  directory:\n    keycloak: {url: https://k, realm: r, clientId: c, clientSecret: \"${NOPE}\"}\n" + MODEL))
+        .contains("NOPE");
+  }
+}

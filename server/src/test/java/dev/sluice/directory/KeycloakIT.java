@@ -1,0 +1,198 @@
+package dev.sluice.directory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.sim.Simulator;
+import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.Http;
+import dev.sluice.support.Keycloak;
+import dev.sluice.support.Sims;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sluice against a real Keycloak: a realm with group {@code llm}, one user inside and one outside, a client
+ * whose tokens carry the audience and group paths, and a service account for the directory sweep.
+ */
+class KeycloakIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String REALM = "nebari";
+  static final String PASSWORD = "Passw0rd-for-tests";
+  static final String DIRECTORY_SECRET = "directory-secret-for-tests";
+
+  @TempDir
+  static Path tmp;
+  static Keycloak kc;
+  static Simulator sim;
+  static GatewayHarness gw;
+  static String llmGroup;
+  static String insiderId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Keycloak.home().resolve("bin/kc.sh")),
+        "Keycloak's distribution is not at " + Keycloak.home() + " (org.keycloak:keycloak-quarkus-dist is unpacked by "
+            + "`./mvnw verify` unless -DskipKeycloak): skipping the Keycloak end-to-end test");
+    kc = Keycloak.start(tmp);
+    kc.admin("POST", "", Map.of("realm", REALM, "enabled", true));
+    llmGroup = kc.create("/" + REALM + "/groups", Map.of("name", "llm"));
+    kc.create("/" + REALM + "/clients", Map.of("clientId", "sluice", "publicClient", true,
+        "directAccessGrantsEnabled", true, "standardFlowEnabled", false, "protocolMappers", List.of(
+            Map.of("name", "audience", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
+                "config", Map.of("included.client.audience", "sluice", "access.token.claim", "true")),
+            Map.of("name", "groups", "protocol", "openid-connect", "protocolMapper", "oidc-group-membership-mapper",
+                "config", Map.of("claim.name", "groups", "full.path", "true", "access.token.claim", "true")))));
+    kc.create("/" + REALM + "/clients", Map.of("clientId", "other-app", "publicClient", true,
+        "directAccessGrantsEnabled", true, "standardFlowEnabled", false));
+    String directory = kc.create("/" + REALM + "/clients", Map.of("clientId", "sluice-directory", "publicClient", false,
+        "secret", DIRECTORY_SECRET, "serviceAccountsEnabled", true, "standardFlowEnabled", false));
+    String serviceAccount = kc.adminJson("/" + REALM + "/clients/" + directory + "/service-account-user").path("id").asText();
+    String realmManagement = kc.adminJson("/" + REALM + "/clients?clientId=realm-management").get(0).path("id").asText();
+    JsonNode viewUsers = kc.adminJson("/" + REALM + "/clients/" + realmManagement + "/roles/view-users");
+    JsonNode queryGroups = kc.adminJson("/" + REALM + "/clients/" + realmManagement + "/roles/query-groups");
+    kc.admin("POST", "/" + REALM + "/users/" + serviceAccount + "/role-mappings/clients/" + realmManagement,
+        List.of(viewUsers, queryGroups));
+    insiderId = user("insider");
+    user("outsider");
+    kc.admin("PUT", "/" + REALM + "/users/" + insiderId + "/groups/" + llmGroup, null);
+
+    sim = Sims.start("m");
+    gw = GatewayHarness.startStrict("""
+        auth:
+          oidc: {issuer: "%1$s/realms/%2$s", audience: sluice, clockSkew: 2s}
+          directory:
+            keycloak: {url: "%1$s", realm: %2$s, clientId: sluice-directory, clientSecret: "${KC_SECRET}"}
+            interval: 1s
+        models:
+          - name: demo-chat
+            access: {public: false, groups: [llm]}
+            upstream: {endpoints: [%3$s], model: m}
+        """.formatted(kc.url(), REALM, sim.baseUrl()).replace("${KC_SECRET}", DIRECTORY_SECRET));
+  }
+
+  static String user(String name) throws Exception {
+    return kc.create("/" + REALM + "/users", Map.of("username", name, "enabled", true, "email", name + "@example.com",
+        "emailVerified", true, "firstName", name, "lastName", "Test",
+        "credentials", List.of(Map.of("type", "password", "value", PASSWORD, "temporary", false))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (gw != null) {
+      gw.close();
+    }
+    if (sim != null) {
+      sim.close();
+    }
+    if (kc != null) {
+      kc.close();
+    }
+  }
+
+  static String token(String user) throws Exception {
+    return kc.token(REALM, "sluice", user, PASSWORD);
+  }
+
+  static HttpResponse<String> get(String path, String bearer) {
+    return Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).header("authorization", "Bearer " + bearer)
+        .GET().build());
+  }
+
+  static HttpResponse<String> chat(String bearer) {
+    return Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("demo-chat", false), "authorization", "Bearer " + bearer);
+  }
+
+  @Test
+  void theInsiderMintsAKeyTheOutsiderCannotAndLeavingTheGroupSuspendsTheKeyAtTheNextSweep() throws Exception {
+    JsonNode me = JSON.readTree(get("/api/me", token("insider")).body());
+    assertThat(me.path("name").asText()).isEqualTo("insider");
+    assertThat(me.path("groups").toString()).contains("\"llm\"");
+
+    HttpResponse<String> created = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"from keycloak\"}",
+        "authorization", "Bearer " + token("insider"));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String key = JSON.readTree(created.body()).path("key").asText();
+    assertThat(chat(key).statusCode()).isEqualTo(200);
+
+    String outsider = token("outsider");
+    assertThat(JSON.readTree(get("/api/models", outsider).body()).path("models")).isEmpty();
+    assertThat(Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"nope\"}", "authorization", "Bearer " + outsider)
+        .statusCode()).isEqualTo(403);
+
+    kc.admin("DELETE", "/" + REALM + "/users/" + insiderId + "/groups/" + llmGroup, null);
+    long start = System.nanoTime();
+    HttpResponse<String> after = chat(key);
+    while (after.statusCode() == 200 && System.nanoTime() - start < 15_000_000_000L) {
+      Thread.sleep(200);
+      after = chat(key);
+    }
+    assertThat(after.statusCode()).as("suspended at the next sweep").isEqualTo(401);
+    assertThat(after.body()).contains("key_suspended");
+
+    kc.admin("PUT", "/" + REALM + "/users/" + insiderId + "/groups/" + llmGroup, null);
+    start = System.nanoTime();
+    while (chat(key).statusCode() != 200) {
+      assertThat(System.nanoTime() - start).as("resumed at a later sweep").isLessThan(15_000_000_000L);
+      Thread.sleep(200);
+    }
+  }
+
+  @Test
+  void tokensWithTheWrongIssuerOrAudienceOrUnsignedAreRejected() throws Exception {
+    String good = token("insider");
+    assertThat(get("/api/me", good).statusCode()).isEqualTo(200);
+
+    String otherRealm = kc.token("master", "admin-cli", Keycloak.ADMIN, Keycloak.ADMIN_PASSWORD);
+    assertRejected(otherRealm);
+    String otherAudience = kc.token(REALM, "other-app", "insider", PASSWORD);
+    assertRejected(otherAudience);
+
+    String[] parts = good.split("\\.");
+    String none = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes());
+    assertRejected(none + "." + parts[1] + ".");
+    assertRejected(none + "." + parts[1] + "." + parts[2]);
+    assertRejected(parts[0] + "." + parts[1] + ".");
+    // The payload changed under a valid signature (another user's name): the signature no longer matches.
+    String payload = new String(Base64.getUrlDecoder().decode(parts[1])).replace("\"insider\"", "\"outsider\"");
+    assertThat(payload).contains("\"outsider\"");
+    assertRejected(parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes()) + "." + parts[2]);
+  }
+
+  @Test
+  void anExpiredKeycloakTokenIsRejected() throws Exception {
+    // A client whose tokens live 1 s: once exp plus Sluice's leeway (2 s here) has passed, the token is refused.
+    String shortLived = kc.create("/" + REALM + "/clients", Map.of("clientId", "short-lived", "publicClient", true,
+        "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
+        "attributes", Map.of("access.token.lifespan", "1"),
+        "protocolMappers", List.of(Map.of("name", "audience", "protocol", "openid-connect",
+            "protocolMapper", "oidc-audience-mapper",
+            "config", Map.of("included.client.audience", "sluice", "access.token.claim", "true")))));
+    assertThat(shortLived).isNotBlank();
+    String token = kc.token(REALM, "short-lived", "outsider", PASSWORD);
+    assertThat(get("/api/me", token).statusCode()).as("valid while fresh").isEqualTo(200);
+    long exp = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).path("exp").asLong();
+    long waitMillis = (exp + 3) * 1000 - System.currentTimeMillis();
+    Thread.sleep(Math.max(0, waitMillis));
+    assertRejected(token);
+  }
+
+  static void assertRejected(String token) throws Exception {
+    HttpResponse<String> r = get("/api/me", token);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+    assertThat(JSON.readTree(r.body()).path("error").path("type").asText()).isEqualTo("authentication_error");
+    assertThat(chat(token).statusCode()).isEqualTo(401);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.sluice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.config.StorageConfig;
+import dev.sluice.keys.KeyFormat;
+import dev.sluice.sim.Simulator;
+import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.Http;
+import dev.sluice.support.Sims;
+import dev.sluice.support.TestDatabases;
+import dev.sluice.support.TestUsers;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL goes away under a running gateway: keys already verified keep working (the hot path does not
+ * need the store), what needs the store answers 503 in the OpenAI shape, and everything heals when it
+ * comes back, without a restart.
+ */
+class StoreOutageTest {
+  StorageConfig pg;
+  Simulator sim;
+
+  @BeforeEach
+  void start() {
+    pg = TestDatabases.postgres();
+    sim = Sims.start("m");
+  }
+
+  @AfterEach
+  void stop() {
+    sim.close();
+    setConnections(true);
+    TestDatabases.drop(pg);
+  }
+
+  String name() {
+    return pg.url().substring(pg.url().lastIndexOf('/') + 1, pg.url().indexOf('?'));
+  }
+
+  void setConnections(boolean allowed) {
+    try (Connection c = DriverManager.getConnection(TestDatabases.PG_ADMIN_URL); Statement s = c.createStatement()) {
+      s.execute("ALTER DATABASE " + name() + " ALLOW_CONNECTIONS " + allowed);
+      if (!allowed) {
+        s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name() + "'");
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static HttpResponse<String> chat(GatewayHarness gw, String key) {
+    return Http.chatWithKey(gw.baseUrl(), "m", key);
+  }
+
+  @Test
+  void verifiedKeysKeepWorkingThroughAnOutageAndTheStoreHealsAfterIt() throws Exception {
+    try (GatewayHarness gw = GatewayHarness.startStrict("""
+        storage: {url: "%s"}
+        auth:
+          local:
+            users:
+              - {name: alice, passwordHash: "%s", groups: [llm]}
+        models:
+          - name: m
+            access: {groups: [llm]}
+            upstream: {endpoints: [%s]}
+        """.formatted(pg.url(), TestUsers.HASH, sim.baseUrl()))) {
+      String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
+      assertThat(chat(gw, key).statusCode()).isEqualTo(200);
+
+      setConnections(false);
+      Thread.sleep(700); // the listener notices its connection is gone
+      for (int i = 0; i < 5; i++) {
+        assertThat(chat(gw, key).statusCode()).as("a verified key needs no store").isEqualTo(200);
+      }
+      HttpResponse<String> unknown = chat(gw, KeyFormat.mint().key());
+      assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(503);
+      assertThat(unknown.body()).contains("identity_unavailable");
+      HttpResponse<String> mint = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"during outage\"}",
+          "authorization", Http.basic("alice", TestUsers.PASSWORD));
+      assertThat(mint.statusCode()).as(mint.body()).isEqualTo(503);
+      assertThat(mint.body()).contains("store_unavailable").doesNotContain("Exception");
+
+      setConnections(true);
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      String second = null;
+      while (second == null && System.nanoTime() < deadline) {
+        HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"after outage\"}",
+            "authorization", Http.basic("alice", TestUsers.PASSWORD));
+        if (r.statusCode() == 201) {
+          second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("key").asText();
+        } else {
+          Thread.sleep(200);
+        }
+      }
+      assertThat(second).as("the pool heals without a restart").isNotNull();
+      assertThat(chat(gw, second).statusCode()).isEqualTo(200);
+      assertThat(chat(gw, key).statusCode()).isEqualTo(200);
+    }
+  }
+}
