@@ -6,7 +6,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.util.concurrent.CompletableFuture;
@@ -33,9 +32,7 @@ final class ClosedLoop implements AutoCloseable {
                         .setKeepAliveTimeout(120),
                 new PoolOptions().setHttp1MaxSize(1));
         this.context = vertx.getOrCreateContext();
-        this.request = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.host())
-                .setPort(target.port()).setURI(Target.CHAT_PATH).putHeader("Content-Type", "application/json")
-                .setIdleTimeout(30_000);
+        this.request = target.chatRequest(30_000);
     }
 
     /**

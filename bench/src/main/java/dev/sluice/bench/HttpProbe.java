@@ -60,13 +60,14 @@ final class HttpProbe {
      */
     static String sanityCheck(Target t, boolean stream) {
         try {
-            HttpResponse<String> r = CLIENT.send(
-                    HttpRequest.newBuilder(URI.create(t.url(Target.CHAT_PATH)))
-                            .timeout(Duration.ofSeconds(30))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(stream ? CHAT_BODY_STREAM : CHAT_BODY))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(t.url(Target.CHAT_PATH)))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(stream ? CHAT_BODY_STREAM : CHAT_BODY));
+            if (t.authorization() != null) {
+                request.header("Authorization", t.authorization());
+            }
+            HttpResponse<String> r = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body();
             boolean shaped = stream ? body.contains("data:") && body.contains("[DONE]") : body.contains("\"choices\"");
             if (r.statusCode() != 200 || !shaped) {

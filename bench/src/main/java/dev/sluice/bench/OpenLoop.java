@@ -5,7 +5,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
@@ -121,9 +120,7 @@ final class OpenLoop {
                     new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(5000)
                             .setKeepAliveTimeout(120),
                     new PoolOptions().setHttp1MaxSize(connections));
-            this.request = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.host())
-                    .setPort(target.port()).setURI(Target.CHAT_PATH).putHeader("Content-Type", "application/json")
-                    .setIdleTimeout(60_000);
+            this.request = target.chatRequest(60_000);
             this.intervalNanos = 1e9 / rate;
             this.total = total;
             this.start = start;

@@ -1,13 +1,29 @@
 package dev.sluice.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.identify.PasswordHashes;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 
-/** Starts the Sluice gateway (Quarkus fast-jar) as a child process with a one-model config pointing at the upstream. */
+/**
+ * Starts the Sluice gateway (Quarkus fast-jar) as a child process with a one-model config pointing at the
+ * upstream, and measures the governed path a real deployment runs: every request carries an API key (minted
+ * here through the key API), is checked against the model's access rule, and is admitted, settled and
+ * metered under a plan whose limits are far above the load, so nothing is refused.
+ */
 final class SluiceGateway {
+    private static final String USER = "bench";
 
     private SluiceGateway() {
     }
@@ -20,29 +36,62 @@ final class SluiceGateway {
                     + " (build it with: ./mvnw -q -pl server -am package -DskipTests)");
         }
         int port = Processes.freePort();
+        String password = UUID.randomUUID().toString();
         Path yaml = runDir.resolve("sluice-bench.yaml");
-        Files.writeString(yaml, config(port, upstream.port()));
+        Files.writeString(yaml, config(port, upstream.port(), runDir.resolve("data"),
+                PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
-        Process p = procs.start(List.of(Processes.javaBinary(), "-Xmx1g", "-Dsluice.config=" + yaml,
-                "-jar", jar.toString()), log);
-        Target t = new Target("sluice", "127.0.0.1", port, "Sluice gateway (" + jar.getFileName() + ", -Xmx1g)", p);
+        List<String> command = new ArrayList<>(List.of(Processes.javaBinary(), "-Xmx1g"));
+        // Extra JVM flags for the gateway only (GC experiments, profiling), e.g. SLUICE_BENCH_JAVA_OPTS=-Xlog:gc
+        String extra = System.getenv("SLUICE_BENCH_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-Dsluice.config=" + yaml, "-jar", jar.toString()));
+        Process p = procs.start(command, log);
+        Target t = new Target("sluice", "127.0.0.1", port, "Sluice gateway (" + jar.getFileName()
+                + ", -Xmx1g; API key, access check, plan admission and usage records on every request)", p);
         String notReady = HttpProbe.awaitReady(t.url("/health/ready"), p, Duration.ofSeconds(90));
         if (notReady != null) {
             procs.stop(p);
             throw new TargetUnavailable("Sluice " + notReady + "; see " + log);
         }
-        return t;
+        return t.withAuthorization("Bearer " + mintKey(t, password));
     }
 
-    static String config(int port, int upstreamPort) {
+    static String config(int port, int upstreamPort, Path dataDir, String passwordHash) {
         return """
                 server:
                   port: %d
+                storage:
+                  url: "jdbc:h2:file:%s/sluice"
+                auth:
+                  local:
+                    users:
+                      - {name: %s, passwordHash: "%s", groups: [bench]}
+                plans:
+                  - name: bench
+                    subjects: {groups: [bench]}
+                    limits: {tokensPerMinute: 1000000000, requestsPerMinute: 1000000000}
                 models:
                   - name: bench-model
+                    access: {groups: [bench]}
                     upstream:
                       endpoints: [http://127.0.0.1:%d]
                     timeouts: {request: 60s, firstByte: 30s}
-                """.formatted(port, upstreamPort);
+                """.formatted(port, dataDir, USER, passwordHash, upstreamPort);
+    }
+
+    /** Mints the benchmark's API key as a user would: POST /api/keys with the local user's password. */
+    private static String mintKey(Target t, String password) throws IOException, InterruptedException, TargetUnavailable {
+        String basic = Base64.getEncoder().encodeToString((USER + ":" + password).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(t.url("/api/keys")))
+                .header("authorization", "Basic " + basic).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new TargetUnavailable("Sluice refused to mint the benchmark's key: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return new ObjectMapper().readTree(r.body()).path("key").asText();
     }
 }
