@@ -140,7 +140,10 @@ public final class UsageMeter implements ResponseTap {
       int data = indexOf(b, start, end, "data:".getBytes(StandardCharsets.US_ASCII));
       if (data >= 0) {
         try {
-          readUsage(Json.MAPPER.readTree(b, data + 5, end - data - 5).get("usage"));
+          JsonNode event = Json.MAPPER.readTree(b, data + 5, end - data - 5);
+          // Anthropic's message_start carries the input tokens inside its message, not at the top.
+          readUsage(event.path("message").get("usage"));
+          readUsage(event.get("usage"));
         } catch (IOException e) {
           // A malformed event is relayed as it is; without usage the record is estimated.
         }
