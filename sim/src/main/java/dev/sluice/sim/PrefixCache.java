@@ -66,12 +66,17 @@ final class PrefixCache {
       return 0;
     }
     synchronized (lru) {
-      int hits = 0;
-      while (hits < hashes.length && lru.containsKey(hashes[hits])) {
-        hits++;
-      }
-      return hits;
+      return leadingCached(hashes);
     }
+  }
+
+  /** Leading blocks present, stopping at the first miss; the caller holds the lock. */
+  private int leadingCached(long[] hashes) {
+    int hits = 0;
+    while (hits < hashes.length && lru.containsKey(hashes[hits])) {
+      hits++;
+    }
+    return hits;
   }
 
   /**
@@ -85,10 +90,7 @@ final class PrefixCache {
       return 0;
     }
     synchronized (lru) {
-      int hits = 0;
-      while (hits < hashes.length && lru.containsKey(hashes[hits])) {
-        hits++;
-      }
+      int hits = leadingCached(hashes);
       for (long h : hashes) {
         lru.put(h, Boolean.TRUE);
       }
