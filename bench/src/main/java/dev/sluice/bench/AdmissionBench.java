@@ -3,7 +3,6 @@ package dev.sluice.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.Admission;
-import dev.sluice.admit.Caller;
 import dev.sluice.admit.CounterStore;
 import dev.sluice.admit.LocalCounterStore;
 import dev.sluice.admit.PlanResolver;
@@ -17,6 +16,7 @@ import dev.sluice.config.QuotaConfig;
 import dev.sluice.config.RedisConfig;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Operation;
+import dev.sluice.identify.Principal;
 import dev.sluice.record.Exchange;
 import dev.sluice.settle.Settlement;
 import dev.sluice.settle.UsageMeter;
@@ -86,8 +86,8 @@ public final class AdmissionBench {
     return new ApiRequest(Operation.CHAT, "m", false, (ObjectNode) JSON.readTree(BODY), Buffer.buffer(BODY));
   }
 
-  private static Caller caller(int i) {
-    return new Caller("user-" + (i % CALLERS), Set.of("llm"), null);
+  private static Principal caller(int i) {
+    return Principal.user("user-" + (i % CALLERS), "user-" + (i % CALLERS), Set.of("llm"));
   }
 
   /** Admit and settle on the calling thread: the in-process store completes both synchronously. */

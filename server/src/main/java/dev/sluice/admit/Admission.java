@@ -8,6 +8,7 @@ import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Operation;
+import dev.sluice.identify.Principal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -57,7 +58,7 @@ public final class Admission {
    *
    * @param model the configured model name (the metric label and the plan's model match)
    */
-  public Future<Ticket> admit(Caller caller, ApiRequest request, String model, Duration requestTimeout) {
+  public Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout) {
     long prompt = PromptEstimate.of(request);
     JsonNode original = requestedMaxTokens(request);
     Governance governance = resolver.resolve(caller, model);

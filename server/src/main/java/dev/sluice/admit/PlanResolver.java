@@ -3,6 +3,7 @@ package dev.sluice.admit;
 import dev.sluice.admit.Governance.Governed;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.PlanConfig;
+import dev.sluice.identify.Principal;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +29,7 @@ public final class PlanResolver {
     models.forEach(m -> defaults.put(m.name(), m.defaultPlan().orElse(fallback)));
   }
 
-  public Governance resolve(Caller caller, String model) {
+  public Governance resolve(Principal caller, String model) {
     for (PlanConfig plan : byPriority) {
       if (plan.coversModel(model)) {
         Optional<String> via = matchedBy(plan, caller);
@@ -54,20 +55,20 @@ public final class PlanResolver {
   }
 
   /** How the plan names the caller: {@code "user"} or the first of the caller's groups it lists. */
-  private static Optional<String> matchedBy(PlanConfig plan, Caller caller) {
+  private static Optional<String> matchedBy(PlanConfig plan, Principal caller) {
     if (plan.users().contains(caller.subject()) || plan.users().contains("*")) {
       return Optional.of("user");
     }
     return caller.groups().stream().filter(plan.groups()::contains).sorted().findFirst();
   }
 
-  private static String scope(PlanConfig plan, Caller caller, String via) {
+  private static String scope(PlanConfig plan, Principal caller, String via) {
     return switch (plan.scope()) {
       case USER -> plan.name() + "|u:" + caller.subject();
       // Members who reach the plan through the same group share its counters; someone named as a user shares
       // the plan-wide counter.
       case GROUP -> plan.name() + "|g:" + via;
-      case KEY -> caller.keyId() == null ? plan.name() + "|u:" + caller.subject() : plan.name() + "|k:" + caller.keyId();
+      case KEY -> caller.keyId().map(k -> plan.name() + "|k:" + k).orElse(plan.name() + "|u:" + caller.subject());
     };
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.Governance.Governed;
 import dev.sluice.front.Json;
+import dev.sluice.identify.Principal;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ public final class QuotaView {
     this.clock = clock;
   }
 
-  public Future<ObjectNode> of(Caller caller, List<String> models) {
+  public Future<ObjectNode> of(Principal caller, List<String> models) {
     long now = clock.getAsLong();
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("object", "quota");

@@ -1,7 +1,6 @@
 package dev.sluice.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.admit.Caller;
 import dev.sluice.admit.QuotaView;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
@@ -74,7 +73,7 @@ public final class UsageApi {
   }
 
   public Future<JsonNode> quota(Principal caller) {
-    return quota.of(Caller.of(caller), models).map(JsonNode.class::cast);
+    return quota.of(caller, models).map(JsonNode.class::cast);
   }
 
   private Future<JsonNode> read(Map<String, String> params, String subject, Set<String> groupings) {

@@ -1,7 +1,6 @@
 package dev.sluice.gateway;
 
 import dev.sluice.admit.Admission;
-import dev.sluice.admit.Caller;
 import dev.sluice.admit.Ticket;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
@@ -137,8 +136,6 @@ public final class Gateway {
   private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
-    ex.subject = principal.subject();
-    ex.keyId = principal.keyId().orElse(null);
 
     ModelPool pool = catalog.pool(request.model());                           // route: model → pool
     if (pool == null) {
@@ -151,7 +148,7 @@ public final class Gateway {
         fallback -> access.allows(principal, fallback.config()));
 
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
-    admission.admit(Caller.of(principal), request, pool.name(), pool.timeouts().request())  // admit: reserve
+    admission.admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
         .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
   }
 

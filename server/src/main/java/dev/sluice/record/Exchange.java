@@ -34,9 +34,7 @@ public final class Exchange {
   public long bytesIn;
   public long bytesOut;
 
-  /** Who the request is charged to, and under which plan; set by identify and admit. */
-  public String subject;
-  public String keyId;
+  /** The plan the request was admitted under; set by admit. */
   public String plan;
   /** Tokens charged by settlement; 0 when nothing was generated (rejections, upstream errors). */
   public long promptTokens;

@@ -29,11 +29,12 @@ public final class Recorder {
       metrics.timeToFirstToken(ex.modelLabel, ex.ttftNanos());
     }
     accessLog.write(ex);
-    // Only identified callers are metered: an unauthenticated flood must not fill the usage store.
-    if (ex.subject != null) {
+    // Only identified callers whose request was understood (a model named) are metered: an unauthenticated
+    // flood must not fill the usage store.
+    if (ex.principal != null && ex.model != null) {
       long ttft = ex.ttftNanos();
-      usage.accept(new UsageRecord(System.currentTimeMillis(), ex.requestId, ex.subject,
-          ex.keyId == null ? "" : ex.keyId, ex.modelLabel, ex.path, ex.promptTokens, ex.completionTokens,
+      usage.accept(new UsageRecord(System.currentTimeMillis(), ex.requestId, ex.principal.subject(),
+          ex.principal.keyId().orElse(""), ex.modelLabel, ex.path, ex.promptTokens, ex.completionTokens,
           ex.usageEstimated, ex.status, ex.durationNanos() / 1_000_000, ttft < 0 ? -1 : ttft / 1_000_000));
     }
   }

@@ -10,6 +10,7 @@ import dev.sluice.config.PlanConfig;
 import dev.sluice.config.PlanConfig.Limits;
 import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.config.PlanConfig.Scope;
+import dev.sluice.identify.Principal;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -39,14 +40,14 @@ class PlanResolverTest {
 
   @Test
   void theHighestPriorityMatchingPlanGoverns() {
-    Caller both = new Caller("u1", Set.of("llm", "research"), null);
+    Principal both = caller("u1", Set.of("llm", "research"), null);
     assertThat(plan(resolver.resolve(both, "big"))).isEqualTo("premium");
     assertThat(plan(resolver.resolve(both, "small"))).isEqualTo("standard");
   }
 
   @Test
   void aPlanOnlyCoversTheModelsItLists() {
-    Caller researcher = new Caller("u2", Set.of("research"), null);
+    Principal researcher = caller("u2", Set.of("research"), null);
     assertThat(plan(resolver.resolve(researcher, "big"))).isEqualTo("premium");
     // No plan names a researcher for "small"; the model's default plan applies.
     assertThat(plan(resolver.resolve(researcher, "small"))).isEqualTo("standard");
@@ -54,7 +55,7 @@ class PlanResolverTest {
 
   @Test
   void withoutAMatchTheModelsDefaultPlanDecides() {
-    Caller stranger = new Caller("nobody", Set.of(), null);
+    Principal stranger = caller("nobody", Set.of(), null);
     assertThat(resolver.resolve(stranger, "big")).isEqualTo(Governance.DENIED); // plans exist: deny by default
     assertThat(resolver.resolve(stranger, "open")).isEqualTo(Governance.UNLIMITED);
     assertThat(plan(resolver.resolve(stranger, "small"))).isEqualTo("standard");
@@ -64,30 +65,30 @@ class PlanResolverTest {
   @Test
   void withoutAnyPlanEverythingIsUnlimited() {
     PlanResolver none = new PlanResolver(List.of(), List.of(model("m", null)));
-    assertThat(none.resolve(Caller.ANONYMOUS, "m")).isEqualTo(Governance.UNLIMITED);
+    assertThat(none.resolve(caller("anonymous", Set.of(), null), "m")).isEqualTo(Governance.UNLIMITED);
   }
 
   @Test
   void userScopeGivesEachMemberTheirOwnCounters() {
-    String a = scope(resolver.resolve(new Caller("a", Set.of("llm"), null), "small"));
-    String b = scope(resolver.resolve(new Caller("b", Set.of("llm"), null), "small"));
+    String a = scope(resolver.resolve(caller("a", Set.of("llm"), null), "small"));
+    String b = scope(resolver.resolve(caller("b", Set.of("llm"), null), "small"));
     assertThat(a).isNotEqualTo(b);
   }
 
   @Test
   void groupScopeSharesCountersAmongMembersOfTheGroup() {
-    String a = scope(resolver.resolve(new Caller("a", Set.of("research"), null), "big"));
-    String b = scope(resolver.resolve(new Caller("b", Set.of("research", "other"), null), "big"));
+    String a = scope(resolver.resolve(caller("a", Set.of("research"), null), "big"));
+    String b = scope(resolver.resolve(caller("b", Set.of("research", "other"), null), "big"));
     assertThat(a).isEqualTo(b);
-    String named = scope(resolver.resolve(new Caller("local:ada", Set.of(), null), "big"));
+    String named = scope(resolver.resolve(caller("local:ada", Set.of(), null), "big"));
     assertThat(named).isNotEqualTo(a);
   }
 
   @Test
   void keyScopeGivesEachKeyItsOwnCounters() {
-    String k1 = scope(resolver.resolve(new Caller("bot", Set.of("bots"), "k1"), "open"));
-    String k2 = scope(resolver.resolve(new Caller("bot", Set.of("bots"), "k2"), "open"));
-    String noKey = scope(resolver.resolve(new Caller("bot", Set.of("bots"), null), "open"));
+    String k1 = scope(resolver.resolve(caller("bot", Set.of("bots"), "k1"), "open"));
+    String k2 = scope(resolver.resolve(caller("bot", Set.of("bots"), "k2"), "open"));
+    String noKey = scope(resolver.resolve(caller("bot", Set.of("bots"), null), "open"));
     assertThat(k1).isNotEqualTo(k2).isNotEqualTo(noKey);
   }
 
@@ -96,7 +97,7 @@ class PlanResolverTest {
     PlanConfig first = plan("first", 1, Set.of("g"), Set.of(), List.of("*"), Scope.USER);
     PlanConfig second = plan("second", 1, Set.of("g"), Set.of(), List.of("*"), Scope.USER);
     PlanResolver r = new PlanResolver(List.of(first, second), List.of(model("m", null)));
-    assertThat(plan(r.resolve(new Caller("x", Set.of("g"), null), "m"))).isEqualTo("first");
+    assertThat(plan(r.resolve(caller("x", Set.of("g"), null), "m"))).isEqualTo("first");
   }
 
   private static String plan(Governance g) {
@@ -105,5 +106,10 @@ class PlanResolverTest {
 
   private static String scope(Governance g) {
     return ((Governed) g).scope();
+  }
+
+  /** A principal as the identify stage gives it: the parts plans match on and counters are keyed by. */
+  private static Principal caller(String subject, Set<String> groups, String keyId) {
+    return new Principal(subject, subject, groups, Optional.ofNullable(keyId), Set.of());
   }
 }

@@ -3,18 +3,19 @@ package dev.sluice.settle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.admit.Admission;
-import dev.sluice.admit.Caller;
 import dev.sluice.admit.LocalCounterStore;
 import dev.sluice.admit.PlanResolver;
 import dev.sluice.admit.QuotaMetrics;
 import dev.sluice.admit.Ticket;
 import dev.sluice.front.ApiRequest;
+import dev.sluice.identify.Principal;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The charging rule of ADR 031, case by case. */
@@ -25,7 +26,7 @@ class SettlementTest {
     Admission admission = new Admission(new PlanResolver(List.of(), List.of()), new LocalCounterStore(), 4096,
         new QuotaMetrics(new SimpleMeterRegistry()), System::currentTimeMillis);
     // No plans: unlimited, but the ticket still carries the prompt estimate and max_tokens.
-    return admission.admit(Caller.ANONYMOUS, request, "m", Duration.ofMinutes(1)).result();
+    return admission.admit(Principal.user("anonymous", "anonymous", Set.of()), request, "m", Duration.ofMinutes(1)).result();
   }
 
   static Exchange exchange(boolean stream, int attempts, int status, Outcome outcome) {
