@@ -5,7 +5,7 @@ package dev.sluice.keys;
  * connection reports a gap, after which the listener must assume it missed messages.
  */
 public interface InvalidationBus extends AutoCloseable {
-  /** Invalidations from any replica (this one included, on buses that echo) go to {@code listener}. */
+  /** Invalidations from the other replicas go to {@code listener}; this replica applies its own as it sends them. */
   void start(Listener listener);
 
   /** Sends to every replica; blocking, call from a worker. Failures are logged, never thrown. */

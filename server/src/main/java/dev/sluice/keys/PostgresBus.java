@@ -20,6 +20,7 @@ public final class PostgresBus implements InvalidationBus {
   static final String CHANNEL = "sluice_key_invalidation";
 
   private final Database db;
+  private final String origin = Invalidation.newOrigin();
   private volatile boolean running = true;
   private volatile Connection listening;
   private Thread thread;
@@ -62,7 +63,7 @@ public final class PostgresBus implements InvalidationBus {
         PGNotification[] notes = listening.unwrap(PGConnection.class).getNotifications(500);
         if (notes != null) {
           for (PGNotification note : notes) {
-            Invalidation.parse(note.getParameter()).ifPresent(listener::onInvalidation);
+            Invalidation.fromOther(note.getParameter(), origin).ifPresent(listener::onInvalidation);
           }
         }
       } catch (SQLException e) {
@@ -83,7 +84,7 @@ public final class PostgresBus implements InvalidationBus {
   public void publish(Invalidation invalidation) {
     try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
       ps.setString(1, CHANNEL);
-      ps.setString(2, invalidation.wire());
+      ps.setString(2, invalidation.message(origin));
       ps.execute();
     } catch (SQLException e) {
       LOG.errorf("cannot publish key invalidation %s: %s", invalidation.wire(), e.getMessage());

@@ -22,6 +22,7 @@ public final class RedisBus implements InvalidationBus {
   private final Vertx vertx;
   private final Redis subscriber;
   private final Redis publisher;
+  private final String origin = Invalidation.newOrigin();
   private final String channel;
   private volatile boolean running = true;
   private volatile RedisConnection connection;
@@ -64,7 +65,7 @@ public final class RedisBus implements InvalidationBus {
   private void onMessage(Response message, Listener listener) {
     // RESP2 delivers ["message", channel, payload] as a multi-bulk reply, RESP3 as a push; both index alike.
     if (message != null && message.size() >= 3 && "message".equals(message.get(0).toString())) {
-      Invalidation.parse(message.get(2).toString()).ifPresent(listener::onInvalidation);
+      Invalidation.fromOther(message.get(2).toString(), origin).ifPresent(listener::onInvalidation);
     }
   }
 
@@ -88,7 +89,7 @@ public final class RedisBus implements InvalidationBus {
   @Override
   public void publish(Invalidation invalidation) {
     try {
-      publisher.send(Request.cmd(Command.PUBLISH).arg(channel).arg(invalidation.wire()))
+      publisher.send(Request.cmd(Command.PUBLISH).arg(channel).arg(invalidation.message(origin)))
           .toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.errorf("cannot publish key invalidation %s to Redis: %s", invalidation.wire(), e.getMessage());
