@@ -1,6 +1,7 @@
 package dev.sluice.settle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.sluice.sim.Simulator;
 import dev.sluice.support.AnthropicImitation;
@@ -10,6 +11,7 @@ import dev.sluice.support.Metering;
 import dev.sluice.support.Metering.Row;
 import dev.sluice.support.Sims;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,7 @@ class TranslatedMeteringTest {
         HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/messages", ASK.formatted("local", stream));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       }
-      List<Row> rows = flushed(gw);
+      List<Row> rows = flushed(gw, 2);
       assertThat(rows).hasSize(2).noneMatch(Row::estimated);
       long[] served = Metering.simulatorUsage(sim);
       assertThat(rows.stream().mapToLong(Row::prompt).sum()).isEqualTo(served[0]).isPositive();
@@ -67,7 +69,7 @@ class TranslatedMeteringTest {
           assertThat(r.body()).endsWith("data: [DONE]\n\n").doesNotContain("\"usage\"");
         }
       }
-      assertThat(flushed(gw)).hasSize(2).allSatisfy(row -> {
+      assertThat(flushed(gw, 2)).hasSize(2).allSatisfy(row -> {
         assertThat(row.estimated()).isFalse();
         assertThat(row.prompt()).isEqualTo(IMITATION_INPUT);
         assertThat(row.completion()).isEqualTo(IMITATION_OUTPUT);
@@ -82,7 +84,7 @@ class TranslatedMeteringTest {
       HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/messages", ASK.formatted("claude", true));
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).contains("event: message_stop");
-      assertThat(flushed(gw)).singleElement().satisfies(row -> {
+      assertThat(flushed(gw, 1)).singleElement().satisfies(row -> {
         assertThat(row.estimated()).isFalse();
         assertThat(row.prompt()).isEqualTo(IMITATION_INPUT);
         assertThat(row.completion()).isEqualTo(IMITATION_OUTPUT);
@@ -90,8 +92,12 @@ class TranslatedMeteringTest {
     }
   }
 
-  private static List<Row> flushed(GatewayHarness gw) throws Exception {
-    gw.runtime().usage().flush();
+  /** The stored records, once all {@code expected} are in: a record is written just after its response ends. */
+  private static List<Row> flushed(GatewayHarness gw, int expected) throws Exception {
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      gw.runtime().usage().flush();
+      return Metering.records(gw.runtime().database().dataSource()).size() >= expected;
+    });
     return Metering.records(gw.runtime().database().dataSource());
   }
 }
