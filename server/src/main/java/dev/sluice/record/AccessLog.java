@@ -15,20 +15,25 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * One JSON line per request. Lines are formatted on the event loop (cheap) and written by one background
- * thread, so a slow terminal or disk never stalls request handling; when the queue is full, lines are dropped
- * and counted rather than blocking.
+ * One JSON line per request. The event loop only queues the finished exchange; one background thread formats
+ * and writes the lines every {@link #DRAIN_EVERY_MS} ms, so a slow terminal or disk never stalls request
+ * handling and a request costs no thread wake-up. When the queue is full, lines are dropped and counted rather
+ * than blocking.
  */
 public final class AccessLog implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AccessLog.class);
   private static final int CAPACITY = 65_536;
-  private static final String POISON = "";
+  static final long DRAIN_EVERY_MS = 50;
 
-  private final BlockingQueue<String> queue;
+  /** An exchange as it ended; it is not touched again once recorded, so the writer may read it. */
+  private record Entry(Instant time, Exchange exchange) {}
+
+  private final BlockingQueue<Entry> queue;
   private final Thread writer;
   private final AtomicLong dropped = new AtomicLong();
   private final PrintStream out;
   private final boolean enabled;
+  private volatile boolean closing;
 
   private AccessLog(PrintStream out) {
     this.out = out;
@@ -67,14 +72,14 @@ public final class AccessLog implements AutoCloseable {
     if (!enabled) {
       return;
     }
-    if (!queue.offer(format(ex))) {
+    if (!queue.offer(new Entry(Instant.now(), ex))) {
       dropped.incrementAndGet();
     }
   }
 
-  static String format(Exchange ex) {
+  static String format(Instant time, Exchange ex) {
     StringBuilder b = new StringBuilder(256);
-    b.append("{\"time\":\"").append(Instant.now()).append('"');
+    b.append("{\"time\":\"").append(time).append('"');
     field(b, "requestId", ex.requestId);
     field(b, "method", ex.method);
     field(b, "path", ex.path);
@@ -162,29 +167,22 @@ public final class AccessLog implements AutoCloseable {
   }
 
   private void drain() {
-    List<String> batch = new ArrayList<>(256);
+    List<Entry> batch = new ArrayList<>(1024);
     try {
       while (true) {
-        String first = queue.poll(1, TimeUnit.SECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, 1023);
-        boolean stop = false;
-        for (String line : batch) {
-          if (line == POISON) {
-            stop = true;
-          } else {
-            out.print(line);
+        boolean last = closing; // read before draining: what close() queued before setting it is written
+        while (queue.drainTo(batch, 1024) > 0) {
+          for (Entry e : batch) {
+            out.print(format(e.time(), e.exchange()));
             out.print('\n');
           }
+          batch.clear();
         }
         out.flush();
-        batch.clear();
-        if (stop) {
+        if (last) {
           return;
         }
+        TimeUnit.MILLISECONDS.sleep(DRAIN_EVERY_MS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -199,8 +197,8 @@ public final class AccessLog implements AutoCloseable {
     if (!enabled) {
       return;
     }
+    closing = true;
     try {
-      queue.put(POISON);
       writer.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

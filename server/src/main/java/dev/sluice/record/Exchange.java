@@ -5,7 +5,8 @@ import dev.sluice.route.RouteRequest;
 
 /**
  * What happened to one request, filled in by each stage as the request moves along the path and read once at
- * the end by the {@link Recorder}. Confined to the event loop that serves the request.
+ * the end by the {@link Recorder}. Confined to the event loop that serves the request until it is recorded;
+ * after that nothing changes it, and the access log formats it on its own thread.
  */
 public final class Exchange {
   /** How a request ended, from the gateway's point of view. */

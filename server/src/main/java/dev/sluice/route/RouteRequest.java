@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.front.Operation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What routing knows about one request (its prompt, hashed on first use) and what it decided (policy, scores,
@@ -16,7 +17,7 @@ public final class RouteRequest {
   private long[] blocks;
 
   private String policy;
-  private String scores;
+  private Supplier<String> scores;
   private Endpoint chosen;
   private final List<String> fallbacks = new ArrayList<>(0);
 
@@ -47,7 +48,7 @@ public final class RouteRequest {
   }
 
   /** Records a decision; a later attempt (retry, fallback) overwrites the previous one. */
-  public void decided(String policy, Endpoint chosen, String scores) {
+  public void decided(String policy, Endpoint chosen, Supplier<String> scores) {
     this.policy = policy;
     this.chosen = chosen;
     this.scores = scores;
@@ -64,7 +65,7 @@ public final class RouteRequest {
 
   /** The scores of the last decision as a JSON object (endpoint id → scorer → score), or null. */
   public String scores() {
-    return scores;
+    return scores == null ? null : scores.get();
   }
 
   public Endpoint chosen() {

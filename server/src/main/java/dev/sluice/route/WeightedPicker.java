@@ -47,7 +47,10 @@ public final class WeightedPicker implements EndpointPicker {
       }
     }
     Endpoint chosen = eligible.get(best);
-    request.decided(policy, chosen, format(eligible, scores, total));
+    // Formatted only if the access log writes the line, and then on its thread, not the event loop's.
+    // (The caller may shrink `eligible` afterwards, hence the copy.)
+    List<Endpoint> candidates = List.copyOf(eligible);
+    request.decided(policy, chosen, () -> format(candidates, scores, total));
     return chosen;
   }
 
