@@ -196,7 +196,7 @@ public final class Admission {
   /** Store futures may complete on a Redis connection's thread; the request's state belongs to its loop. */
   private static <T> Future<T> onCallersContext(Future<T> future) {
     Context ctx = Vertx.currentContext();
-    if (ctx == null) {
+    if (ctx == null || future.isComplete()) { // the local store answers at once, on the caller's thread
       return future;
     }
     Promise<T> promise = Promise.promise();

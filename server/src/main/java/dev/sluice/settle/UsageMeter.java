@@ -1,5 +1,7 @@
 package dev.sluice.settle;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.front.ApiRequest;
@@ -127,8 +129,20 @@ public final class UsageMeter implements ResponseTap {
     if (status != 200) {
       return;
     }
-    try {
-      readUsage(Json.MAPPER.readTree(body.getBytes()).get("usage"));
+    // Only the top-level "usage" object is built; the rest (the generated text) is skipped token by token.
+    try (JsonParser p = Json.MAPPER.createParser(body.getBytes())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean usage = "usage".equals(p.currentName());
+        p.nextToken();
+        if (usage) {
+          readUsage(p.readValueAsTree());
+          return;
+        }
+        p.skipChildren();
+      }
     } catch (IOException | RuntimeException e) {
       // Not JSON, or no usage: settlement estimates and marks the record.
     }

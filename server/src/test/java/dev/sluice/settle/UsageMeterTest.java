@@ -93,4 +93,30 @@ class UsageMeterTest {
     failed.buffered(500, Buffer.buffer("{\"error\":{\"message\":\"x\"},\"usage\":{\"prompt_tokens\":3}}"));
     assertThat(failed.hasUsage()).isFalse();
   }
+
+  @Test
+  void aBufferedAnswerIsReadForItsTopLevelUsageOnlyWhereverItStandsAndHowEverItIsFormatted() throws Exception {
+    // usage first and pretty-printed; generated text and nested objects that mention "usage" must not count
+    UsageMeter first = UsageMeter.attach(plain());
+    first.buffered(200, Buffer.buffer("""
+        {
+          "usage" : { "prompt_tokens" : 11, "completion_tokens" : 5 },
+          "choices": [{"message": {"content": "{\\"usage\\":{\\"prompt_tokens\\":999}}"}}]
+        }"""));
+    assertThat(first.promptTokens()).isEqualTo(11);
+    assertThat(first.completionTokens()).isEqualTo(5);
+
+    UsageMeter nested = UsageMeter.attach(plain());
+    nested.buffered(200, Buffer.buffer("{\"choices\":[{\"message\":{\"usage\":{\"prompt_tokens\":999}}}],"
+        + "\"system_fingerprint\":null,\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}"));
+    assertThat(nested.promptTokens()).isEqualTo(2);
+    assertThat(nested.completionTokens()).isEqualTo(1);
+
+    UsageMeter none = UsageMeter.attach(plain());
+    none.buffered(200, Buffer.buffer("{\"choices\":[{\"message\":{\"usage\":{\"prompt_tokens\":999}}}]}"));
+    assertThat(none.hasUsage()).isFalse();
+    UsageMeter broken = UsageMeter.attach(plain());
+    broken.buffered(200, Buffer.buffer("[1,2,"));
+    assertThat(broken.hasUsage()).isFalse();
+  }
 }
