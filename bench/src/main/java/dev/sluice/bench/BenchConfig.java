@@ -17,6 +17,7 @@ record BenchConfig(
         Path repo,
         Path simJar,
         Path sluiceJar,
+        Path baselineJar,
         int jitWarmup,
         int warmup,
         int samples,
@@ -44,8 +45,10 @@ record BenchConfig(
               --repo DIR              repository root, used to find the sim and server jars (default .)
               --sim-jar PATH          default <repo>/sim/target/sluice-sim-0.1.0-SNAPSHOT-all.jar
               --sluice-jar PATH       default <repo>/server/target/quarkus-app/quarkus-run.jar
-              --jit-warmup N          requests sent open loop at 1000 req/s to each target before anything is
-                                      measured, so every JVM is past JIT compilation (default 10000, 0 = none)
+              --baseline-jar PATH     also run this other Sluice build (target "baseline") side by side with
+                                      "sluice" in the same run: how to compare two builds on a noisy machine
+              --jit-warmup N          requests sent open loop at 2000 req/s to each target before anything is
+                                      measured, so every JVM is past JIT compilation (default 40000, 0 = none)
               --warmup N              latency warm-up requests per target at concurrency 1 (default 500)
               --samples N             latency samples measured per target, 0 = skip (default 2000)
               --rounds N              interleaved rounds the samples are split into (default 5)
@@ -72,7 +75,8 @@ record BenchConfig(
         Path repo = Path.of(".");
         Path simJar = null;
         Path sluiceJar = null;
-        int jitWarmup = 10_000, warmup = 500, samples = 2000, rounds = 5, streamWarmup = 300, streamSamples = 300;
+        Path baselineJar = null;
+        int jitWarmup = 40_000, warmup = 500, samples = 2000, rounds = 5, streamWarmup = 300, streamSamples = 300;
         List<Integer> rates = List.of(1000, 2000, 4000, 6000, 8000, 12000, 16000, 20000);
         double stepWarmup = 1, step = 5, drain = 2;
         int maxConnections = 512, clientLoops = 1, delay = 20;
@@ -109,6 +113,7 @@ record BenchConfig(
                 case "--repo" -> repo = Path.of(v);
                 case "--sim-jar" -> simJar = Path.of(v);
                 case "--sluice-jar" -> sluiceJar = Path.of(v);
+                case "--baseline-jar" -> baselineJar = Path.of(v);
                 case "--jit-warmup" -> jitWarmup = nonNegative(flag, v);
                 case "--warmup" -> warmup = nonNegative(flag, v);
                 case "--samples" -> samples = nonNegative(flag, v);
@@ -139,11 +144,15 @@ record BenchConfig(
         if (sluiceJar == null) {
             sluiceJar = repo.resolve("server/target/quarkus-app/quarkus-run.jar");
         }
+        if (baselineJar != null) {
+            targets = new LinkedHashSet<>(targets);
+            targets.add("baseline");
+        }
         if (out == null) {
             String ts = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             out = repo.resolve("bench/results/" + ts);
         }
-        return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, jitWarmup, warmup, samples, rounds,
+        return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, baselineJar, jitWarmup, warmup, samples, rounds,
                 streamWarmup, streamSamples, rates, seconds(stepWarmup), seconds(step), seconds(drain),
                 maxConnections, clientLoops, Math.round(p99LimitMs * 1000), maxErrorPct,
                 seconds(maxMinutes * 60), delay, out.toAbsolutePath().normalize());

@@ -113,13 +113,15 @@ public final class OverheadBench {
     /**
      * A few seconds of open-loop load on every target before anything is measured. At concurrency 1 against a
      * 20 ms upstream, the latency warm-up alone is a few hundred requests: too few for the JIT to compile a JVM's
-     * request path, which would charge interpreter time to the gateway (or the simulator) as overhead.
+     * request path, which would charge interpreter time to the gateway (or the simulator) as overhead. 10,000
+     * requests were not enough: {@code -XX:+PrintCompilation} showed Sluice's request path still moving from
+     * profiled C1 code to C2 during the latency rounds (C2 wants ~15,000 invocations), so the default is 40,000.
      */
     private static void jitWarmup(Vertx vertx, List<Target> targets, BenchConfig cfg) throws Exception {
         if (cfg.jitWarmup() == 0) {
             return;
         }
-        int rate = 1000;
+        int rate = 2000;
         Duration burst = Duration.ofMillis(Math.max(1, cfg.jitWarmup() * 1000L / rate));
         for (Target t : targets) {
             OpenLoop.StepResult r = OpenLoop.run(vertx, t, rate, Duration.ZERO, burst, cfg.drain(),
@@ -149,7 +151,9 @@ public final class OverheadBench {
                 Target t = switch (name) {
                     case "direct" -> upstream;
                     case "nginx" -> NginxProxy.start(upstream, procs, cfg.out());
-                    case "sluice" -> SluiceGateway.start(cfg, upstream, procs, cfg.out());
+                    case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), upstream, procs, cfg.out());
+                    case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(), upstream, procs,
+                            cfg.out().resolve("baseline"));
                     default -> throw new IllegalStateException(name);
                 };
                 String bad = HttpProbe.sanityCheck(t, false);

@@ -28,13 +28,13 @@ final class SluiceGateway {
     private SluiceGateway() {
     }
 
-    static Target start(BenchConfig cfg, Target upstream, Processes procs, Path runDir)
+    static Target start(String name, Path jar, Target upstream, Processes procs, Path runDir)
             throws IOException, InterruptedException, TargetUnavailable {
-        Path jar = cfg.sluiceJar();
         if (!Files.isRegularFile(jar)) {
             throw new TargetUnavailable("Sluice jar not found at " + jar
                     + " (build it with: ./mvnw -q -pl server -am package -DskipTests)");
         }
+        Files.createDirectories(runDir);
         int port = Processes.freePort();
         String password = UUID.randomUUID().toString();
         Path yaml = runDir.resolve("sluice-bench.yaml");
@@ -42,6 +42,9 @@ final class SluiceGateway {
                 PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary(), "-Xmx1g"));
+        if (transparentHugePagesOffered()) {
+            command.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
+        }
         // Extra JVM flags for the gateway only (GC experiments, profiling), e.g. SLUICE_BENCH_JAVA_OPTS=-Xlog:gc
         String extra = System.getenv("SLUICE_BENCH_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
@@ -49,8 +52,8 @@ final class SluiceGateway {
         }
         command.addAll(List.of("-Dsluice.config=" + yaml, "-jar", jar.toString()));
         Process p = procs.start(command, log);
-        Target t = new Target("sluice", "127.0.0.1", port, "Sluice gateway (" + jar.getFileName()
-                + ", -Xmx1g; API key, access check, plan admission and usage records on every request)", p);
+        Target t = new Target(name, "127.0.0.1", port, "Sluice gateway (" + (name.equals("sluice") ? jar.getFileName() : jar)
+                + ", -Xmx1g" + (transparentHugePagesOffered() ? " -XX:+UseTransparentHugePages" : "") + "; API key, access check, plan admission and usage records on every request)", p);
         String notReady = HttpProbe.awaitReady(t.url("/health/ready"), p, Duration.ofSeconds(90));
         if (notReady != null) {
             procs.stop(p);
@@ -80,6 +83,16 @@ final class SluiceGateway {
                       endpoints: [http://127.0.0.1:%d]
                     timeouts: {request: 60s, firstByte: 30s}
                 """.formatted(port, dataDir, USER, passwordHash, upstreamPort);
+    }
+
+    /** Whether the kernel lets the JVM ask for transparent huge pages ({@code always} or {@code madvise}). */
+    static boolean transparentHugePagesOffered() {
+        try {
+            String mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return mode.contains("[always]") || mode.contains("[madvise]");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Mints the benchmark's API key as a user would: POST /api/keys with the local user's password. */

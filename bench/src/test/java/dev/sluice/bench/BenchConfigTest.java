@@ -13,7 +13,7 @@ class BenchConfigTest {
     void defaultsMatchTheDocumentedMethod() {
         BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
         assertThat(c.targets()).containsExactly("direct", "nginx", "sluice");
-        assertThat(c.jitWarmup()).isEqualTo(10_000);
+        assertThat(c.jitWarmup()).isEqualTo(40_000);
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
         assertThat(c.rounds()).isEqualTo(5);
@@ -34,6 +34,14 @@ class BenchConfigTest {
         assertThat(c.step()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.upstream()).isEqualTo("builtin");
         assertThat(c.out()).isEqualTo(Path.of("/tmp/x"));
+        assertThat(c.baselineJar()).isNull();
+    }
+
+    @Test
+    void aBaselineJarAddsASecondSluiceTarget() {
+        BenchConfig c = BenchConfig.parse(new String[] {"--targets", "direct,sluice", "--baseline-jar", "/old/run.jar"});
+        assertThat(c.targets()).containsExactly("direct", "sluice", "baseline");
+        assertThat(c.baselineJar()).isEqualTo(Path.of("/old/run.jar"));
     }
 
     @Test
