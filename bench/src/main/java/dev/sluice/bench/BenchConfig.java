@@ -48,7 +48,8 @@ record BenchConfig(
               --baseline-jar PATH     also run this other Sluice build (target "baseline") side by side with
                                       "sluice" in the same run: how to compare two builds on a noisy machine
               --jit-warmup N          requests sent open loop at 2000 req/s to each target before anything is
-                                      measured, so every JVM is past JIT compilation (default 40000, 0 = none)
+                                      measured, then half as many streaming, so every JVM is past JIT
+                                      compilation (default 40000, 0 = none)
               --warmup N              latency warm-up requests per target at concurrency 1 (default 500)
               --samples N             latency samples measured per target, 0 = skip (default 2000)
               --rounds N              interleaved rounds the samples are split into (default 5)

@@ -47,13 +47,19 @@ final class OpenLoop {
 
     static StepResult run(Vertx vertx, Target target, int rate, Duration warmup, Duration measure, Duration drain,
             int maxConnections, int loops) throws Exception {
+        return run(vertx, target, rate, warmup, measure, drain, maxConnections, loops, false);
+    }
+
+    /** @param stream send {@code "stream": true} requests (the response is read to its end) */
+    static StepResult run(Vertx vertx, Target target, int rate, Duration warmup, Duration measure, Duration drain,
+            int maxConnections, int loops, boolean stream) throws Exception {
         long total = Math.max(1, Math.round(rate * (warmup.toNanos() + measure.toNanos()) / 1e9));
         long start = System.nanoTime() + 20_000_000L; // give every loop time to arm its timer
         long measureFrom = start + warmup.toNanos();
         List<Sender> senders = new ArrayList<>();
         for (int k = 0; k < loops; k++) {
             Sender s = new Sender(vertx, target, rate, total, start, measureFrom, drain.toNanos(), k, loops,
-                    Math.max(1, maxConnections / loops));
+                    Math.max(1, maxConnections / loops), stream);
             senders.add(s);
             s.context.runOnContext(v -> s.begin());
         }
@@ -92,7 +98,7 @@ final class OpenLoop {
         final Context context;
         final HttpClient client;
         final RequestOptions request;
-        final Buffer body = Buffer.buffer(HttpProbe.CHAT_BODY);
+        final Buffer body;
         final double intervalNanos;
         final long total;
         final long start;
@@ -113,8 +119,9 @@ final class OpenLoop {
         String lastError;
 
         Sender(Vertx vertx, Target target, int rate, long total, long start, long measureFrom, long drainNanos,
-                int first, int step, int connections) {
+                int first, int step, int connections, boolean stream) {
             this.vertx = vertx;
+            this.body = Buffer.buffer(stream ? HttpProbe.CHAT_BODY_STREAM : HttpProbe.CHAT_BODY);
             this.context = vertx.getOrCreateContext();
             this.client = vertx.createHttpClient(
                     new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(5000)
