@@ -111,6 +111,10 @@ class ReplicaProcessesIT {
         server: {port: %d}
         storage: {url: "%s"}
         redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
+        # Two freshly started (not yet JIT-compiled) gateways take a 200-request burst on two shared cores:
+        # a loop busy with the burst can read a Redis reply later than the 500 ms default, which fails
+        # admission closed (503). That default is for a dead Redis; this test is about sharing.
+        quota: {storeTimeout: 5s}
         auth:
           local:
             users:
