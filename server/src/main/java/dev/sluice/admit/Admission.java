@@ -74,14 +74,13 @@ public final class Admission {
     }
     PlanConfig plan = governed.plan();
     long cap = plan.limits().maxTokensPerRequest();
-    JsonNode asked = requestedMaxTokens(request);
-    if (asked != null && cap > 0 && asked.asLong() > cap && plan.overMax() == OverMax.REJECT) {
+    if (original != null && cap > 0 && original.asLong() > cap && plan.overMax() == OverMax.REJECT) {
       metrics.rejection(model, plan.name(), "max_tokens_per_request");
       return Future.succeededFuture(Ticket.refused(plan, ApiError.badRequest("max_tokens_exceeded",
-          maxTokensField(request), "max_tokens " + asked.asLong() + " exceeds this plan's limit of " + cap
+          maxTokensField(request), "max_tokens " + original.asLong() + " exceeds this plan's limit of " + cap
           + " tokens per request."), Map.of()));
     }
-    long maxTokens = completionBound(request, cap);
+    long maxTokens = completionBound(request, original, cap);
     long cost = prompt + maxTokens;
     long now = clock.getAsLong();
     Ask ask = new Ask(governed.scope(), newId(), buckets(governed, now), cost,
@@ -154,11 +153,10 @@ public final class Admission {
    * The completion bound: the client's max_tokens, clamped to the plan's cap; when absent, the cap or the
    * configured default, written into the body so the upstream cannot generate past what was reserved.
    */
-  private long completionBound(ApiRequest request, long cap) {
+  private long completionBound(ApiRequest request, JsonNode asked, long cap) {
     if (request.operation() == Operation.EMBEDDINGS) {
       return 0;
     }
-    JsonNode asked = requestedMaxTokens(request);
     if (asked != null && asked.canConvertToLong() && asked.asLong() > 0) {
       if (cap > 0 && asked.asLong() > cap) {
         setMaxTokens(request, cap);

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
  * tokens per chunk; records built from it are marked estimated.
  */
 public final class UsageMeter implements ResponseTap {
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] USAGE = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NO_CHOICES = "\"choices\":[]".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -151,10 +152,10 @@ public final class UsageMeter implements ResponseTap {
   /** Reads one event; returns false when it is the usage-only chunk the client did not ask for. */
   private boolean keep(byte[] b, int start, int end) {
     if (indexOf(b, start, end, USAGE) >= 0) {
-      int data = indexOf(b, start, end, "data:".getBytes(StandardCharsets.US_ASCII));
+      int data = indexOf(b, start, end, DATA);
       if (data >= 0) {
         try {
-          JsonNode event = Json.MAPPER.readTree(b, data + 5, end - data - 5);
+          JsonNode event = Json.MAPPER.readTree(b, data + DATA.length, end - data - DATA.length);
           // Anthropic's message_start carries the input tokens inside its message, not at the top.
           readUsage(event.path("message").get("usage"));
           readUsage(event.get("usage"));
