@@ -8,7 +8,6 @@ import dev.sluice.front.ApiException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -31,12 +30,10 @@ public final class UpstreamProxy implements AutoCloseable {
    * A client used from one loop only creates its connections on that loop, so a request stays on one thread.
    */
   private final Map<Thread, HttpClient> clientsByLoop = new ConcurrentHashMap<>();
-  private final HttpClient shared;
 
   public UpstreamProxy(Vertx vertx, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
-    this.shared = newClient();
   }
 
   private HttpClient newClient() {
@@ -53,11 +50,8 @@ public final class UpstreamProxy implements AutoCloseable {
         .setDecompressionSupported(false));
   }
 
-  /** The calling event loop's own client; off an event loop (not on the request path), the shared one. */
+  /** The calling event loop's own client ({@link #forward} runs on the loop of the client's connection). */
   private HttpClient client() {
-    if (!Context.isOnEventLoopThread()) {
-      return shared;
-    }
     return clientsByLoop.computeIfAbsent(Thread.currentThread(), loop -> newClient());
   }
 
@@ -78,6 +72,5 @@ public final class UpstreamProxy implements AutoCloseable {
   @Override
   public void close() {
     clientsByLoop.values().forEach(HttpClient::close);
-    shared.close();
   }
 }
