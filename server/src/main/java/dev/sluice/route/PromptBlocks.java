@@ -18,32 +18,23 @@ public final class PromptBlocks {
 
   /** The prompt as the model will read it: {@code role: content} lines for chat, the prompt for completions. */
   public static String text(Operation operation, JsonNode body) {
-    if (operation == Operation.CHAT) {
-      JsonNode messages = body.get("messages");
-      if (messages == null || !messages.isArray()) {
-        return "";
-      }
+    if (operation == Operation.CHAT || operation == Operation.MESSAGES) {
+      // Anthropic Messages get the same "role: content" lines as chat, so both APIs share one replica's cache;
+      // their top-level system prompt comes first, as a chat template would render it.
       StringBuilder b = new StringBuilder(1024);
-      for (JsonNode m : messages) {
-        b.append(m.path("role").asText("")).append(": ");
-        appendContent(b, m.get("content"));
-        b.append('\n');
-      }
-      return b.toString();
-    }
-    if (operation == Operation.MESSAGES) {
-      // The same "role: content" lines as the chat form, so both APIs share one replica's cache.
-      StringBuilder b = new StringBuilder(1024);
-      JsonNode system = body.get("system");
+      JsonNode system = operation == Operation.MESSAGES ? body.get("system") : null;
       if (system != null && !system.isNull()) {
         b.append("system: ");
         appendContent(b, system);
         b.append('\n');
       }
-      for (JsonNode m : body.path("messages")) {
-        b.append(m.path("role").asText("")).append(": ");
-        appendContent(b, m.get("content"));
-        b.append('\n');
+      JsonNode messages = body.get("messages");
+      if (messages != null && messages.isArray()) {
+        for (JsonNode m : messages) {
+          b.append(m.path("role").asText("")).append(": ");
+          appendContent(b, m.get("content"));
+          b.append('\n');
+        }
       }
       return b.toString();
     }
