@@ -41,10 +41,12 @@ final class SluiceGateway {
         Files.writeString(yaml, config(port, upstream.port(), runDir.resolve("data"),
                 PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
-        List<String> command = new ArrayList<>(List.of(Processes.javaBinary(), "-Xmx1g"));
+        List<String> flags = new ArrayList<>(List.of("-Xmx1g"));
         if (transparentHugePagesOffered()) {
-            command.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
+            flags.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
         }
+        List<String> command = new ArrayList<>(List.of(Processes.javaBinary()));
+        command.addAll(flags);
         // Extra JVM flags for the gateway only (GC experiments, profiling), e.g. SLUICE_BENCH_JAVA_OPTS=-Xlog:gc
         String extra = System.getenv("SLUICE_BENCH_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
@@ -53,7 +55,7 @@ final class SluiceGateway {
         command.addAll(List.of("-Dsluice.config=" + yaml, "-jar", jar.toString()));
         Process p = procs.start(command, log);
         Target t = new Target(name, "127.0.0.1", port, "Sluice gateway (" + (name.equals("sluice") ? jar.getFileName() : jar)
-                + ", -Xmx1g" + (transparentHugePagesOffered() ? " -XX:+UseTransparentHugePages" : "") + "; API key, access check, plan admission and usage records on every request)", p);
+                + ", " + String.join(" ", flags) + "; API key, access check, plan admission and usage records on every request)", p);
         String notReady = HttpProbe.awaitReady(t.url("/health/ready"), p, Duration.ofSeconds(90));
         if (notReady != null) {
             procs.stop(p);
