@@ -30,8 +30,8 @@ import java.util.List;
  *       any of it was sent to the client, is retried on another endpoint of the pool; nothing has reached the
  *       client yet, so the retry is invisible.</li>
  *   <li>Non-streaming responses are buffered (bounded) and sent whole, so a failure mid-body is a clean 502.</li>
- *   <li>Streaming responses are relayed chunk by chunk as they arrive, with backpressure: when the client's
- *       socket is full, the upstream socket is paused. Once the stream has started, a failure ends it with an
+ *   <li>Streaming responses are relayed as they arrive, one client write per upstream read (see
+ *       {@link StreamWriter}), with backpressure: when the client's socket is full, the upstream socket is paused. Once the stream has started, a failure ends it with an
  *       SSE error event, never with a second status line.</li>
  *   <li>A client that goes away resets the upstream request, so the model stops generating.</li>
  *   <li>Each attempt's outcome feeds the endpoint's circuit breaker: connect errors, resets, 5xx and broken
@@ -53,6 +53,8 @@ final class ProxyCall {
   private final ChainCursor cursor;
   private final ResponseTap tap;
   private ResponseTranslator translator = ResponseTranslator.NONE;
+  /** The client's side of a relayed event stream, once one has started. */
+  private StreamWriter stream;
 
   private Endpoint holding;
   private HttpClientRequest upstream;
@@ -202,6 +204,7 @@ final class ProxyCall {
   }
 
   private void relayStream(HttpClientResponse response) {
+    stream = new StreamWriter(vertx.getOrCreateContext(), client, response);
     response.exceptionHandler(t -> {
       if (upstream == response.request()) {
         streamBroken("upstream_aborted", "The upstream connection was lost mid-stream.");
@@ -220,11 +223,7 @@ final class ProxyCall {
       }
       Buffer out = tap.streamed(translator.streamChunk(chunk));
       ex.bytesOut += out.length();
-      client.write(out);
-      if (client.writeQueueFull()) {
-        response.pause();
-        client.drainHandler(v -> response.resume());
-      }
+      stream.write(out);
     });
     response.endHandler(v -> {
       if (ex.finished()) {
@@ -238,7 +237,7 @@ final class ProxyCall {
       }
       Buffer rest = tap.streamEnded().appendBuffer(translator.streamEnd());
       ex.bytesOut += rest.length();
-      client.end(rest);
+      stream.end(rest);
       finish(Outcome.OK);
     });
   }
@@ -347,9 +346,7 @@ final class ProxyCall {
     }
     ApiError error = new ApiError(502, "upstream_error", code, null, message);
     ex.errorCode = code;
-    if (!client.closed() && !client.ended()) {
-      client.end(translator.streamError(error));
-    }
+    stream.end(translator.streamError(error));
     finish("upstream_timeout".equals(code) ? Outcome.TIMEOUT : Outcome.UPSTREAM_ERROR);
   }
 
