@@ -2,10 +2,14 @@ package dev.sluice.admit;
 
 import dev.sluice.config.QuotaConfig;
 import dev.sluice.config.RedisConfig;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -13,6 +17,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,15 +83,31 @@ public final class RedisCounterStore implements CounterStore {
   }
 
   /**
-   * Loads the scripts (so the first requests need no NOSCRIPT round trip) and opens the first connection
-   * before traffic arrives; a failure here is only logged, requests find out for themselves.
+   * Before traffic arrives: opens this replica's connection on every event loop and loads the scripts, so
+   * neither the first requests' NOSCRIPT round trip nor a connect on a busy loop eats into
+   * {@code quota.storeTimeout} (a cold replica hit by a burst used to answer some of it with 503). A failure
+   * here is only logged; requests find out for themselves and reconnect.
    */
   private Future<Void> warmUp() {
-    List<Future<Response>> loads = new java.util.ArrayList<>();
-    for (String script : List.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)) {
-      loads.add(send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)));
+    List<Future<Response>> steps = new ArrayList<>();
+    VertxInternal internal = (VertxInternal) vertx;
+    boolean first = true;
+    for (EventExecutor loop : internal.getEventLoopGroup()) {
+      ContextInternal context = internal.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader());
+      List<Request> requests = new ArrayList<>(List.of(Request.cmd(Command.PING)));
+      if (first) { // Redis keeps loaded scripts for every connection
+        for (String script : List.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)) {
+          requests.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script));
+        }
+        first = false;
+      }
+      for (Request request : requests) {
+        Promise<Response> sent = Promise.promise();
+        context.runOnContext(v -> send(request).onComplete(sent));
+        steps.add(sent.future());
+      }
     }
-    return Future.join(loads).<Void>mapEmpty().otherwise(t -> {
+    return Future.join(steps).<Void>mapEmpty().otherwise(t -> {
       LOG.warnf("Redis at %s is not answering at start (%s); admission will keep trying", redacted(), t.getMessage());
       return null;
     });

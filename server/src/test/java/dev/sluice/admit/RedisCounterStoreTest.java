@@ -1,9 +1,19 @@
 package dev.sluice.admit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sluice.config.QuotaConfig;
 import dev.sluice.config.RedisConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import dev.sluice.support.ThrowawayRedis;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 
@@ -17,6 +27,38 @@ class RedisCounterStoreTest extends CounterStoreContract {
   @Override
   CounterStore store() {
     return store;
+  }
+
+  @Test
+  void beforeTrafficEveryEventLoopHoldsItsConnectionAndTheScriptsAreLoaded() throws Exception {
+    Vertx loops = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(3));
+    try (ThrowawayRedis redis = new ThrowawayRedis()) {
+      RedisCounterStore cold = new RedisCounterStore(loops, new RedisConfig(redis.url(), "warm:"),
+          new QuotaConfig(List.of(), 4096, Duration.ofSeconds(2), false), new QuotaMetrics(new SimpleMeterRegistry()));
+      cold.ready().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+      assertThat(redis.connectedClients()).isEqualTo(3);
+      // The first reservation from a loop runs the loaded script on the open connection: no new connection.
+      Ask ask = ask(List.of(bucket(Limit.TOKENS_PER_MINUTE, 1000)), 10, NOW);
+      Verdict verdict = runOnALoop(loops, () -> cold.reserve(ask));
+      assertThat(verdict.admitted()).isTrue();
+      assertThat(redis.connectedClients()).isEqualTo(3);
+      cold.close();
+    } finally {
+      loops.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static <T> T runOnALoop(Vertx vertx, java.util.function.Supplier<Future<T>> call) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    vertx.runOnContext(v -> call.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.complete(ar.result());
+      } else {
+        result.completeExceptionally(ar.cause());
+      }
+    }));
+    return result.get(10, TimeUnit.SECONDS);
   }
 
   @AfterEach

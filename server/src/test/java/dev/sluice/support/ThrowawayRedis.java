@@ -61,6 +61,22 @@ public final class ThrowawayRedis implements AutoCloseable {
     new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
   }
 
+  /** Clients connected right now, not counting the one that asks. */
+  public int connectedClients() throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(2000);
+      s.getOutputStream().write("INFO clients\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] buf = new byte[4096];
+      int n = s.getInputStream().read(buf);
+      String reply = new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("connected_clients:(\\d+)").matcher(reply);
+      if (!m.find()) {
+        throw new IOException("no connected_clients in " + reply);
+      }
+      return Integer.parseInt(m.group(1)) - 1;
+    }
+  }
+
   private boolean answers() {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(500);
