@@ -36,11 +36,12 @@ record BenchConfig(
         int upstreamDelayMs,
         Path out) {
 
-    static final Set<String> ALL_TARGETS = Set.of("direct", "nginx", "sluice");
+    static final Set<String> ALL_TARGETS = Set.of("direct", "nginx", "vertx", "sluice");
 
     static final String USAGE = """
             Usage: OverheadBench [options]
-              --targets LIST          comma list of direct,nginx,sluice (default: all three)
+              --targets LIST          comma list of direct,nginx,vertx,sluice (default: all four; vertx is a
+                                      logic-free Vert.x proxy, the floor of Sluice's own stack)
               --upstream KIND         auto|sim|builtin: the 20 ms OpenAI-shaped mock (default auto = sim jar if built)
               --repo DIR              repository root, used to find the sim and server jars (default .)
               --sim-jar PATH          default <repo>/sim/target/sluice-sim-0.1.0-SNAPSHOT-all.jar
@@ -71,7 +72,7 @@ record BenchConfig(
             """;
 
     static BenchConfig parse(String[] args) {
-        Set<String> targets = new LinkedHashSet<>(List.of("direct", "nginx", "sluice"));
+        Set<String> targets = new LinkedHashSet<>(List.of("direct", "nginx", "vertx", "sluice"));
         String upstream = "auto";
         Path repo = Path.of(".");
         Path simJar = null;
@@ -100,7 +101,7 @@ record BenchConfig(
                     for (String t : v.split(",")) {
                         String name = t.trim().toLowerCase(Locale.ROOT);
                         if (!ALL_TARGETS.contains(name)) {
-                            throw new IllegalArgumentException("unknown target " + t + " (direct, nginx, sluice)");
+                            throw new IllegalArgumentException("unknown target " + t + " (direct, nginx, vertx, sluice)");
                         }
                         targets.add(name);
                     }

@@ -154,6 +154,7 @@ public final class OverheadBench {
                 Target t = switch (name) {
                     case "direct" -> upstream;
                     case "nginx" -> NginxProxy.start(upstream, procs, cfg.out());
+                    case "vertx" -> VertxFloor.start(upstream, procs, cfg.out());
                     case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), upstream, procs, cfg.out());
                     case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(), upstream, procs,
                             cfg.out().resolve("baseline"));

@@ -41,10 +41,7 @@ final class SluiceGateway {
         Files.writeString(yaml, config(port, upstream.port(), runDir.resolve("data"),
                 PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
-        List<String> flags = new ArrayList<>(List.of("-Xmx1g"));
-        if (transparentHugePagesOffered()) {
-            flags.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
-        }
+        List<String> flags = jvmFlags();
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary()));
         command.addAll(flags);
         // Extra JVM flags for the gateway only (GC experiments, profiling), e.g. SLUICE_BENCH_JAVA_OPTS=-Xlog:gc
@@ -85,6 +82,15 @@ final class SluiceGateway {
                       endpoints: [http://127.0.0.1:%d]
                     timeouts: {request: 60s, firstByte: 30s}
                 """.formatted(port, dataDir, USER, passwordHash, upstreamPort);
+    }
+
+    /** The gateway JVM's flags, also given to the Vert.x floor proxy so the two compare like for like. */
+    static List<String> jvmFlags() {
+        List<String> flags = new ArrayList<>(List.of("-Xmx1g"));
+        if (transparentHugePagesOffered()) {
+            flags.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
+        }
+        return flags;
     }
 
     /** Whether the kernel lets the JVM ask for transparent huge pages ({@code always} or {@code madvise}). */

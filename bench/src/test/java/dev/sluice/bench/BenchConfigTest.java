@@ -12,7 +12,7 @@ class BenchConfigTest {
     @Test
     void defaultsMatchTheDocumentedMethod() {
         BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
-        assertThat(c.targets()).containsExactly("direct", "nginx", "sluice");
+        assertThat(c.targets()).containsExactly("direct", "nginx", "vertx", "sluice");
         assertThat(c.jitWarmup()).isEqualTo(40_000);
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
