@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -91,16 +92,13 @@ public final class RedisCounterStore implements CounterStore {
   private Future<Void> warmUp() {
     List<Future<Response>> steps = new ArrayList<>();
     VertxInternal internal = (VertxInternal) vertx;
-    boolean first = true;
     for (EventExecutor loop : internal.getEventLoopGroup()) {
       ContextInternal context = internal.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader());
-      List<Request> requests = new ArrayList<>(List.of(Request.cmd(Command.PING)));
-      if (first) { // Redis keeps loaded scripts for every connection
-        for (String script : List.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)) {
-          requests.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script));
-        }
-        first = false;
-      }
+      // The first loop's connection loads the scripts (Redis keeps them for every connection); the others open.
+      List<Request> requests = steps.isEmpty()
+          ? Stream.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)
+              .map(script -> Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).toList()
+          : List.of(Request.cmd(Command.PING));
       for (Request request : requests) {
         Promise<Response> sent = Promise.promise();
         context.runOnContext(v -> send(request).onComplete(sent));

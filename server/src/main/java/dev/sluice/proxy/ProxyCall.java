@@ -31,8 +31,9 @@ import java.util.List;
  *       client yet, so the retry is invisible.</li>
  *   <li>Non-streaming responses are buffered (bounded) and sent whole, so a failure mid-body is a clean 502.</li>
  *   <li>Streaming responses are relayed as they arrive, one client write per upstream read (see
- *       {@link StreamWriter}), with backpressure: when the client's socket is full, the upstream socket is paused. Once the stream has started, a failure ends it with an
- *       SSE error event, never with a second status line.</li>
+ *       {@link StreamWriter}), with backpressure: when the client's socket is full, the upstream socket is
+ *       paused. Once the stream has started, a failure ends it with an SSE error event, never with a second
+ *       status line.</li>
  *   <li>A client that goes away resets the upstream request, so the model stops generating.</li>
  *   <li>Each attempt's outcome feeds the endpoint's circuit breaker: connect errors, resets, 5xx and broken
  *       streams count as failures, any other answer as a success.</li>
