@@ -6,7 +6,8 @@ import java.util.List;
 public interface EndpointPicker {
 
   /**
-   * @param eligible the pool's endpoints that are healthy and not yet tried by this request; never empty
+   * @param eligible the pool's endpoints that are healthy and not yet tried by this request; never empty, and
+   *     never changed after the call (the recorded decision may refer to it)
    * @return one of {@code eligible}; the decision is also recorded on {@code request}
    */
   Endpoint pick(RouteRequest request, List<Endpoint> eligible);

@@ -44,7 +44,9 @@ public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPi
         picker.committed(request, chosen);
         return chosen;
       }
-      eligible.remove(chosen); // a half-open endpoint whose single trial is taken
+      // A half-open endpoint whose single trial is taken. A new list rather than a removal: the picker's
+      // decision, kept for the access log, refers to the list it was given.
+      eligible = eligible.stream().filter(e -> e != chosen).toList();
     }
     return null;
   }

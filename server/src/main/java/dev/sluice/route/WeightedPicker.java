@@ -48,9 +48,7 @@ public final class WeightedPicker implements EndpointPicker {
     }
     Endpoint chosen = eligible.get(best);
     // Formatted only if the access log writes the line, and then on its thread, not the event loop's.
-    // (The caller may shrink `eligible` afterwards, hence the copy.)
-    List<Endpoint> candidates = List.copyOf(eligible);
-    request.decided(policy, chosen, () -> format(candidates, scores, total));
+    request.decided(policy, chosen, () -> format(eligible, scores, total));
     return chosen;
   }
 
