@@ -3,7 +3,6 @@ package dev.sluice.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.vertx.http.runtime.filters.AbstractResponseWrapper;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,7 @@ class StreamWriterTest {
   void theFirstEventOfAReadGoesOutAtOnceAndTheRestOfThatReadInOneWrite() throws Exception {
     List<String> writes = new CopyOnWriteArrayList<>();
     List<List<String>> snapshots = new CopyOnWriteArrayList<>();
-    String body = serve((writer, context) -> {
+    String body = serve(writer -> {
       writer.write(Buffer.buffer("a"));
       snapshots.add(List.copyOf(writes)); // "a" is not held back for the rest of the read
       writer.write(Buffer.buffer("b"));
@@ -60,7 +59,7 @@ class StreamWriterTest {
     List<String> writes = new CopyOnWriteArrayList<>();
     Upstream upstream = new Upstream();
     AtomicInteger pausedAtOnce = new AtomicInteger(-1);
-    String body = serve((writer, context) -> {
+    String body = serve(writer -> {
       writer.write(Buffer.buffer("x".repeat(2_000_000))); // far over the write queue's limit
       pausedAtOnce.set(upstream.pauses.get());
       vertx.setPeriodic(5, id -> {
@@ -77,12 +76,11 @@ class StreamWriterTest {
   }
 
   /** Starts a server whose one response is written by a StreamWriter, fetches it, returns the body. */
-  private String serve(BiConsumer<StreamWriter, Context> script, List<String> writes, Upstream upstream)
+  private String serve(Consumer<StreamWriter> script, List<String> writes, Upstream upstream)
       throws Exception {
     server = vertx.createHttpServer().requestHandler(req -> {
       HttpServerResponse response = new Recording(req.response(), writes).setChunked(true).setWriteQueueMaxSize(1024);
-      Context context = vertx.getOrCreateContext();
-      script.accept(new StreamWriter(context, response, upstream), context);
+      script.accept(new StreamWriter(vertx.getOrCreateContext(), response, upstream));
     });
     int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
         .actualPort();

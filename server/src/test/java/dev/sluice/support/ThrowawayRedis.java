@@ -8,6 +8,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A redis-server of the test's own on a free port, with no persistence, that the test may stop, freeze
@@ -69,7 +71,7 @@ public final class ThrowawayRedis implements AutoCloseable {
       byte[] buf = new byte[4096];
       int n = s.getInputStream().read(buf);
       String reply = new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("connected_clients:(\\d+)").matcher(reply);
+      Matcher m = Pattern.compile("connected_clients:(\\d+)").matcher(reply);
       if (!m.find()) {
         throw new IOException("no connected_clients in " + reply);
       }
