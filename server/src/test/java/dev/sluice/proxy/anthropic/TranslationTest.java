@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
+import dev.sluice.proxy.SseParser;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -80,8 +81,8 @@ class TranslationTest {
     for (byte b : bytes) {
       events.addAll(parser.feed(Buffer.buffer(new byte[] {b})));
     }
-    assertThat(events).containsExactly(new SseParser.Event("a", "{\"t\":\"caf\u00e9 \u2603\"}"),
-        new SseParser.Event(null, "[DONE]"));
+    assertThat(events).containsExactly(SseParser.Event.of("a", "{\"t\":\"caf\u00e9 \u2603\"}"),
+        SseParser.Event.of(null, "[DONE]"));
   }
 
   @Test
