@@ -53,6 +53,10 @@ class TranslationTest {
     assertThatThrownBy(() -> MessagesRequests.toMessages(json(
         "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"tool_call_id\":\"1\"}]}"), "c"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().status()).isEqualTo(400));
+    // Anthropic answers once per request: n > 1 would silently return fewer choices than asked for.
+    assertThatThrownBy(() -> MessagesRequests.toMessages(json(
+        "{\"n\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), "c"))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().param()).isEqualTo("n"));
   }
 
   @Test
