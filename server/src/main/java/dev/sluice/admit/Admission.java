@@ -119,26 +119,34 @@ public final class Admission {
     }).otherwise(t -> {
       metrics.rejection(model, plan.name(), "store_unavailable");
       return Ticket.refused(plan, new ApiError(503, "server_error", "quota_unavailable", null,
-          "Quota counters are unavailable, so the request cannot be admitted; retry shortly."),
+          (t instanceof java.util.concurrent.TimeoutException
+              ? "Quota counters did not answer in time (" + t.getMessage() + ")"
+              : "Quota counters are unreachable") + ", so the request cannot be admitted; retry shortly."),
           Map.of("retry-after", "1"));
     });
   }
 
   private Ticket refuse(String model, PlanConfig plan, Ask ask, Verdict verdict, Map<String, String> headers) {
-    Bucket b = ask.buckets().get(verdict.failed());
+    int failed = verdict.failed();
+    Bucket b = ask.buckets().get(failed);
     metrics.rejection(model, plan.name(), b.limit().label());
-    headers.put("retry-after", Long.toString(RateLimitHeaders.retryAfterSeconds(ask, verdict.failed())));
+    // Refused only because of requests in flight: their reservations turn into (usually smaller) charges as they
+    // finish, so room comes back in seconds, not at the end of the window.
+    boolean inFlight = b.limit().tokens() && verdict.reserved()[failed] > 0
+        && verdict.used()[failed] + ask.minTokenCost() <= b.capacity();
+    headers.put("retry-after", inFlight ? "1" : Long.toString(RateLimitHeaders.retryAfterSeconds(ask, failed)));
     String what = switch (b.limit()) {
       case CONCURRENT -> "concurrent requests: Limit " + b.capacity() + ", In flight "
-          + verdict.reserved()[verdict.failed()];
+          + verdict.reserved()[failed];
       case REQUESTS_PER_MINUTE -> "requests per min (RPM): Limit " + b.capacity() + ", Used "
-          + (verdict.used()[verdict.failed()] + verdict.reserved()[verdict.failed()]) + ", Requested 1";
+          + (verdict.used()[failed] + verdict.reserved()[failed]) + ", Requested 1";
       default -> b.limit().label().replace('_', ' ') + ": Limit " + b.capacity() + ", Used "
-          + verdict.used()[verdict.failed()] + ", Reserved " + verdict.reserved()[verdict.failed()]
+          + verdict.used()[failed] + ", Reserved " + verdict.reserved()[failed]
           + ", Requested " + ask.tokenCost();
     };
-    String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". Please try again in "
-        + headers.get("retry-after") + "s.";
+    String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". "
+        + (inFlight ? "The tokens are held by requests in flight, which give back what they do not use as they "
+            + "finish; please try again in 1s." : "Please try again in " + headers.get("retry-after") + "s.");
     if (b.limit().tokens() && ask.tokenCost() > b.capacity()) {
       message = "This request needs up to " + ask.tokenCost() + " tokens (prompt bound + max_tokens for every choice), more than "
           + "plan `" + plan.name() + "` allows in " + b.limit().label().replace('_', ' ') + " (" + b.capacity()
@@ -155,7 +163,7 @@ public final class Admission {
     for (Limit limit : Limit.values()) {
       long capacity = limit.capacity(governed.plan().limits());
       if (capacity > 0) {
-        long window = limit.windowMillis() == 0 ? 0 : now - Math.floorMod(now, limit.windowMillis());
+        long window = limit.windowStart(now);
         out.add(new Bucket(tag + limit.label() + ":" + window, limit, capacity, window));
       }
     }

@@ -248,4 +248,23 @@ class QuotaGatewayTest {
       assertThat(sim.stats().requestsReceived()).isZero();
     }
   }
+
+  @Test
+  void aRefusalCausedOnlyByRequestsInFlightSaysSoAndAsksForAShortWait() throws Exception {
+    try (Simulator sim = Sims.start("m", java.time.Duration.ofMillis(20));
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 150}", ""))) {
+      // 33 + 50 reserved while the first generates for a second; a second 83 does not fit beside it.
+      var first = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50)));
+      org.awaitility.Awaitility.await().until(() -> sim.stats().running() == 1);
+      HttpResponse<String> refused = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50));
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(refused.headers().firstValue("retry-after")).contains("1");
+      assertThat(json(refused.body()).at("/error/message").asText()).contains("held by requests in flight");
+      assertThat(first.get().statusCode()).isEqualTo(200);
+      // The first settled at what it used (6 + 50), so the second now fits.
+      org.awaitility.Awaitility.await().untilAsserted(() ->
+          assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50)).statusCode()).isEqualTo(200));
+    }
+  }
 }

@@ -66,4 +66,16 @@ class RedisCounterStoreTest extends CounterStoreContract {
     store.close();
     vertx.close().toCompletionStage().toCompletableFuture().get();
   }
+
+  @Test
+  void aReleaseThatArrivesBeforeItsReservationMakesTheReservationRefused() throws Exception {
+    // A connection broke after the reserve was written: the release may reach Redis first, on a new connection.
+    List<Bucket> b = List.of(bucket(Limit.TOKENS_PER_DAY, 1000), bucket(Limit.CONCURRENT, 1));
+    Ask late = ask(b, 600, NOW);
+    await(store.release(late));
+    Verdict v = await(store.reserve(late));
+    assertThat(v.admitted()).isFalse();
+    assertThat(await(store.peek(b, NOW))).allSatisfy(bucket -> assertThat(bucket).containsExactly(0, 0));
+    assertThat(await(store.reserve(ask(b, 1000, NOW))).admitted()).as("others are not affected").isTrue();
+  }
 }
