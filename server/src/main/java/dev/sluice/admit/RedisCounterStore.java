@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -260,19 +262,14 @@ public final class RedisCounterStore implements CounterStore {
    */
   private Future<Response> call(Request bySha, String script, String op) {
     Promise<Response> promise = Promise.promise();
-    long timeout = quota.storeTimeout().toMillis();
-    // When the deadline passes, look once more after the event loop's next read of its sockets: on a busy loop
-    // (a cold replica in a burst) the timer can run before the loop has read a reply Redis sent in time, and
-    // that is not Redis being slow. A 1 ms timer set now runs only after the loop's next I/O pass.
-    long timer = vertx.setTimer(timeout, id -> vertx.setTimer(1, again -> promise.tryFail(
-        new TimeoutException("Redis did not answer within " + timeout + " ms"))));
+    long[] timer = deadline(promise, quota.storeTimeout().toMillis());
     send(bySha).recover(t -> {
       if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
         return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> send(bySha));
       }
       return Future.failedFuture(t);
     }).onComplete(ar -> {
-      vertx.cancelTimer(timer);
+      vertx.cancelTimer(timer[0]);
       if (ar.succeeded()) {
         promise.tryComplete(ar.result());
       } else {
@@ -280,6 +277,42 @@ public final class RedisCounterStore implements CounterStore {
       }
     });
     return promise.future().onComplete(ar -> health(ar.succeeded(), op, ar.cause()));
+  }
+
+  /**
+   * Fails {@code promise} when Redis has not answered within {@code timeoutMs} of time the event loop could have
+   * read the answer in. A busy loop (a cold replica in a burst runs interpreted code for seconds) runs its timers
+   * late, and the reply may be waiting unread in the socket: that is not Redis being slow. So a timer that ran
+   * late by more than a quarter of the timeout is re-armed for the time it lost (up to four timeouts in all, so
+   * a frozen Redis still costs a bounded wait), and a timer that ran on time fails the call only after the
+   * loop's next I/O pass (a 1 ms timer set now runs after it), which reads any reply already sent.
+   *
+   * @return a holder of the pending timer's id, to cancel it when the answer comes
+   */
+  private long[] deadline(Promise<Response> promise, long timeoutMs) {
+    long[] timer = new long[1];
+    long start = System.nanoTime();
+    long limit = start + TimeUnit.MILLISECONDS.toNanos(4 * timeoutMs);
+    Handler<Long> check = new Handler<>() {
+      long due = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+
+      @Override
+      public void handle(Long id) {
+        long now = System.nanoTime();
+        long late = now - due;
+        if (late > TimeUnit.MILLISECONDS.toNanos(timeoutMs) / 4 && now < limit) {
+          long grace = Math.min(late, limit - now);
+          due = now + grace;
+          timer[0] = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(grace)), this);
+          return;
+        }
+        long waited = TimeUnit.NANOSECONDS.toMillis(now - start);
+        timer[0] = vertx.setTimer(1, again -> promise.tryFail(new TimeoutException("Redis did not answer within "
+            + timeoutMs + " ms" + (waited > 2 * timeoutMs ? " (" + waited + " ms on a busy event loop)" : ""))));
+      }
+    };
+    timer[0] = vertx.setTimer(timeoutMs, check);
+    return timer;
   }
 
   private void health(boolean ok, String op, Throwable cause) {
