@@ -65,12 +65,8 @@ final class DirLock implements AutoCloseable {
         long guardSince = 0;
         boolean announced = false;
         while (true) {
-            try {
-                Files.writeString(lock, content(owner, token), StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            if (create(lock, owner, token)) {
                 return new DirLock(lock, token, tuning.heartbeat());
-            } catch (FileAlreadyExistsException held) {
-                // someone holds it; watch their heartbeat below
             }
             if (stopWaiting.getAsBoolean()) {
                 return null;
@@ -83,7 +79,7 @@ final class DirLock implements AutoCloseable {
             if (!now.equals(seen)) {
                 seen = now;
                 seenSince = t;
-                if (!announced) {
+                if (!announced && !now.content().isEmpty()) {
                     log.info("waiting for the download held by %s", holder(now.content()));
                     onWait.run();
                     announced = true;
@@ -104,6 +100,32 @@ final class DirLock implements AutoCloseable {
                 }
             }
             Thread.sleep(tuning.lockPoll().toMillis());
+        }
+    }
+
+    /**
+     * Creates the lock with its content in one step: the content goes to a private file first, which is then
+     * hard-linked under the lock's name (link creation fails if the name exists, like O_EXCL). Where a volume
+     * has no hard links, the lock is created empty with O_EXCL and filled right after.
+     */
+    private static boolean create(Path lock, String owner, String token) throws IOException {
+        Path draft = lock.resolveSibling("lock." + token + ".new");
+        Files.writeString(draft, content(owner, token), StandardCharsets.UTF_8);
+        try {
+            Files.createLink(lock, draft);
+            return true;
+        } catch (FileAlreadyExistsException held) {
+            return false;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+            try {
+                Files.writeString(lock, content(owner, token), StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return true;
+            } catch (FileAlreadyExistsException held) {
+                return false;
+            }
+        } finally {
+            Files.deleteIfExists(draft);
         }
     }
 
