@@ -24,8 +24,10 @@ final class Attempts {
                 }
                 failure = e;
             } catch (IOException e) {
-                failure = DownloadException.transientFailure(e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+                failure = Http.transportFailure(e, what);
+                if (failure.kind() != DownloadException.Kind.TRANSIENT) {
+                    throw failure;
+                }
             }
             if (attempt >= policy.maxAttempts()) {
                 throw new DownloadException(DownloadException.Kind.TRANSIENT, what + " failed " + attempt

@@ -62,8 +62,11 @@ final class FileFetcher {
                 }
                 failures = retryOrGiveUp(file, part, e, sizeOf(part) > before ? 1 : failures + 1);
             } catch (IOException e) {
-                failures = retryOrGiveUp(file, part, DownloadException.transientFailure(describe(e), e),
-                        sizeOf(part) > before ? 1 : failures + 1);
+                DownloadException failure = Http.transportFailure(e, file.path());
+                if (failure.kind() != DownloadException.Kind.TRANSIENT) {
+                    throw failure;
+                }
+                failures = retryOrGiveUp(file, part, failure, sizeOf(part) > before ? 1 : failures + 1);
             }
         }
         return verifyAndRename(expected, part, target, lock);
@@ -81,7 +84,9 @@ final class FileFetcher {
                     + max + " attempts without progress: " + cause.getMessage(), cause);
         }
         long wait = tuning.retry().backoffBefore(failures).toMillis();
-        log.warn("%s: %s; attempt %d of %d in %d ms, resuming from byte %d", file.path(), cause.getMessage(),
+        String why = cause.getMessage().startsWith(file.path()) ? cause.getMessage()
+                : file.path() + ": " + cause.getMessage();
+        log.warn("%s; attempt %d of %d in %d ms, resuming from byte %d", why,
                 failures + 1, max, wait, sizeOf(part));
         Thread.sleep(wait);
         return failures;
@@ -235,10 +240,5 @@ final class FileFetcher {
         } catch (IOException e) {
             return 0;
         }
-    }
-
-    private static String describe(IOException e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 }

@@ -116,6 +116,25 @@ final class Http {
         return DownloadException.fatal(message);
     }
 
+    /**
+     * A transport failure, classified: an untrusted certificate is final (retrying cannot make it trusted),
+     * anything else (reset, timeout, refused connection) is worth another attempt.
+     */
+    static DownloadException transportFailure(IOException e, String what) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathValidatorException
+                    || t instanceof java.security.cert.CertPathBuilderException) {
+                return new DownloadException(DownloadException.Kind.FINAL, what + ": the server's TLS certificate is "
+                        + "not trusted (" + t.getMessage() + "); for a private CA pass --ca-bundle FILE or set "
+                        + "SLUICE_CA_BUNDLE", e);
+            }
+        }
+        String message = e.getMessage();
+        return DownloadException.transientFailure(what + ": " + e.getClass().getSimpleName()
+                + (message == null ? "" : ": " + message), e);
+    }
+
     /** A URL as it may be shown in a log: without its query, which may hold a signature. */
     static String shown(URI uri) {
         return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
