@@ -51,6 +51,10 @@ final class Downloader {
             Files.createDirectories(stateDir);
             timer.scheduleAtFixedRate(progress::tick, 1, 1, TimeUnit.SECONDS);
             Outcome outcome = runLocked(progress, timer);
+            if (outcome.usedMarker()) {
+                long total = outcome.files().stream().mapToLong(Marker.Entry::size).sum();
+                progress.plan(total, total);
+            }
             progress.phase(Progress.Phase.COMPLETE);
             return outcome;
         } catch (DownloadException e) {
@@ -139,12 +143,12 @@ final class Downloader {
         List<Marker.Entry> entries = new ArrayList<>();
         for (RemoteFile file : files) {
             Path target = SafePaths.resolve(dest, file.path());
-            FileCheck.Result result = FileCheck.check(target, file, hashed::addAndGet);
+            FileCheck.Result result = FileCheck.check(target, file, false, hashed::addAndGet);
             if (!result.ok()) {
                 throw DownloadException.fatal(file.path() + ": " + result.mismatch()
                         + "; the pre-seeded file is not the expected one (left in place: it is not ours to delete)");
             }
-            progress.transferred(0);
+            progress.transferred(result.size());
             entries.add(new Marker.Entry(file.path(), result.size(), result.sha256()));
         }
         log.info("pre-seeded model in %s: %d file(s) present%s", dest, entries.size(),
@@ -154,7 +158,7 @@ final class Downloader {
 
     /** The sha256 of an already installed file when it still matches its source; else deletes it and says null. */
     private String verifiedOnDisk(RemoteFile file, Path target) throws IOException {
-        FileCheck.Result result = FileCheck.check(target, file, hashed::addAndGet);
+        FileCheck.Result result = FileCheck.check(target, file, true, hashed::addAndGet);
         if (result.ok()) {
             log.info("%s already present and verified", file.path());
             return result.sha256();

@@ -12,7 +12,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Reads a file once and checks it against what its source stated: size, sha256, the Hub's git blob oid, an S3
- * single-part ETag (MD5). The sha256 is always computed, because the completion marker records it.
+ * single-part ETag (MD5). For downloads the sha256 is always computed, because the completion marker records
+ * it; a pre-seeded file without a stated hash is only sized ({@code hashUnstated} false), as it is large and local.
  */
 final class FileCheck {
 
@@ -26,10 +27,14 @@ final class FileCheck {
     private FileCheck() {
     }
 
-    static Result check(Path file, RemoteFile expected, LongConsumer hashed) throws IOException {
+    static Result check(Path file, RemoteFile expected, boolean hashUnstated, LongConsumer hashed)
+            throws IOException {
         long size = Files.size(file);
         if (expected.sizeKnown() && size != expected.size()) {
             return new Result(size, null, "size is " + size + " bytes, the source says " + expected.size());
+        }
+        if (!hashUnstated && !expected.contentVerifiable()) {
+            return new Result(size, null, null);
         }
         MessageDigest sha256 = digest("SHA-256");
         MessageDigest gitSha1 = expected.gitBlobSha1() == null ? null : digest("SHA-1");

@@ -189,7 +189,7 @@ final class FileFetcher {
     private String verifyAndRename(RemoteFile expected, Path part, Path target, DirLock lock)
             throws DownloadException {
         try {
-            FileCheck.Result result = FileCheck.check(part, expected, n -> { });
+            FileCheck.Result result = FileCheck.check(part, expected, true, n -> { });
             if (!result.ok()) {
                 Files.deleteIfExists(part);
                 throw DownloadException.fatal(expected.path() + ": " + result.mismatch()
