@@ -32,8 +32,8 @@ final class CliArgs {
               --lock-timeout S      take over a lock whose heartbeat stopped S seconds ago (default 60)
               --read-timeout S      cut and resume a transfer that delivers nothing for S seconds (default 60)
 
-            exit: 0 complete and verified, 1 retries exhausted, 2 usage error, 3 final failure
-                  (sha256 or size mismatch, 401/403/404, a lost lock is 1)
+            exit: 0 complete and verified; 1 retries exhausted (or the lock was lost); 2 usage error;
+                  3 final failure (sha256 or size mismatch, 401/403/404, untrusted certificate)
             """;
 
     private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");

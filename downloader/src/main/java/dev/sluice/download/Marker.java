@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,14 +38,7 @@ record Marker(String source, String uri, String revision, String resolvedRevisio
     }
 
     void write(Path stateDir) throws IOException {
-        Path tmp = Files.createTempFile(stateDir, "complete.", ".tmp");
-        try {
-            JSON.writeValue(tmp.toFile(), this);
-            Files.move(tmp, stateDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(stateDir.resolve(FILE), JSON.writeValueAsBytes(this));
     }
 
     static void delete(Path stateDir) throws IOException {

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -140,13 +139,7 @@ final class Progress {
     private void writeStatus(String json) {
         try {
             Files.createDirectories(statusFile.getParent());
-            Path tmp = Files.createTempFile(statusFile.getParent(), "status.", ".tmp");
-            try {
-                Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
-                Files.move(tmp, statusFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(statusFile, (json + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // Progress is advisory: a full or read-only status directory must not fail the download itself.
             log.warn("cannot write %s: %s", statusFile, e.getMessage());
