@@ -44,18 +44,48 @@ final class FileFetcher {
         this.timer = timer;
     }
 
-    /** Downloads and verifies {@code file} to {@code target}; returns the sha256 of what is now there. */
+    /**
+     * Downloads and verifies {@code file} to {@code target}; returns the sha256 of what is now there. A part left
+     * by an earlier run may hold bytes of another revision under the same name, so when a resumed file fails
+     * verification it is fetched once more from byte 0; a file fetched whole in this run that fails is final.
+     */
     String fetch(RemoteFile file, Path target, DirLock lock) throws DownloadException, InterruptedException {
         Path part = SafePaths.partOf(target);
-        RemoteFile expected = file;
+        boolean inherited = sizeOf(part) > 0;
+        while (true) {
+            RemoteFile expected = download(file, target, part);
+            try {
+                FileCheck.Result result = FileCheck.check(part, expected, true, n -> { });
+                if (result.ok()) {
+                    return install(expected, result, part, target, lock);
+                }
+                long discarded = sizeOf(part);
+                Files.deleteIfExists(part);
+                progress.rewind(discarded);
+                if (!inherited) {
+                    throw DownloadException.fatal(expected.path() + ": " + result.mismatch()
+                            + "; deleted the download, nothing was installed under its name");
+                }
+                log.warn("%s: the partial file left by an earlier run did not verify (%s); downloading it whole",
+                        expected.path(), result.mismatch());
+                inherited = false;
+            } catch (IOException e) {
+                throw DownloadException.transientFailure("cannot verify or install " + expected.path() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Brings {@code part} to the full file under the retry policy; returns the expectations still to check. */
+    private RemoteFile download(RemoteFile file, Path target, Path part)
+            throws DownloadException, InterruptedException {
         int failures = 0;
         while (true) {
             long before = sizeOf(part);
             try {
                 Files.createDirectories(target.getParent());
                 // No response seen (the part was complete already): an ETag cannot be judged, so it is not used.
-                expected = transfer(expected, part).orElse(expected.withoutMd5());
-                break;
+                return transfer(file, part).orElse(file.withoutMd5());
             } catch (DownloadException e) {
                 if (e.kind() != DownloadException.Kind.TRANSIENT) {
                     throw e;
@@ -69,7 +99,6 @@ final class FileFetcher {
                 failures = retryOrGiveUp(file, part, failure, sizeOf(part) > before ? 1 : failures + 1);
             }
         }
-        return verifyAndRename(expected, part, target, lock);
     }
 
     /**
@@ -186,27 +215,16 @@ final class FileFetcher {
         }
     }
 
-    private String verifyAndRename(RemoteFile expected, Path part, Path target, DirLock lock)
-            throws DownloadException {
-        try {
-            FileCheck.Result result = FileCheck.check(part, expected, true, n -> { });
-            if (!result.ok()) {
-                Files.deleteIfExists(part);
-                throw DownloadException.fatal(expected.path() + ": " + result.mismatch()
-                        + "; deleted the download, nothing was installed under its name");
-            }
-            if (!expected.contentVerifiable()) {
-                log.warn("%s: no checksum known, installed unverified (%s)", expected.path(),
-                        expected.sizeKnown() ? "size checked" : "size unknown");
-            }
-            lock.assertHeld();
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            log.info("verified %s (sha256 %s)", expected.path(), result.sha256());
-            return result.sha256();
-        } catch (IOException e) {
-            throw DownloadException.transientFailure("cannot verify or install " + expected.path() + ": "
-                    + e.getMessage(), e);
+    private String install(RemoteFile expected, FileCheck.Result result, Path part, Path target, DirLock lock)
+            throws DownloadException, IOException {
+        if (!expected.contentVerifiable()) {
+            log.warn("%s: no checksum known, installed unverified (%s)", expected.path(),
+                    expected.sizeKnown() ? "size checked" : "size unknown");
         }
+        lock.assertHeld();
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        log.info("verified %s (sha256 %s)", expected.path(), result.sha256());
+        return result.sha256();
     }
 
     private long rangeStart(HttpResponse<?> response, RemoteFile file) throws DownloadException {

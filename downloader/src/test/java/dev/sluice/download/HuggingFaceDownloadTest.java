@@ -106,6 +106,20 @@ class HuggingFaceDownloadTest {
     }
 
     @Test
+    void aPartFromAnotherRevisionThatFailsVerificationIsFetchedWholeOnce() throws IOException {
+        byte[] stale = HuggingFaceDownloadTest.random(weights.length, 99);
+        Files.write(dest.resolve("model.safetensors.part"), stale);
+
+        Run.Result run = download();
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(dest.resolve("model.safetensors")).hasBinaryContent(weights);
+        assertThat(run.err()).contains("left by an earlier run did not verify");
+        assertThat(hub.requests).filteredOn(r -> r.host().equals("cdn")).extracting(HubImitation.Request::range)
+                .containsExactly((String) null);
+    }
+
+    @Test
     void shaMismatchLeavesNoFileAServerCouldLoad() throws IOException {
         hub.fault("model.safetensors", new HubImitation.Corrupt());
 
