@@ -82,6 +82,11 @@ final class HuggingFaceSource implements Source {
             return new RemoteFile(path, location, lfs.path("size").asLong(entry.path("size").asLong(-1)),
                     lfs.path("oid").asText(null), null, null);
         }
+        if (entry.hasNonNull("xetHash")) {
+            // A Xet-stored file listed without an lfs block: its oid is the pointer's, not the content's, and the
+            // Xet hash is not a plain digest of the bytes. Size is all that can be checked; the log says so.
+            return new RemoteFile(path, location, entry.path("size").asLong(-1), null, null, null);
+        }
         return new RemoteFile(path, location, entry.path("size").asLong(-1), null, entry.path("oid").asText(null),
                 null);
     }

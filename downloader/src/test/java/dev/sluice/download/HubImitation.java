@@ -57,6 +57,8 @@ final class HubImitation implements AutoCloseable {
     final Map<String, Queue<Fault>> faults = new ConcurrentHashMap<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
     final List<Map<String, Object>> extraTreeEntries = new ArrayList<>();
+    /** Files listed the Xet way without an lfs block: a xetHash, and the pointer's oid. */
+    final java.util.Set<String> xetOnly = ConcurrentHashMap.newKeySet();
     volatile String requiredToken;
     volatile int pageSize = 1000;
     volatile long delayPerChunkMillis;
@@ -180,7 +182,11 @@ final class HubImitation implements AutoCloseable {
                 entries.add("{\"type\":\"directory\",\"oid\":\"" + sha1Hex(name.getBytes()) + "\",\"size\":0,"
                         + "\"path\":\"" + name.substring(0, slash) + "\"}");
             }
-            if (lfs.get(name)) {
+            if (xetOnly.contains(name)) {
+                entries.add("{\"type\":\"file\",\"oid\":\"" + gitOid(("pointer " + name).getBytes()) + "\",\"size\":"
+                        + data.length + ",\"xetHash\":\"" + sha256Hex(("xet " + name).getBytes()) + "\",\"path\":\""
+                        + name + "\"}");
+            } else if (lfs.get(name)) {
                 entries.add("{\"type\":\"file\",\"oid\":\"" + gitOid(("pointer " + name).getBytes()) + "\",\"size\":"
                         + data.length + ",\"lfs\":{\"oid\":\"" + sha256Hex(data) + "\",\"size\":" + data.length
                         + ",\"pointerSize\":134},\"path\":\"" + name + "\"}");

@@ -265,6 +265,21 @@ class HuggingFaceDownloadTest {
     }
 
     @Test
+    void aXetFileWithoutAnLfsBlockIsCheckedBySizeAndSaysItIsUnverifiedUnlessPinned() {
+        hub.xetOnly.add("model.safetensors");
+
+        Run.Result unpinned = download();
+        assertThat(unpinned.exit()).as(unpinned.err()).isZero();
+        assertThat(unpinned.err()).contains("model.safetensors: no checksum known, installed unverified (size checked)");
+
+        hub.fault("model.safetensors", new HubImitation.Corrupt());
+        Run.Result pinned = new Run().env("HF_ENDPOINT", hub.endpoint()).exec("--source", "huggingface", "--uri",
+                REPO, "--dest", dest.resolveSibling(dest.getFileName() + "-pinned").toString(), "--sha256",
+                "model.safetensors=" + HubImitation.sha256Hex(weights));
+        assertThat(pinned.exit()).isEqualTo(3);
+    }
+
+    @Test
     void aPinnedSha256ThatDisagreesWithTheHubIsRefusedBeforeAnyTransfer() {
         Run.Result run = download("--sha256", "model.safetensors=" + "ab".repeat(32));
 
