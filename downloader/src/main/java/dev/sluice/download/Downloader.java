@@ -62,7 +62,12 @@ final class Downloader {
             throw e;
         } catch (IOException e) {
             progress.phase(Progress.Phase.FAILED);
-            throw DownloadException.transientFailure("cannot use " + dest + ": " + e.getMessage(), e);
+            boolean permanent = e instanceof java.nio.file.AccessDeniedException
+                    || e instanceof java.nio.file.FileSystemException fs && String.valueOf(fs.getReason())
+                    .contains("Read-only");
+            throw new DownloadException(permanent ? DownloadException.Kind.FINAL : DownloadException.Kind.TRANSIENT,
+                    "cannot use " + dest + ": " + e.getMessage() + (permanent ? " (check the volume is mounted "
+                    + "writable for this user)" : ""), e);
         } finally {
             timer.shutdownNow();
         }
@@ -123,6 +128,7 @@ final class Downloader {
                 present += Files.exists(part) ? Files.size(part) : 0;
             }
         }
+        warnAboutStrangers(files);
         progress.plan(files.stream().mapToLong(f -> Math.max(0, f.size())).sum(), present);
         progress.phase(Progress.Phase.DOWNLOADING);
         FileFetcher fetcher = new FileFetcher(source, http, request.tuning(), progress, log, timer);
@@ -154,6 +160,28 @@ final class Downloader {
         log.info("pre-seeded model in %s: %d file(s) present%s", dest, entries.size(),
                 request.sha256Pins().isEmpty() ? " (no --sha256 given: existence and size only)" : ", sha256 verified");
         return finish(null, entries, lock, 0);
+    }
+
+    /**
+     * Files in DEST that the source does not list (an older revision's shards, say) are left alone, since DEST
+     * may hold things that are not ours, but named, because a model server might load them.
+     */
+    private void warnAboutStrangers(List<RemoteFile> files) throws IOException {
+        java.util.Set<Path> listed = new java.util.HashSet<>();
+        for (RemoteFile file : files) {
+            listed.add(dest.resolve(file.path()).normalize());
+        }
+        List<String> strangers;
+        try (java.util.stream.Stream<Path> walk = Files.walk(dest)) {
+            strangers = walk.filter(Files::isRegularFile)
+                    .filter(p -> !p.startsWith(stateDir) && !p.getFileName().toString().endsWith(SafePaths.PART_SUFFIX)
+                            && !listed.contains(p))
+                    .map(p -> dest.relativize(p).toString()).sorted().limit(10).toList();
+        }
+        if (!strangers.isEmpty()) {
+            log.warn("DEST holds files %s does not list (left in place; use one directory per model revision): %s",
+                    request.uri(), String.join(", ", strangers));
+        }
     }
 
     /** The sha256 of an already installed file when it still matches its source; else deletes it and says null. */

@@ -280,6 +280,17 @@ class HuggingFaceDownloadTest {
     }
 
     @Test
+    void filesTheSourceDoesNotListAreLeftInPlaceButNamed() throws IOException {
+        Files.writeString(dest.resolve("model-00003-of-00003.safetensors"), "from an older revision");
+
+        Run.Result run = download();
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.err()).contains("does not list", "model-00003-of-00003.safetensors");
+        assertThat(dest.resolve("model-00003-of-00003.safetensors")).exists();
+    }
+
+    @Test
     void aPinnedSha256ThatDisagreesWithTheHubIsRefusedBeforeAnyTransfer() {
         Run.Result run = download("--sha256", "model.safetensors=" + "ab".repeat(32));
 
