@@ -152,7 +152,11 @@ final class FileFetcher {
             } else {
                 throw Http.failure(status, file.path(), source);
             }
-            if (start != have) {
+            if (start > have) {
+                throw DownloadException.transientFailure("the server answered from byte " + start + " when asked "
+                        + "for byte " + have, null);
+            }
+            if (start < have) {
                 progress.rewind(have - start);
                 have = start;
             }
@@ -191,7 +195,7 @@ final class FileFetcher {
                 if (file.sizeKnown() && written + n > file.size()) {
                     out.close();
                     Files.deleteIfExists(part);
-                    progress.rewind(written - offset);
+                    progress.rewind(written);
                     throw DownloadException.fatal(file.path() + ": the server sent more than the "
                             + file.size() + " bytes the source lists; deleted the partial file");
                 }

@@ -104,16 +104,16 @@ class SharedDirectoryTest {
     @Test
     void aLiveLockIsWaitedForAndAHolderThatLeavesWithoutFinishingIsReplaced() throws Exception {
         Files.createDirectories(dest.resolve(".sluice"));
-        Tuning tuning = Run.fast().withLockStaleAfter(Duration.ofMillis(400));
+        Tuning tuning = Run.fast().withLockStaleAfter(Duration.ofSeconds(1)); // heartbeat every 250 ms
         Log quiet = new Log(new PrintStream(PrintStream.nullOutputStream()), Redactor.fromEnvironment(java.util.Map.of()));
         DirLock holder = DirLock.acquire(dest.resolve(".sluice"), "live-pod pid 2", tuning, quiet, () -> { },
                 () -> false);
 
         CompletableFuture<Run.Result> waiter = CompletableFuture.supplyAsync(
-                () -> download(new Run().tuning(t -> t.withLockStaleAfter(Duration.ofMillis(400)))), pool);
+                () -> download(new Run().tuning(t -> t.withLockStaleAfter(Duration.ofSeconds(1)))), pool);
 
-        // Several stale periods pass: the heartbeat keeps the lock alive, so the waiter fetches nothing.
-        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+        // More than two stale periods pass: the heartbeat keeps the lock alive, so the waiter fetches nothing.
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
                 .until(() -> hub.requests.isEmpty() && !waiter.isDone());
         holder.close();
 
