@@ -206,8 +206,8 @@ final class FileFetcher {
             out.force(true);
         } catch (IOException e) {
             if (System.nanoTime() - lastByte.get() > timeoutNanos) {
-                throw DownloadException.transientFailure("no data for " + tuning.readTimeout().toSeconds()
-                        + " s at byte " + written, e);
+                throw DownloadException.transientFailure("no data for " + tuning.readTimeout().toMillis()
+                        + " ms at byte " + written + " (read timeout)", e);
             }
             throw e;
         } finally {

@@ -31,7 +31,7 @@ import java.util.concurrent.ExecutorService;
 final class HubImitation implements AutoCloseable {
 
     /** What the next request for a file gets instead of the file. */
-    sealed interface Fault permits Status, CutAfter, Corrupt {
+    sealed interface Fault permits Status, CutAfter, Corrupt, StallAfter {
     }
 
     record Status(int code) implements Fault {
@@ -39,6 +39,10 @@ final class HubImitation implements AutoCloseable {
 
     /** Sends the headers for the whole file, then {@code bytes} of it, then drops the connection. */
     record CutAfter(long bytes) implements Fault {
+    }
+
+    /** Sends {@code bytes} of the file, then nothing for {@code millis}, then drops the connection. */
+    record StallAfter(long bytes, long millis) implements Fault {
     }
 
     /** Serves other bytes of the same length. */
@@ -234,7 +238,8 @@ final class HubImitation implements AutoCloseable {
         } else {
             ex.sendResponseHeaders(200, data.length);
         }
-        long limit = fault instanceof CutAfter cut ? from + cut.bytes() : data.length;
+        long limit = fault instanceof CutAfter cut ? from + cut.bytes()
+                : fault instanceof StallAfter stall ? from + stall.bytes() : data.length;
         OutputStream body = ex.getResponseBody();
         try {
             for (long at = from; at < limit; ) {
@@ -246,8 +251,13 @@ final class HubImitation implements AutoCloseable {
                     Thread.sleep(delayPerChunkMillis);
                 }
             }
+            if (fault instanceof StallAfter stall) {
+                Thread.sleep(stall.millis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException clientWentAway) {
+            // the downloader gave up on this transfer; nothing more to send
         }
         ex.close(); // short of Content-Length after a CutAfter: the server drops the connection
     }

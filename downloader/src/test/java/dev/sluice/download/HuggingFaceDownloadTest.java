@@ -94,6 +94,21 @@ class HuggingFaceDownloadTest {
     }
 
     @Test
+    void aTransferThatStallsIsCutAfterTheReadTimeoutAndResumed() {
+        hub.fault("model.safetensors", new HubImitation.StallAfter(50_000, 5_000));
+
+        Run.Result run = new Run().env("HF_ENDPOINT", hub.endpoint())
+                .tuning(t -> t.withReadTimeout(java.time.Duration.ofMillis(400)))
+                .exec("--source", "huggingface", "--uri", REPO, "--dest", dest.toString());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.err()).contains("no data for 400 ms at byte 50000");
+        assertThat(hub.requests).filteredOn(r -> r.host().equals("cdn")).extracting(HubImitation.Request::range)
+                .containsExactly(null, "bytes=50000-");
+        assertThat(dest.resolve("model.safetensors")).hasBinaryContent(weights);
+    }
+
+    @Test
     void aPartLeftByAKilledRunIsResumedNotRestarted() throws IOException {
         Files.write(dest.resolve("model.safetensors.part"), java.util.Arrays.copyOf(weights, 123_456));
 
