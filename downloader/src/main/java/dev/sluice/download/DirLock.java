@@ -65,7 +65,8 @@ final class DirLock implements AutoCloseable {
         long guardSince = 0;
         boolean announced = false;
         while (true) {
-            if (create(lock, owner, token)) {
+            // Look before trying: waiters poll for minutes, and each try writes a draft file on the shared volume.
+            if (Files.notExists(lock) && create(lock, owner, token)) {
                 return new DirLock(lock, token, tuning.heartbeat());
             }
             if (stopWaiting.getAsBoolean()) {
