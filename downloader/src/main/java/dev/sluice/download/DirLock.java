@@ -64,6 +64,7 @@ final class DirLock implements AutoCloseable {
         Observed guardSeen = null;
         long guardSince = 0;
         boolean announced = false;
+        long lastSaid = System.nanoTime();
         while (true) {
             // Look before trying: waiters poll for minutes, and each try writes a draft file on the shared volume.
             if (Files.notExists(lock) && create(lock, owner, token)) {
@@ -76,6 +77,11 @@ final class DirLock implements AutoCloseable {
             long t = System.nanoTime();
             if (now == null) {
                 continue; // released between our attempt and our look
+            }
+            if (announced && t - lastSaid >= tuning.humanLineEvery().toNanos() * 3) {
+                lastSaid = t;
+                log.info("still waiting for %s (heartbeat %s)", holder(now.content()),
+                        now.equals(seen) ? "unchanged for " + (t - seenSince) / 1_000_000_000L + " s" : "alive");
             }
             if (!now.equals(seen)) {
                 seen = now;

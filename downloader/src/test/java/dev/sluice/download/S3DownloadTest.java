@@ -70,6 +70,17 @@ class S3DownloadTest {
     }
 
     @Test
+    void anSseKmsObjectWhoseEtagIsNoMd5IsCheckedBySizeInsteadOfRefused() {
+        s3.etagOverride.put("llama/model.safetensors", "fedcba9876543210fedcba9876543210");
+        s3.kmsEncrypted.add("llama/model.safetensors");
+
+        Run.Result run = s3Env().exec("--source", "s3", "--uri", "s3://models/llama", "--dest", dest.toString());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(dest.resolve("model.safetensors")).hasBinaryContent(weights);
+    }
+
+    @Test
     void aPinnedSha256IsCheckedPerFile() {
         Run.Result good = s3Env().exec("--source", "s3", "--uri", "s3://models/llama", "--dest", dest.toString(),
                 "--sha256", "model.safetensors=" + HubImitation.sha256Hex(weights));

@@ -34,6 +34,8 @@ final class S3Imitation implements AutoCloseable {
     final String region;
     final Map<String, byte[]> objects = new TreeMap<>();
     final Map<String, String> etagOverride = new TreeMap<>();
+    /** Keys stored with SSE-KMS: S3 then answers an ETag that is not the content's MD5. */
+    final java.util.Set<String> kmsEncrypted = new java.util.HashSet<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
     final List<String> rejections = new CopyOnWriteArrayList<>();
     volatile int maxKeys = 1000;
@@ -135,6 +137,9 @@ final class S3Imitation implements AutoCloseable {
     private void get(HttpExchange ex, String key) throws IOException {
         byte[] data = objects.get(key);
         ex.getResponseHeaders().add("ETag", "\"" + etag(key) + "\"");
+        if (kmsEncrypted.contains(key)) {
+            ex.getResponseHeaders().add("x-amz-server-side-encryption", "aws:kms");
+        }
         String range = ex.getRequestHeaders().getFirst("Range");
         int from = range == null ? 0 : Integer.parseInt(range.substring(6, range.length() - 1));
         if (range != null) {
