@@ -58,26 +58,38 @@ final class Chart {
     return command.call();
   }
 
-  static Rendered defaults() {
-    return new Rendered(template(c -> { }));
+  // Rendered once per test JVM: the chart does not change during a run, and tests only read the objects.
+  private static Rendered defaults;
+  private static Rendered allFeatures;
+
+  static synchronized Rendered defaults() {
+    if (defaults == null) {
+      defaults = new Rendered(template(c -> { }));
+    }
+    return defaults;
   }
 
-  static Rendered allFeatures() {
-    return new Rendered(template(c -> c.withValuesFile(resource("all-features.yaml"))));
+  static synchronized Rendered allFeatures() {
+    if (allFeatures == null) {
+      allFeatures = new Rendered(template(c -> c.withValuesFile(resource("all-features.yaml"))));
+    }
+    return allFeatures;
   }
 
   /** One rendering, split into documents and unmarshalled. */
   static final class Rendered {
     final String text;
-    final List<HasMetadata> objects = new ArrayList<>();
+    final List<HasMetadata> objects;
 
     Rendered(String text) {
       this.text = text;
+      List<HasMetadata> parsed = new ArrayList<>();
       for (String doc : text.split("(?m)^---\\s*$")) {
         if (doc.lines().anyMatch(line -> line.startsWith("kind:"))) {
-          objects.add(SERIALIZATION.unmarshal(doc, HasMetadata.class));
+          parsed.add(SERIALIZATION.unmarshal(doc, HasMetadata.class));
         }
       }
+      this.objects = List.copyOf(parsed);
     }
 
     <T extends HasMetadata> List<T> all(Class<T> type) {
