@@ -180,8 +180,11 @@ class DistributionIT {
             upstream: {simulator: {mode: echo}}
         """.formatted(port, tmp.resolve("data/sluice")));
     Path out = tmp.resolve("serve.log");
-    Process server = new ProcessBuilder(DIR.resolve("bin/sluice").toString(), "serve", "--config", config.toString())
-        .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Map<String, String> before = snapshot(DIR);
+    ProcessBuilder pb = new ProcessBuilder(DIR.resolve("bin/sluice").toString(), "serve", "--config", config.toString())
+        .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().put("TMPDIR", Files.createDirectory(tmp.resolve("tmpdir")).toString());
+    Process server = pb.start();
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       URI ready = URI.create("http://127.0.0.1:" + port + "/health/ready");
@@ -198,6 +201,20 @@ class DistributionIT {
         server.destroyForcibly();
       }
     }
+    // In the image the distribution is read-only (owned by root, run as 10001): a running gateway writes only to
+    // its working directory (/data) and TMPDIR (/tmp), never next to its own code.
+    assertThat(snapshot(DIR)).isEqualTo(before);
+  }
+
+  /** Every file and directory under root, with its size and modification time. */
+  static Map<String, String> snapshot(Path root) throws IOException {
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.toList()) {
+        files.put(root.relativize(p).toString(), Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+      }
+    }
+    return files;
   }
 
   @Test
