@@ -41,7 +41,7 @@ public final class ModelStatusDeriver {
 
     Optional<String> downloadFailure = seen.pods().stream().map(ModelStatusDeriver::finalDownloadFailure)
         .flatMap(Optional::stream).findFirst();
-    boolean downloading = seen.pods().stream().anyMatch(p -> initRunning(p));
+    boolean downloading = seen.pods().stream().anyMatch(ModelStatusDeriver::downloading);
     boolean downloaded = ready > 0 || seen.pods().stream().anyMatch(ModelStatusDeriver::initSucceeded);
     boolean serverCrashLoop = seen.pods().stream().anyMatch(ModelStatusDeriver::serverCrashLooping);
     boolean wasServing = previous.phase == Phase.READY || previous.phase == Phase.DEGRADED;
@@ -150,7 +150,8 @@ public final class ModelStatusDeriver {
     });
   }
 
-  static boolean initRunning(Pod pod) {
+  /** The downloader runs, or waits to be restarted after a retryable failure. */
+  public static boolean downloading(Pod pod) {
     return initStatus(pod).map(cs -> cs.getState() != null && (cs.getState().getRunning() != null
         || (cs.getState().getWaiting() != null && cs.getLastState() != null && cs.getLastState().getTerminated() != null)))
         .orElse(false);
