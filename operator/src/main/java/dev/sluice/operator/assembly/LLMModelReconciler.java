@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,16 +36,22 @@ public final class LLMModelReconciler {
   private final DownloadLogs logs;
   private final Supplier<Optional<RenderResult>> lastRender;
   private final Clock clock;
-  private final ObjectApplier applier;
+  private final Consumer<HasMetadata> applier;
 
   public LLMModelReconciler(KubernetesClient client, OperatorSettings settings, DownloadLogs logs,
       Supplier<Optional<RenderResult>> lastRender, Clock clock) {
+    this(client, settings, logs, lastRender, clock, new ObjectApplier(client)::apply);
+  }
+
+  /** @param applier creates or updates one object; tests pass one that fails like an API server can */
+  LLMModelReconciler(KubernetesClient client, OperatorSettings settings, DownloadLogs logs,
+      Supplier<Optional<RenderResult>> lastRender, Clock clock, Consumer<HasMetadata> applier) {
     this.client = client;
     this.settings = settings;
     this.logs = logs;
     this.lastRender = lastRender;
     this.clock = clock;
-    this.applier = new ObjectApplier(client);
+    this.applier = applier;
   }
 
   /** @return true when it should be looked at again soon (an error to retry) */
@@ -61,7 +68,7 @@ public final class LLMModelReconciler {
     }
     try {
       for (HasMetadata desired : ModelObjects.desired(m, settings)) {
-        applier.apply(desired);
+        applier.accept(desired);
       }
     } catch (KubernetesClientException e) {
       LOG.log(Level.WARNING, "LLMModel " + namespace + "/" + name + ": applying its objects failed: " + e.getMessage());
