@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sluice.operator.assembly.Operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -38,7 +39,16 @@ public final class OperatorMain {
     OperatorSettings settings = OperatorSettings.fromEnvironment();
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = new Operator(client, settings, System::getenv, Clock.systemUTC());
-    operator.start();
+    try {
+      operator.start();
+    } catch (KubernetesClientException e) {
+      // Without the API (no cluster, no RBAC for the CRDs) there is nothing to do; the pod restarts and retries.
+      System.err.println("sluice operator: cannot watch the Kubernetes API at " + client.getMasterUrl() + ": "
+          + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+      operator.close();
+      client.close();
+      System.exit(1);
+    }
     HttpServer health = health(operator);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -28,7 +28,7 @@ public final class WorkQueue<K> implements AutoCloseable {
   }
 
   public void add(K key, long delayMillis) {
-    if (!pending.add(key)) {
+    if (worker.isShutdown() || !pending.add(key)) {
       return;
     }
     worker.schedule(() -> {
@@ -36,6 +36,9 @@ public final class WorkQueue<K> implements AutoCloseable {
       try {
         handler.accept(key);
       } catch (RuntimeException e) {
+        if (worker.isShutdown()) {
+          return;
+        }
         // A bug or an API outage: say so and try again later; the operator itself never stops.
         LOG.log(Level.WARNING, "reconciling " + key + " failed; retrying in 10 s", e);
         add(key, 10_000);
