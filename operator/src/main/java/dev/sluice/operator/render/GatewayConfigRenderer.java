@@ -37,6 +37,8 @@ public final class GatewayConfigRenderer {
 
   private static final Pattern ENTRY = Pattern.compile("\\b(models|plans)\\[(\\d+)]");
   private static final String SOURCE = "sluice.yaml (rendered by the operator)";
+  private static final Pattern UNSET_VARIABLE = Pattern.compile("environment variable (\\S+) is not set");
+  private static final String UNSET = "set-by-the-gateway";
 
   private final Function<String, String> env;
 
@@ -119,11 +121,21 @@ public final class GatewayConfigRenderer {
    * {@code endpoints: [http://placeholder:8000]}. At merge, check the real document ({@code checked=false}) instead.
    */
   private Optional<String> validate(Map<String, Object> base, List<Entry> entries) {
-    try {
-      new ConfigLoader(env).parse(dump(document(base, entries, false)), SOURCE);
-      return Optional.empty();
-    } catch (ConfigException e) {
-      return Optional.of(e.getMessage().replace(SOURCE + ":", "").trim());
+    String text = dump(document(base, entries, false));
+    Set<String> unset = new HashSet<>();
+    while (true) {
+      try {
+        // A ${NAME} the operator's environment lacks is the gateway's to resolve (its Secret-fed variables):
+        // check the rest of the document with a stand-in value rather than refuse the whole configuration.
+        new ConfigLoader(name -> unset.contains(name) ? UNSET : env.apply(name)).parse(text, SOURCE);
+        return Optional.empty();
+      } catch (ConfigException e) {
+        Matcher m = UNSET_VARIABLE.matcher(e.getMessage());
+        if (m.find() && unset.add(m.group(1))) {
+          continue;
+        }
+        return Optional.of(e.getMessage().replace(SOURCE + ":", "").trim());
+      }
     }
   }
 

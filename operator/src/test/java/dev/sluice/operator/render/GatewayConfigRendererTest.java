@@ -167,4 +167,12 @@ class GatewayConfigRendererTest {
     Map<String, Object> doc = new Yaml().load(r.yaml().orElseThrow());
     assertThat(doc).containsKeys("server", "storage", "models");
   }
+
+  @Test
+  void environmentReferencesTheOperatorLacksAreLeftForTheGatewayToResolve() {
+    String base = Fixtures.BASE + "  password: ${SLUICE_DB_PASSWORD}\nredis:\n  url: redis://:${REDIS_PASSWORD}@redis:6379\n";
+    RenderResult r = renderer.render(base, List.of(Fixtures.llm("team-a", "qwen")), List.of(), List.of(), key);
+    assertThat(r.fatal()).isEmpty();
+    assertThat(r.yaml().orElseThrow()).contains("${SLUICE_DB_PASSWORD}").contains("${REDIS_PASSWORD}");
+  }
 }
