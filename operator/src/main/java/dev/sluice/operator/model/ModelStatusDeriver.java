@@ -18,8 +18,8 @@ import java.util.Optional;
  * The phase and conditions of an LLMModel, from what its Deployment and pods say. Pure, so each rule is a test.
  *
  * <p>Phases: Pending (no pod got anywhere yet), Downloading (a downloader runs), Starting (weights are there,
- * vLLM loads them), Ready (every desired replica is ready), Degraded (some but not all are, or all went away
- * after being ready), Failed (the downloader gave a final failure, exit 3 of contract 2, or vLLM crash-loops).
+ * vLLM loads them, or only some replicas are ready yet), Ready (every desired replica is ready), Degraded (after
+ * being Ready: some but not all are, or none), Failed (the downloader gave a final failure, exit 3 of contract 2, or vLLM crash-loops).
  */
 public final class ModelStatusDeriver {
   /** Exit code of the downloader for final failures: sha256 mismatch, 401/403/404 (contract 2). */
@@ -56,6 +56,11 @@ public final class ModelStatusDeriver {
     } else if (desired > 0 && ready >= desired) {
       phase = Phase.READY;
       reason = "AllReplicasReady";
+      message = ready + " of " + desired + " replicas ready";
+    } else if (ready > 0 && !wasServing) {
+      // Coming up for the first time: the first pods are ready, the others still loading.
+      phase = Phase.STARTING;
+      reason = "Starting";
       message = ready + " of " + desired + " replicas ready";
     } else if (ready > 0) {
       phase = Phase.DEGRADED;

@@ -50,9 +50,10 @@ public final class SpecValidator {
     }
     Storage storage = spec.storage;
     if (storage != null) {
-      boolean pvc = storage.type == null || storage.type == Storage.Type.PVC;
-      require(errors, !pvc || storage.size != null || storage.sharedCache != null, Storage.SIZE_RULE);
-      require(errors, storage.sharedCache == null || pvc, Storage.SHARED_RULE);
+      // As the CEL rules: an explicit type pvc needs a size or a shared cache; without a type the default size applies.
+      boolean explicitPvc = storage.type == Storage.Type.PVC;
+      require(errors, !explicitPvc || storage.size != null || storage.sharedCache != null, Storage.SIZE_RULE);
+      require(errors, storage.sharedCache == null || storage.type != Storage.Type.EMPTY_DIR, Storage.SHARED_RULE);
       quantity(errors, "spec.storage.size", storage.size);
     }
     require(errors, m.source != ModelSource.Source.PVC || (storage != null && storage.sharedCache != null),
