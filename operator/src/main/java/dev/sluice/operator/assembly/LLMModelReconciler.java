@@ -56,7 +56,13 @@ public final class LLMModelReconciler {
 
   /** @return true when it should be looked at again soon (an error to retry) */
   public boolean reconcile(String namespace, String name) {
-    LLMModel m = client.resources(LLMModel.class).inNamespace(namespace).withName(name).get();
+    LLMModel m;
+    try {
+      m = client.resources(LLMModel.class).inNamespace(namespace).withName(name).get();
+    } catch (KubernetesClientException e) {
+      LOG.log(Level.WARNING, "LLMModel " + namespace + "/" + name + ": cannot be read: " + e.getMessage());
+      return true;
+    }
     if (m == null) {
       // Deleted: every object it had names it as controlling owner, so the garbage collector removes them.
       return false;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,7 +44,8 @@ public final class ObjectApplier {
       client.resource(desired).create();
       return true;
     }
-    if (current.getMetadata().getAnnotations() != null && hash.equals(current.getMetadata().getAnnotations().get(APPLIED))) {
+    if (current.getMetadata().getAnnotations() != null && hash.equals(current.getMetadata().getAnnotations().get(APPLIED))
+        && !scaledByHand(desired, current)) {
       return false;
     }
     if (desired instanceof PersistentVolumeClaim claim && current instanceof PersistentVolumeClaim existing) {
@@ -58,6 +60,12 @@ public final class ObjectApplier {
     desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
     client.resource(desired).update();
     return true;
+  }
+
+  /** {@code kubectl scale} on a model's Deployment is undone: spec.serving.replicas is the one place to say it. */
+  private static boolean scaledByHand(HasMetadata desired, HasMetadata current) {
+    return desired instanceof Deployment d && current instanceof Deployment c
+        && !java.util.Objects.equals(d.getSpec().getReplicas(), c.getSpec().getReplicas());
   }
 
   static String hash(HasMetadata desired) {

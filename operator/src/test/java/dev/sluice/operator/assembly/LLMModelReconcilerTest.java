@@ -139,6 +139,17 @@ class LLMModelReconcilerTest {
   }
 
   @Test
+  void aDeploymentScaledByHandIsScaledBackToTheSpec() {
+    create("scaled");
+    reconciler.reconcile(NS, "scaled");
+    Deployment d = deployment("scaled");
+    d.getSpec().setReplicas(0);
+    client.apps().deployments().inNamespace(NS).resource(d).update();
+    reconciler.reconcile(NS, "scaled");
+    assertThat(deployment("scaled").getSpec().getReplicas()).isEqualTo(2);
+  }
+
+  @Test
   void anAccessChangeDoesNotRestartTheModel() {
     create("stay");
     reconciler.reconcile(NS, "stay");
