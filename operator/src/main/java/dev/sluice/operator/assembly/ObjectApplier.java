@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Creates or updates one desired object, with plain create and update (no server-side apply: it is not needed
@@ -65,7 +66,7 @@ public final class ObjectApplier {
   /** {@code kubectl scale} on a model's Deployment is undone: spec.serving.replicas is the one place to say it. */
   private static boolean scaledByHand(HasMetadata desired, HasMetadata current) {
     return desired instanceof Deployment d && current instanceof Deployment c
-        && !java.util.Objects.equals(d.getSpec().getReplicas(), c.getSpec().getReplicas());
+        && !Objects.equals(d.getSpec().getReplicas(), c.getSpec().getReplicas());
   }
 
   static String hash(HasMetadata desired) {

@@ -24,12 +24,7 @@ public class LLMModelStatus {
     @JsonProperty("Starting") STARTING,
     @JsonProperty("Ready") READY,
     @JsonProperty("Degraded") DEGRADED,
-    @JsonProperty("Failed") FAILED;
-
-    public String label() {
-      String n = name();
-      return n.charAt(0) + n.substring(1).toLowerCase(java.util.Locale.ROOT);
-    }
+    @JsonProperty("Failed") FAILED
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
+import java.util.Locale;
 
 /** {@code spec.model}: what is served and where its weights come from (the downloader's flags, contract 2). */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -49,7 +50,7 @@ public class ModelSource {
     @JsonProperty("pvc") PVC;
 
     public String flag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 }

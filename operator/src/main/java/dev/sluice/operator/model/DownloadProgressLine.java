@@ -3,6 +3,7 @@ package dev.sluice.operator.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.operator.crd.LLMModelStatus.Download;
+import java.io.IOException;
 import java.util.Optional;
 
 /** The downloader's machine line (contract 2): {@code sluice-download progress {json}}; the last one in a log wins. */
@@ -32,7 +33,7 @@ public final class DownloadProgressLine {
         Long total = n.hasNonNull("totalBytes") ? n.get("totalBytes").asLong() : null;
         Double percent = n.hasNonNull("percent") ? n.get("percent").asDouble() : null;
         return Optional.of(new Download(bytes, total, percent));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // A line cut off by the tail or mixed with another write: look at the one before.
       }
     }
