@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Locale;
@@ -33,11 +34,15 @@ public class ModelSource {
   public String name;
   @Required
   public Source source;
+  /** Bounded, as every string a CEL rule reads: the API server refuses rules whose estimated cost is unbounded. */
   @Required
+  @Size(max = 2048)
   public String uri;
   /** A branch, tag or commit (Hugging Face); pinned revisions make downloads reproducible. */
+  @Size(max = 256)
   public String revision;
-  public List<String> sha256;
+  @Size(max = 4096)
+  public List<@Size(max = 64) String> sha256;
   /** Globs of the files to fetch (e.g. {@code *.safetensors}); all files when empty. */
   public List<String> files;
   /** A Secret holding HF_TOKEN, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and optionally AWS_REGION, AWS_ENDPOINT_URL). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
@@ -25,6 +26,7 @@ public class PlanSpec {
   public static final String RESERVED_RULE = "deny and unlimited are reserved plan names";
 
   @Pattern("^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$")
+  @Size(max = 128)
   public String name;
   public Integer priority;
   public Subjects subjects;

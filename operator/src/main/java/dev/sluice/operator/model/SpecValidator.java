@@ -39,6 +39,7 @@ public final class SpecValidator {
       return errors;
     }
     String uri = m.uri;
+    require(errors, uri.length() <= 2048, "spec.model.uri is at most 2048 characters");
     switch (m.source) {
       case HUGGINGFACE -> require(errors, uri.matches("^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"), ModelSource.HF_RULE);
       case HTTPS -> require(errors, uri.startsWith("https://"), ModelSource.HTTPS_RULE);

@@ -70,6 +70,10 @@ class GeneratedCrdsTest {
         .extracting(Object::toString).containsExactlyInAnyOrder("\"Recreate\"", "\"RollingUpdate\"");
     assertThat(v.getSchema().getOpenAPIV3Schema().getProperties().get("status").getProperties().get("phase").getEnum())
         .hasSize(6);
+    // The API server refuses CEL rules whose estimated cost is unbounded: what they read has a size limit.
+    assertThat(model.getProperties().get("uri").getMaxLength()).isEqualTo(2048L);
+    assertThat(model.getProperties().get("sha256").getMaxItems()).isNotNull();
+    assertThat(model.getProperties().get("sha256").getItems().getSchema().getMaxLength()).isEqualTo(64L);
   }
 
   @Test
