@@ -59,10 +59,12 @@ class OperatorTest {
     llama.getSpec().model.name = "llama-3-8b";
     client.resource(llama).create();
 
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       assertThat(client.apps().deployments().inNamespace("team-a").withName("qwen").get()).isNotNull();
       assertThat(gatewayConfig()).contains("qwen-pods.team-a.svc.cluster.local").contains("llama-pods.team-a");
-      assertThat(model("team-a", "qwen").getStatus().conditions)
+      LLMModel seen = model("team-a", "qwen");
+      assertThat(seen.getStatus()).as("status of qwen").isNotNull();
+      assertThat(seen.getStatus().conditions)
           .anySatisfy(c -> {
             assertThat(c.getType()).isEqualTo("Configured");
             assertThat(c.getStatus()).isEqualTo("True");
@@ -73,11 +75,11 @@ class OperatorTest {
     Deployment d = client.apps().deployments().inNamespace("team-a").withName("qwen").get();
     d.setStatus(new DeploymentStatusBuilder().withReplicas(2).withReadyReplicas(2).build());
     client.apps().deployments().inNamespace("team-a").resource(d).updateStatus();
-    await().atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(model("team-a", "qwen").getStatus().phase).isEqualTo(Phase.READY));
+    await().atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(model("team-a", "qwen").getStatus()).extracting(s -> s.phase).isEqualTo(Phase.READY));
 
     client.resources(LLMModel.class).inNamespace("team-a").withName("llama").delete();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(gatewayConfig())
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(gatewayConfig())
         .contains("qwen-pods").doesNotContain("llama"));
     assertThat(operator.running()).isTrue();
   }
