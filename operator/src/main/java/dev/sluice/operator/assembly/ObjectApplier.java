@@ -58,6 +58,14 @@ public final class ObjectApplier {
       service.getSpec().setClusterIP(existing.getSpec().getClusterIP());
       service.getSpec().setClusterIPs(existing.getSpec().getClusterIPs());
     }
+    // Keep what others wrote on the metadata (the Deployment controller's revision annotation, a cost label):
+    // an update replaces the whole object, and a fight over annotations is a write loop.
+    Map<String, String> merged = new LinkedHashMap<>();
+    if (current.getMetadata().getAnnotations() != null) {
+      merged.putAll(current.getMetadata().getAnnotations());
+    }
+    merged.putAll(desired.getMetadata().getAnnotations());
+    desired.getMetadata().setAnnotations(merged);
     desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
     client.resource(desired).update();
     return true;

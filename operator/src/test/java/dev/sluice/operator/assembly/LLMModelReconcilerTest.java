@@ -122,6 +122,8 @@ class LLMModelReconcilerTest {
     create("roll");
     reconciler.reconcile(NS, "roll");
     Deployment before = deployment("roll");
+    before.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "1");
+    before = client.apps().deployments().inNamespace(NS).resource(before).update();
     String hashBefore = before.getSpec().getTemplate().getMetadata().getAnnotations().get(ModelNames.SPEC_HASH);
 
     LLMModel m = get("roll");
@@ -131,6 +133,8 @@ class LLMModelReconcilerTest {
     reconciler.reconcile(NS, "roll");
 
     Deployment after = deployment("roll");
+    assertThat(after.getMetadata().getAnnotations()).as("what the Deployment controller wrote stays")
+        .containsEntry("deployment.kubernetes.io/revision", "1");
     assertThat(after.getSpec().getTemplate().getMetadata().getAnnotations().get(ModelNames.SPEC_HASH))
         .isNotEqualTo(hashBefore);
     assertThat(after.getSpec().getReplicas()).isEqualTo(3);
