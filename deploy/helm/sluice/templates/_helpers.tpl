@@ -164,24 +164,23 @@ securityContext:
        Secrets models name (authSecretRefs), record Events. No delete of PVCs: model caches outlive a mistake;
        owned objects are removed by the garbage collector through their owner references. */}}
 {{- define "sluice.operatorWatchRules" -}}
+{{- /* Exactly what the operator calls (docs/kubernetes.md): it reads its resources, writes only their status,
+       creates and updates (never patches or deletes: ownerReferences delete) the objects of a model. */}}
 - apiGroups: [sluice.dev]
   resources: [llmmodels, externalmodels, plans]
-  verbs: [get, list, watch, patch, update]
+  verbs: [get, list, watch]
 - apiGroups: [sluice.dev]
   resources: [llmmodels/status, externalmodels/status, plans/status]
-  verbs: [get, patch, update]
+  verbs: [update]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update]
 - apiGroups: [""]
-  resources: [services]
-  verbs: [get, list, watch, create, update, patch, delete]
-- apiGroups: [""]
-  resources: [persistentvolumeclaims]
-  verbs: [get, list, watch, create, update, patch]
+  resources: [services, persistentvolumeclaims]
+  verbs: [get, list, watch, create, update]
 - apiGroups: [networking.k8s.io]
   resources: [networkpolicies]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update]
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]
@@ -191,7 +190,4 @@ securityContext:
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create]
 {{- end -}}

@@ -20,16 +20,14 @@ import org.junit.jupiter.api.Test;
 class RbacTest {
   /** In every watched namespace (or cluster-wide): one line per (apiGroup, resource, verb). */
   static final Set<String> WATCH_RULES = expand(
-      "sluice.dev llmmodels,externalmodels,plans get,list,watch,patch,update",
-      "sluice.dev llmmodels/status,externalmodels/status,plans/status get,patch,update",
-      "apps deployments get,list,watch,create,update,patch,delete",
-      "core services get,list,watch,create,update,patch,delete",
-      "core persistentvolumeclaims get,list,watch,create,update,patch",
-      "networking.k8s.io networkpolicies get,list,watch,create,update,patch,delete",
+      "sluice.dev llmmodels,externalmodels,plans get,list,watch",
+      "sluice.dev llmmodels/status,externalmodels/status,plans/status update",
+      "apps deployments get,list,watch,create,update",
+      "core services,persistentvolumeclaims get,list,watch,create,update",
+      "networking.k8s.io networkpolicies get,list,watch,create,update",
       "core pods get,list,watch",
       "core pods/log get",
-      "core secrets get,list,watch",
-      "core events create");
+      "core secrets get,list,watch");
 
   /** In the operator's own namespace: the rendered configuration Secret and the base ConfigMap, by name. */
   static final Set<String> CONFIG_RULES = Set.of(
