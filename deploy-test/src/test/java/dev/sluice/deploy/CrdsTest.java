@@ -57,7 +57,7 @@ class CrdsTest {
         assertThat(v.getServed()).isTrue();
         assertThat(v.getSubresources().getStatus()).as("status subresource").isNotNull();
       });
-      assertThat(RbacTest.WATCH_RULES).contains("sluice.dev " + crd.getSpec().getNames().getPlural() + "/status patch");
+      assertThat(RbacTest.WATCH_RULES).contains("sluice.dev " + crd.getSpec().getNames().getPlural() + "/status update");
     }
   }
 }
