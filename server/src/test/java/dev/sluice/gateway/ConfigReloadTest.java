@@ -277,6 +277,7 @@ class ConfigReloadTest {
       Files.delete(first);
       await().atMost(MODEL_BOUND).until(() -> status(gw, "n") == 200);
       assertThat(status(gw, "m")).isEqualTo(200);
+      assertThat(Http.get(gw.baseUrl() + "/v1/models").body()).contains("\"id\":\"m\"").contains("\"id\":\"n\"");
     }
   }
 
