@@ -2,6 +2,7 @@ package dev.sluice.route.discovery;
 
 import dev.sluice.config.DiscoveryConfig;
 import dev.sluice.route.EndpointSet;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.Inet6Address;
@@ -39,29 +40,32 @@ public final class DnsDiscovery implements AutoCloseable {
    * promptly, then every {@code refresh}. Call from a thread that may block (start-up, a reload).
    */
   public void start(java.time.Duration wait) {
-    try {
-      refresh().toCompletionStage().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      // logged by refresh(), or still on its way: the periodic refresh carries on either way
+    Future<Void> first = refresh();
+    if (!Context.isOnEventLoopThread()) { // an event loop must not wait: the answer is delivered on it
+      try {
+        first.toCompletionStage().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // logged by refresh(), or still on its way: the periodic refresh carries on either way
+      }
     }
     if (!closed) {
       timer = vertx.setPeriodic(config.refresh().toMillis(), id -> refresh());
     }
   }
 
-  /** One resolution, applied to the set; skipped while the previous one is still out. */
+  /** One resolution, applied to the set; skipped while the previous one is still out, so none overtakes another. */
   synchronized Future<Void> refresh() {
     if (resolving || closed) {
       return Future.succeededFuture();
     }
     resolving = true;
-    return resolver.resolve(config.dns()).andThen(ar -> done()).map(addresses -> {
+    return resolver.resolve(config.dns()).<Void>map(addresses -> {
       if (!closed) {
         set.update(addresses.stream().map(DnsDiscovery::literal).sorted().distinct().map(config::endpoint).toList());
         recovered();
       }
-      return (Void) null;
-    }).onFailure(this::failed);
+      return null;
+    }).onFailure(this::failed).onComplete(ar -> done());
   }
 
   private synchronized void done() {
