@@ -27,7 +27,10 @@ final class ReloadScope {
   /** The sections that differ but are not reloaded (names only: their values may hold secrets). */
   static List<String> needsRestart(SluiceConfig running, SluiceConfig next) {
     List<String> changed = new ArrayList<>();
-    differs(changed, "server", running.server(), next.server());
+    differs(changed, "server.host", running.server().host(), next.server().host());
+    differs(changed, "server.port", running.server().port(), next.server().port());
+    differs(changed, "server.maxBodySize", running.server().maxBodySize(), next.server().maxBodySize());
+    differs(changed, "server.accessLog", running.server().accessLog(), next.server().accessLog());
     differs(changed, "storage", running.storage(), next.storage());
     differs(changed, "auth", running.auth(), next.auth());
     differs(changed, "keys", running.keys(), next.keys());

@@ -40,7 +40,7 @@ class ReloadScopeTest {
     assertThat(applied.models()).isEqualTo(next.models());
     assertThat(applied.quota().plans()).isEqualTo(next.quota().plans());
     assertThat(applied.dataClasses()).isEqualTo(next.dataClasses());
-    assertThat(ReloadScope.needsRestart(running, next)).containsExactly("server", "storage")
+    assertThat(ReloadScope.needsRestart(running, next)).containsExactly("server.port", "storage")
         .noneMatch(s -> s.contains("hunter"));
   }
 
