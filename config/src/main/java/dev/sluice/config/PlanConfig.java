@@ -26,9 +26,10 @@ public record PlanConfig(String name, int priority, Set<String> groups, Set<Stri
   /**
    * Limits; 0 means "no limit" for that dimension.
    *
+   * @param tokensPerMonth per calendar month, UTC
    * @param maxTokensPerRequest also the {@code max_tokens} Sluice sends upstream when the client gave none
    */
-  public record Limits(long tokensPerMinute, long tokensPerHour, long tokensPerDay, long requestsPerMinute,
-      long maxConcurrent, long maxTokensPerRequest) {
+  public record Limits(long tokensPerMinute, long tokensPerHour, long tokensPerDay, long tokensPerMonth,
+      long requestsPerMinute, long maxConcurrent, long maxTokensPerRequest) {
   }
 }

@@ -19,7 +19,7 @@ final class QuotaConfigParser {
       "overMaxTokens", "shrinkToRemaining");
   private static final Set<String> SUBJECTS = Set.of("groups", "users");
   private static final Set<String> LIMITS = Set.of("tokensPerMinute", "tokensPerHour", "tokensPerDay",
-      "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest");
+      "tokensPerMonth", "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest");
   private static final Set<String> QUOTA = Set.of("defaultMaxTokens", "storeTimeout", "onStoreUnavailable");
   private static final Set<String> USAGE = Set.of("buffer", "flushInterval", "batchSize", "retention");
   private static final int MAX_LIMIT = 2_000_000_000;
@@ -143,7 +143,7 @@ final class QuotaConfigParser {
       throw node.error("set at least one limit");
     }
     return new Limits(limit(f, "tokensPerMinute"), limit(f, "tokensPerHour"), limit(f, "tokensPerDay"),
-        limit(f, "requestsPerMinute"), limit(f, "maxConcurrent"), limit(f, "maxTokensPerRequest"));
+        limit(f, "tokensPerMonth"), limit(f, "requestsPerMinute"), limit(f, "maxConcurrent"), limit(f, "maxTokensPerRequest"));
   }
 
   private static long limit(Map<String, YamlNode> f, String key) {

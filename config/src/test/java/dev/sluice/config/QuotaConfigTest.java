@@ -30,6 +30,7 @@ class QuotaConfigTest {
               tokensPerMinute: 20000
               tokensPerHour: 400000
               tokensPerDay: 2000000
+              tokensPerMonth: 40000000
               requestsPerMinute: 600
               maxConcurrent: 8
               maxTokensPerRequest: 4096
@@ -43,7 +44,7 @@ class QuotaConfigTest {
     assertThat(plan.priority()).isEqualTo(10);
     assertThat(plan.groups()).containsExactly("llm");
     assertThat(plan.scope()).isEqualTo(Scope.USER);
-    assertThat(plan.limits()).isEqualTo(new PlanConfig.Limits(20000, 400000, 2000000, 600, 8, 4096));
+    assertThat(plan.limits()).isEqualTo(new PlanConfig.Limits(20000, 400000, 2000000, 40000000, 600, 8, 4096));
     assertThat(plan.overMax()).isEqualTo(OverMax.REJECT);
     assertThat(plan.shrinkToRemaining()).isTrue();
     assertThat(config.quota().defaultMaxTokens()).isEqualTo(512);

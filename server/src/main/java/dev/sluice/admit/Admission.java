@@ -6,6 +6,7 @@ import dev.sluice.admit.Governance.Governed;
 import dev.sluice.config.PlanConfig;
 import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.front.ApiError;
+import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Operation;
 import dev.sluice.identify.Principal;
@@ -73,18 +74,33 @@ public final class Admission {
       return Future.succeededFuture(Ticket.unlimited(prompt, bound, false));
     }
     PlanConfig plan = governed.plan();
+    long choices;
+    try {
+      choices = Completions.choices(request);
+    } catch (ApiException e) {
+      return Future.succeededFuture(Ticket.refused(plan, e.error(), Map.of()));
+    }
     long cap = plan.limits().maxTokensPerRequest();
-    if (original != null && cap > 0 && original.asLong() > cap && plan.overMax() == OverMax.REJECT) {
+    if (original != null && cap > 0 && Completions.total(original.asLong(), choices) > cap
+        && plan.overMax() == OverMax.REJECT) {
       metrics.rejection(model, plan.name(), "max_tokens_per_request");
       return Future.succeededFuture(Ticket.refused(plan, ApiError.badRequest("max_tokens_exceeded",
-          maxTokensField(request), "max_tokens " + original.asLong() + " exceeds this plan's limit of " + cap
+          maxTokensField(request), maxTokensField(request) + " " + original.asLong()
+          + (choices > 1 ? " for each of " + choices + " choices" : "") + " exceeds this plan's limit of " + cap
           + " tokens per request."), Map.of()));
     }
-    long maxTokens = completionBound(request, original, cap);
+    if (cap > 0 && choices > cap) {
+      metrics.rejection(model, plan.name(), "max_tokens_per_request");
+      return Future.succeededFuture(Ticket.refused(plan, ApiError.badRequest("max_tokens_exceeded", "n",
+          choices + " choices need at least " + choices + " tokens, more than this plan's limit of " + cap
+          + " tokens per request."), Map.of()));
+    }
+    long perChoice = completionBound(request, original, cap, choices);
+    long maxTokens = Completions.total(perChoice, choices);
     long cost = prompt + maxTokens;
     long now = clock.getAsLong();
     Ask ask = new Ask(governed.scope(), newId(), buckets(governed, now), cost,
-        plan.shrinkToRemaining() && maxTokens > 1 ? prompt + 1 : cost, now,
+        plan.shrinkToRemaining() && perChoice > 1 ? prompt + choices : cost, now,
         now + requestTimeout.toMillis() + EXPIRY_SLACK_MS);
     long started = System.nanoTime();
     return onCallersContext(store.reserve(ask)).map(verdict -> {
@@ -94,35 +110,45 @@ public final class Admission {
         return refuse(model, plan, ask, verdict, headers);
       }
       long granted = verdict.granted() - prompt;
-      if (granted < maxTokens) {
-        setMaxTokens(request, granted);
+      long completion = maxTokens;
+      if (granted < maxTokens) { // shrunk to what remains: every choice gets an equal share
+        setMaxTokens(request, granted / choices);
+        completion = granted / choices * choices;
       }
-      return Ticket.admitted(plan, ask, prompt, Math.min(granted, maxTokens), headers, changed(original, request));
+      return Ticket.admitted(plan, ask, prompt, completion, headers, changed(original, request));
     }).otherwise(t -> {
       metrics.rejection(model, plan.name(), "store_unavailable");
       return Ticket.refused(plan, new ApiError(503, "server_error", "quota_unavailable", null,
-          "Quota counters are unavailable, so the request cannot be admitted; retry shortly."),
+          (t instanceof java.util.concurrent.TimeoutException
+              ? "Quota counters did not answer in time (" + t.getMessage() + ")"
+              : "Quota counters are unreachable") + ", so the request cannot be admitted; retry shortly."),
           Map.of("retry-after", "1"));
     });
   }
 
   private Ticket refuse(String model, PlanConfig plan, Ask ask, Verdict verdict, Map<String, String> headers) {
-    Bucket b = ask.buckets().get(verdict.failed());
+    int failed = verdict.failed();
+    Bucket b = ask.buckets().get(failed);
     metrics.rejection(model, plan.name(), b.limit().label());
-    headers.put("retry-after", Long.toString(RateLimitHeaders.retryAfterSeconds(ask, verdict.failed())));
+    // Refused only because of requests in flight: their reservations turn into (usually smaller) charges as they
+    // finish, so room comes back in seconds, not at the end of the window.
+    boolean inFlight = b.limit().tokens() && verdict.reserved()[failed] > 0
+        && verdict.used()[failed] + ask.minTokenCost() <= b.capacity();
+    headers.put("retry-after", inFlight ? "1" : Long.toString(RateLimitHeaders.retryAfterSeconds(ask, failed)));
     String what = switch (b.limit()) {
       case CONCURRENT -> "concurrent requests: Limit " + b.capacity() + ", In flight "
-          + verdict.reserved()[verdict.failed()];
+          + verdict.reserved()[failed];
       case REQUESTS_PER_MINUTE -> "requests per min (RPM): Limit " + b.capacity() + ", Used "
-          + (verdict.used()[verdict.failed()] + verdict.reserved()[verdict.failed()]) + ", Requested 1";
+          + (verdict.used()[failed] + verdict.reserved()[failed]) + ", Requested 1";
       default -> b.limit().label().replace('_', ' ') + ": Limit " + b.capacity() + ", Used "
-          + verdict.used()[verdict.failed()] + ", Reserved " + verdict.reserved()[verdict.failed()]
+          + verdict.used()[failed] + ", Reserved " + verdict.reserved()[failed]
           + ", Requested " + ask.tokenCost();
     };
-    String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". Please try again in "
-        + headers.get("retry-after") + "s.";
+    String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". "
+        + (inFlight ? "The tokens are held by requests in flight, which give back what they do not use as they "
+            + "finish; please try again in 1s." : "Please try again in " + headers.get("retry-after") + "s.");
     if (b.limit().tokens() && ask.tokenCost() > b.capacity()) {
-      message = "This request needs up to " + ask.tokenCost() + " tokens (prompt estimate + max_tokens), more than "
+      message = "This request needs up to " + ask.tokenCost() + " tokens (prompt bound + max_tokens for every choice), more than "
           + "plan `" + plan.name() + "` allows in " + b.limit().label().replace('_', ' ') + " (" + b.capacity()
           + "); lower max_tokens.";
     }
@@ -137,7 +163,7 @@ public final class Admission {
     for (Limit limit : Limit.values()) {
       long capacity = limit.capacity(governed.plan().limits());
       if (capacity > 0) {
-        long window = limit.windowMillis() == 0 ? 0 : now - Math.floorMod(now, limit.windowMillis());
+        long window = limit.windowStart(now);
         out.add(new Bucket(tag + limit.label() + ":" + window, limit, capacity, window));
       }
     }
@@ -150,21 +176,23 @@ public final class Admission {
   }
 
   /**
-   * The completion bound: the client's max_tokens, clamped to the plan's cap; when absent, the cap or the
-   * configured default, written into the body so the upstream cannot generate past what was reserved.
+   * The completion bound of one choice: the client's max_tokens, clamped so that all the request's choices
+   * together stay within the plan's per-request cap; when absent, the cap's share or the configured default,
+   * written into the body so the upstream cannot generate past what was reserved.
    */
-  private long completionBound(ApiRequest request, JsonNode asked, long cap) {
+  private long completionBound(ApiRequest request, JsonNode asked, long cap, long choices) {
     if (request.operation() == Operation.EMBEDDINGS) {
       return 0;
     }
+    long share = cap > 0 ? cap / choices : 0;
     if (asked != null && asked.canConvertToLong() && asked.asLong() > 0) {
-      if (cap > 0 && asked.asLong() > cap) {
-        setMaxTokens(request, cap);
-        return cap;
+      if (share > 0 && asked.asLong() > share) {
+        setMaxTokens(request, share);
+        return share;
       }
       return asked.asLong();
     }
-    long bound = cap > 0 ? cap : defaultMaxTokens;
+    long bound = share > 0 ? share : defaultMaxTokens;
     setMaxTokens(request, bound);
     return bound;
   }

@@ -11,6 +11,6 @@ public record Bucket(String key, Limit limit, long capacity, long windowStart) {
 
   /** When this bucket's window ends (epoch ms); for concurrency, one second from {@code now}. */
   public long resetAt(long now) {
-    return limit.windowMillis() == 0 ? now + 1000 : windowStart + limit.windowMillis();
+    return limit.windowed() ? limit.windowEnd(windowStart) : now + 1000;
   }
 }

@@ -18,6 +18,12 @@ public interface CounterStore extends AutoCloseable {
    */
   Future<Void> settle(Ask ask, long tokens);
 
+  /**
+   * Gives back the ask's reservation without charging anything: for an admission whose caller gave up on the
+   * store's answer. Idempotent, and safe to send before the reservation itself has landed.
+   */
+  Future<Void> release(Ask ask);
+
   /** Used and reserved of each bucket, for {@code GET /api/quota}; {@code [i][0]} used, {@code [i][1]} reserved. */
   Future<long[][]> peek(List<Bucket> buckets, long now);
 

@@ -1,15 +1,21 @@
 package dev.sluice.admit;
 
 import dev.sluice.config.PlanConfig.Limits;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 
 /**
- * The dimensions a plan limits. Windowed limits are fixed windows aligned to the epoch (see ADR 030); the
- * concurrency limit has no window: its reservations are released, never charged.
+ * The dimensions a plan limits. Windowed limits are fixed windows (see ADR 030): minute, hour and day windows are
+ * aligned to the epoch, the month window is the calendar month in UTC; the concurrency limit has no window: its
+ * reservations are released, never charged.
  */
 public enum Limit {
   TOKENS_PER_MINUTE("tokens_per_minute", 60_000L, true),
   TOKENS_PER_HOUR("tokens_per_hour", 3_600_000L, true),
   TOKENS_PER_DAY("tokens_per_day", 86_400_000L, true),
+  /** Calendar months differ in length; {@link #windowStart} and {@link #windowEnd} know them. */
+  TOKENS_PER_MONTH("tokens_per_month", -1L, true),
   REQUESTS_PER_MINUTE("requests_per_minute", 60_000L, false),
   CONCURRENT("max_concurrent", 0L, false);
 
@@ -28,8 +34,26 @@ public enum Limit {
     return label;
   }
 
-  public long windowMillis() {
-    return windowMillis;
+  /** True for the limits that count in a window; false for concurrency. */
+  public boolean windowed() {
+    return windowMillis != 0;
+  }
+
+  /** The start (epoch ms) of the window holding {@code now}; 0 for concurrency. */
+  public long windowStart(long now) {
+    if (this == TOKENS_PER_MONTH) {
+      ZonedDateTime t = Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC);
+      return t.withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+    return windowMillis == 0 ? 0 : now - Math.floorMod(now, windowMillis);
+  }
+
+  /** The end (epoch ms, exclusive) of the window that starts at {@code start}. */
+  public long windowEnd(long start) {
+    if (this == TOKENS_PER_MONTH) {
+      return Instant.ofEpochMilli(start).atZone(ZoneOffset.UTC).plusMonths(1).toInstant().toEpochMilli();
+    }
+    return start + windowMillis;
   }
 
   public boolean tokens() {
@@ -41,6 +65,7 @@ public enum Limit {
       case TOKENS_PER_MINUTE -> limits.tokensPerMinute();
       case TOKENS_PER_HOUR -> limits.tokensPerHour();
       case TOKENS_PER_DAY -> limits.tokensPerDay();
+      case TOKENS_PER_MONTH -> limits.tokensPerMonth();
       case REQUESTS_PER_MINUTE -> limits.requestsPerMinute();
       case CONCURRENT -> limits.maxConcurrent();
     };

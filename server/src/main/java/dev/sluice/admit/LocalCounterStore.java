@@ -30,6 +30,8 @@ public final class LocalCounterStore implements CounterStore {
   private static final class Cell {
     final Object lock;
     long used;
+    /** Charged here and not yet added to Redis (when this store stands in for it). */
+    long unsynced;
     long reserved;
     long dropAfter;
     long earliestExpiry = Long.MAX_VALUE;
@@ -127,10 +129,28 @@ public final class LocalCounterStore implements CounterStore {
         if (r != null) {
           cell.reserved -= r[0];
         }
-        cell.used += b.limit().charge(tokens);
+        long charge = b.limit().charge(tokens);
+        cell.used += charge;
+        cell.unsynced += charge;
         cell.dropAfter = Math.max(cell.dropAfter, b.resetAt(ask.now()));
       }
     }
+  }
+
+  /** The in-process store answers at once, so nobody gives up on it; releasing is still exact and idempotent. */
+  @Override
+  public Future<Void> release(Ask ask) {
+    Object lock = stripe(ask.scope());
+    synchronized (lock) {
+      for (Bucket b : ask.buckets()) {
+        Cell cell = cells.get(b.key());
+        long[] r = cell == null ? null : cell.reservations.remove(ask.id());
+        if (r != null) {
+          cell.reserved -= r[0];
+        }
+      }
+    }
+    return Future.succeededFuture();
   }
 
   @Override
@@ -160,6 +180,35 @@ public final class LocalCounterStore implements CounterStore {
         cell.expire(now);
         if (cell.dropAfter < now && cell.reservations.isEmpty()) {
           cells.remove(key, cell);
+        }
+      }
+    });
+  }
+
+  /**
+   * What was charged here since the last call, per bucket key: {@code {amount, keepUntil}}. The Redis store
+   * adds it to Redis when Redis answers again, so a window served during an outage is not forgotten.
+   */
+  Map<String, long[]> drainUnsynced() {
+    Map<String, long[]> out = new HashMap<>();
+    cells.forEach((key, cell) -> {
+      synchronized (cell.lock) {
+        if (cell.unsynced > 0) {
+          out.put(key, new long[] {cell.unsynced, cell.dropAfter});
+          cell.unsynced = 0;
+        }
+      }
+    });
+    return out;
+  }
+
+  /** Puts back what {@link #drainUnsynced()} took, when adding it to Redis failed. */
+  void restoreUnsynced(Map<String, long[]> drained) {
+    drained.forEach((key, v) -> {
+      Cell cell = cells.get(key);
+      if (cell != null) {
+        synchronized (cell.lock) {
+          cell.unsynced += v[0];
         }
       }
     });

@@ -56,7 +56,7 @@ public final class QuotaView {
           w.put("used", state[i][0]);
           w.put("reserved", state[i][1]);
           w.put("remaining", Math.max(0, b.capacity() - state[i][0] - state[i][1]));
-          if (b.limit().windowMillis() > 0) {
+          if (b.limit().windowed()) {
             w.put("resetsAt", Instant.ofEpochMilli(b.resetAt(now)).toString());
           }
         }

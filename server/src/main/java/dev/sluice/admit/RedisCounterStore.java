@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,6 +61,10 @@ public final class RedisCounterStore implements CounterStore {
   private final String reserveSha = RedisScripts.sha1(RedisScripts.RESERVE);
   private final String settleSha = RedisScripts.sha1(RedisScripts.SETTLE);
   private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
+  private final String releaseSha = RedisScripts.sha1(RedisScripts.RELEASE);
+  private final String addUsedSha = RedisScripts.sha1(RedisScripts.ADD_USED);
+  /** Attempts for a release whose store call failed: the reservation it frees would otherwise hold until it expires. */
+  private static final int RELEASE_ATTEMPTS = 4;
 
   public RedisCounterStore(Vertx vertx, RedisConfig config, QuotaConfig quota, QuotaMetrics metrics) {
     this.vertx = vertx;
@@ -96,12 +102,14 @@ public final class RedisCounterStore implements CounterStore {
       ContextInternal context = internal.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader());
       // The first loop's connection loads the scripts (Redis keeps them for every connection); the others open.
       List<Request> requests = steps.isEmpty()
-          ? Stream.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK)
-              .map(script -> Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).toList()
+          ? Stream.concat(Stream.of(RedisScripts.RESERVE, RedisScripts.SETTLE, RedisScripts.PEEK,
+              RedisScripts.RELEASE, RedisScripts.ADD_USED)
+              .map(script -> Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)),
+              Stream.of(Request.cmd(Command.INFO).arg("persistence"))).toList()
           : List.of(Request.cmd(Command.PING));
       for (Request request : requests) {
         Promise<Response> sent = Promise.promise();
-        context.runOnContext(v -> send(request).onComplete(sent));
+        context.runOnContext(v -> send(request).onSuccess(this::warnIfForgetful).onComplete(sent));
         steps.add(sent.future());
       }
     }
@@ -109,6 +117,19 @@ public final class RedisCounterStore implements CounterStore {
       LOG.warnf("Redis at %s is not answering at start (%s); admission will keep trying", redacted(), t.getMessage());
       return null;
     });
+  }
+
+  /**
+   * A Redis that keeps no append-only file forgets every quota window when it restarts, day and month windows
+   * included (a user was served 1.9× their limit across one restart): say so once, at start.
+   */
+  private void warnIfForgetful(Response reply) {
+    String info = reply == null ? "" : reply.toString();
+    if (info.contains("aof_enabled:0")) {
+      LOG.warnf("Redis at %s keeps no append-only file (appendonly no): a Redis restart forgets every quota window,"
+          + " so callers may be served up to a window's limit again; set 'appendonly yes' (docs/configuration.md)",
+          redacted());
+    }
   }
 
   /**
@@ -161,6 +182,9 @@ public final class RedisCounterStore implements CounterStore {
       boolean admitted = r.get(0).toInteger() == 1;
       return new Verdict(admitted, admitted ? -1 : r.get(1).toInteger() - 1, r.get(2).toLong(), used, reserved);
     }).recover(t -> {
+      // The script may have run although its answer never came (a timeout, a broken connection): give the
+      // reservation back, or it would hold its tokens and its concurrency slot until it expires.
+      releaseWithRetries(ask, RELEASE_ATTEMPTS);
       if (!quota.failOpen()) {
         return Future.failedFuture(t);
       }
@@ -170,9 +194,29 @@ public final class RedisCounterStore implements CounterStore {
   }
 
   @Override
+  public Future<Void> release(Ask ask) {
+    Request req = Request.cmd(Command.EVALSHA).arg(releaseSha).arg(ask.buckets().size() * 2);
+    keys(req, ask.buckets());
+    req.arg(ask.id()).arg(ask.expiresAt()).arg(keepUntil(ask.buckets().get(0), ask));
+    return call(req, RedisScripts.RELEASE, "release").mapEmpty();
+  }
+
+  /** Retries with a doubling pause (0.5, 1, 2 s): a release is idempotent, and one that lands late still frees. */
+  private void releaseWithRetries(Ask ask, int attempts) {
+    release(ask).onFailure(t -> {
+      if (attempts > 1) {
+        vertx.setTimer(500L << (RELEASE_ATTEMPTS - attempts), id -> releaseWithRetries(ask, attempts - 1));
+      }
+    });
+  }
+
+  @Override
   public Future<Void> settle(Ask ask, long tokens) {
     if (admittedLocally.remove(ask.id())) {
       fallback.settleNow(ask, tokens);
+      if (!down.get()) {
+        writeBack(); // Redis came back while this request ran: its charge belongs there too
+      }
       return Future.succeededFuture();
     }
     Request req = Request.cmd(Command.EVALSHA).arg(settleSha).arg(ask.buckets().size() * 2);
@@ -188,8 +232,9 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public Future<long[][]> peek(List<Bucket> buckets, long now) {
-    Request req = Request.cmd(Command.EVALSHA).arg(peekSha).arg(buckets.size());
-    buckets.forEach(b -> req.arg(prefix + b.key()));
+    Request req = Request.cmd(Command.EVALSHA).arg(peekSha).arg(buckets.size() * 2);
+    keys(req, buckets);
+    req.arg(now);
     return call(req, RedisScripts.PEEK, "peek").map(r -> {
       long[][] out = new long[buckets.size()][2];
       for (int i = 0; i < buckets.size(); i++) {
@@ -217,15 +262,14 @@ public final class RedisCounterStore implements CounterStore {
    */
   private Future<Response> call(Request bySha, String script, String op) {
     Promise<Response> promise = Promise.promise();
-    long timer = vertx.setTimer(quota.storeTimeout().toMillis(), id -> promise.tryFail(
-        new TimeoutException("Redis did not answer within " + quota.storeTimeout().toMillis() + " ms")));
+    long[] timer = deadline(promise, quota.storeTimeout().toMillis());
     send(bySha).recover(t -> {
       if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
         return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> send(bySha));
       }
       return Future.failedFuture(t);
     }).onComplete(ar -> {
-      vertx.cancelTimer(timer);
+      vertx.cancelTimer(timer[0]);
       if (ar.succeeded()) {
         promise.tryComplete(ar.result());
       } else {
@@ -235,20 +279,83 @@ public final class RedisCounterStore implements CounterStore {
     return promise.future().onComplete(ar -> health(ar.succeeded(), op, ar.cause()));
   }
 
+  /**
+   * Fails {@code promise} when Redis has not answered within {@code timeoutMs} of time the event loop could have
+   * read the answer in. A busy loop (a cold replica in a burst runs interpreted code for seconds) runs its timers
+   * late, and the reply may be waiting unread in the socket: that is not Redis being slow. So a timer that ran
+   * late by more than a quarter of the timeout is re-armed for the time it lost (up to four timeouts in all, so
+   * a frozen Redis still costs a bounded wait), and a timer that ran on time fails the call only after the
+   * loop's next I/O pass (a 1 ms timer set now runs after it), which reads any reply already sent.
+   *
+   * @return a holder of the pending timer's id, to cancel it when the answer comes
+   */
+  private long[] deadline(Promise<Response> promise, long timeoutMs) {
+    long[] timer = new long[1];
+    long start = System.nanoTime();
+    long limit = start + TimeUnit.MILLISECONDS.toNanos(4 * timeoutMs);
+    Handler<Long> check = new Handler<>() {
+      long due = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+
+      @Override
+      public void handle(Long id) {
+        long now = System.nanoTime();
+        long late = now - due;
+        if (late > TimeUnit.MILLISECONDS.toNanos(timeoutMs) / 4 && now < limit) {
+          long grace = Math.min(late, limit - now);
+          due = now + grace;
+          timer[0] = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(grace)), this);
+          return;
+        }
+        long waited = TimeUnit.NANOSECONDS.toMillis(now - start);
+        timer[0] = vertx.setTimer(1, again -> promise.tryFail(new TimeoutException("Redis did not answer within "
+            + timeoutMs + " ms" + (waited > 2 * timeoutMs ? " (" + waited + " ms on a busy event loop)" : ""))));
+      }
+    };
+    timer[0] = vertx.setTimer(timeoutMs, check);
+    return timer;
+  }
+
   private void health(boolean ok, String op, Throwable cause) {
     if (ok) {
       if (down.compareAndSet(true, false)) {
         metrics.storeUp(true);
         LOG.infof("Redis at %s answers again; quota counters are shared again", redacted());
+        writeBack();
       }
       return;
     }
     metrics.storeError("redis", op);
     if (down.compareAndSet(false, true)) {
       metrics.storeUp(false);
-      LOG.warnf("Redis at %s is unreachable (%s); %s until it answers", redacted(), cause.getMessage(),
+      LOG.warnf("Redis at %s is %s (%s); %s until it answers", redacted(), cause instanceof TimeoutException
+          ? "slow" : "unreachable", cause.getMessage(),
           quota.failOpen() ? "admitting on this replica's own counters" : "rejecting governed requests with 503");
     }
+  }
+
+  /**
+   * Adds what this replica charged on its own counters while Redis was away to Redis, so the overshoot of a
+   * fail-open outage is bounded by what happened during the outage (ADR 030) instead of lasting as long as the
+   * windows it touched. On failure the amounts are kept for the next recovery.
+   */
+  private void writeBack() {
+    if (!quota.failOpen()) {
+      return;
+    }
+    Map<String, long[]> drained = fallback.drainUnsynced();
+    if (drained.isEmpty()) {
+      return;
+    }
+    // One call per scope: a script's keys must share a Redis Cluster slot, and a scope's keys share its {tag}.
+    Map<String, Map<String, long[]>> byScope = new java.util.HashMap<>();
+    drained.forEach((key, v) -> byScope.computeIfAbsent(key.substring(0, key.indexOf('}') + 1),
+        k -> new java.util.LinkedHashMap<>()).put(key, v));
+    byScope.values().forEach(scope -> {
+      Request req = Request.cmd(Command.EVALSHA).arg(addUsedSha).arg(scope.size());
+      scope.keySet().forEach(key -> req.arg(prefix + key));
+      scope.values().forEach(v -> req.arg(v[0]).arg(v[1] + KEEP_MS));
+      call(req, RedisScripts.ADD_USED, "write_back").onFailure(t -> fallback.restoreUnsynced(scope));
+    });
   }
 
   /** The URL may hold a password. */

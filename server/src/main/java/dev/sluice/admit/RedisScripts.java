@@ -15,8 +15,29 @@ final class RedisScripts {
   private RedisScripts() {
   }
 
-  /** ARGV: now, id, expiresAt, cost, minCost, then per bucket: capacity, isTokens (1|0), keepUntil. */
-  static final String RESERVE = """
+  /**
+   * Drops the reservations of bucket {@code h}/{@code z} that expired by {@code now} (their replica died or lost
+   * its settlement), and the tombstones of releases that expired with them. Shared by the scripts that read.
+   */
+  private static final String EXPIRE = """
+      local function expire(h, z, now)
+        local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now)
+        for _, rid in ipairs(gone) do
+          local amt = redis.call('HGET', h, 'r:' .. rid)
+          if amt then
+            redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
+          end
+          redis.call('HDEL', h, 'r:' .. rid, 'x:' .. rid)
+        end
+        if #gone > 0 then redis.call('ZREMRANGEBYSCORE', z, '-inf', now) end
+      end
+      """;
+
+  /**
+   * ARGV: now, id, expiresAt, cost, minCost, then per bucket: capacity, isTokens (1|0), keepUntil. Refuses an id
+   * that was released before it ran (a tombstone {@code x:<id>} in the first bucket): its caller gave up on it.
+   */
+  static final String RESERVE = EXPIRE + """
       local now = tonumber(ARGV[1])
       local id = ARGV[2]
       local exp = tonumber(ARGV[3])
@@ -25,17 +46,10 @@ final class RedisScripts {
       local n = #KEYS / 2
       local used, reserved = {}, {}
       local tightest, failed = 0, 0
+      local released = redis.call('HEXISTS', KEYS[1], 'x:' .. id) == 1
       for i = 1, n do
         local h, z = KEYS[2*i-1], KEYS[2*i]
-        local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now)
-        for _, rid in ipairs(gone) do
-          local amt = redis.call('HGET', h, 'r:' .. rid)
-          if amt then
-            redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
-            redis.call('HDEL', h, 'r:' .. rid)
-          end
-        end
-        if #gone > 0 then redis.call('ZREMRANGEBYSCORE', z, '-inf', now) end
+        expire(h, z, now)
         local v = redis.call('HMGET', h, 'used', 'reserved')
         used[i] = tonumber(v[1]) or 0
         reserved[i] = tonumber(v[2]) or 0
@@ -45,6 +59,7 @@ final class RedisScripts {
         elseif room < 1 and failed == 0 then failed = i end
       end
       if failed == 0 and granted < minCost then failed = tightest end
+      if released and failed == 0 then failed = 1 end
       local out = {0, failed, 0}
       if failed == 0 then
         out = {1, 0, granted}
@@ -86,15 +101,57 @@ final class RedisScripts {
       return 1
       """;
 
-  /** KEYS: counter hashes only. */
-  static final String PEEK = """
+  /**
+   * ARGV: id, expiresAt, keepUntil. Gives back a reservation without charging anything, for an admission whose
+   * caller gave up (a timeout, a broken connection) after the reserve script may have run. Idempotent and
+   * order-free: when the reservation is not there (the reserve never ran, or has not run yet), a tombstone in
+   * the first bucket makes the reserve refuse it if it arrives later; the tombstone expires with the reservation.
+   */
+  static final String RELEASE = """
+      local id = ARGV[1]
+      if redis.call('HEXISTS', KEYS[1], 'r:' .. id) == 1 then
+        for i = 1, #KEYS / 2 do
+          local h, z = KEYS[2*i-1], KEYS[2*i]
+          local amt = redis.call('HGET', h, 'r:' .. id)
+          if amt then
+            redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
+            redis.call('HDEL', h, 'r:' .. id)
+            redis.call('ZREM', z, id)
+          end
+        end
+        return 1
+      end
+      redis.call('HSET', KEYS[1], 'x:' .. id, 1)
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), id)
+      if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+      if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIREAT', KEYS[2], ARGV[3]) end
+      return 0
+      """;
+
+  /** KEYS: pairs as for the others; ARGV: now. Reserved amounts leave out what expired, as admission does. */
+  static final String PEEK = EXPIRE + """
       local out = {}
-      for i = 1, #KEYS do
-        local v = redis.call('HMGET', KEYS[i], 'used', 'reserved')
+      local now = tonumber(ARGV[1])
+      for i = 1, #KEYS / 2 do
+        local h, z = KEYS[2*i-1], KEYS[2*i]
+        expire(h, z, now)
+        local v = redis.call('HMGET', h, 'used', 'reserved')
         out[2*i-1] = tonumber(v[1]) or 0
         out[2*i] = tonumber(v[2]) or 0
       end
       return out
+      """;
+
+  /**
+   * ARGV per bucket: amount, keepUntil. Adds usage counted on a replica's own counters while Redis was away (the
+   * fail-open mode), so the windows it served in know it once Redis answers again.
+   */
+  static final String ADD_USED = """
+      for i = 1, #KEYS do
+        redis.call('HINCRBY', KEYS[i], 'used', tonumber(ARGV[2*i-1]))
+        if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIREAT', KEYS[i], ARGV[2*i]) end
+      end
+      return 1
       """;
 
   static String sha1(String script) {

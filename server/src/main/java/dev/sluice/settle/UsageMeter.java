@@ -8,38 +8,37 @@ import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Json;
 import dev.sluice.front.Operation;
 import dev.sluice.proxy.ResponseTap;
+import dev.sluice.proxy.SseParser;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Reads the upstream's token usage from the response as it passes. For a stream, Sluice always asks for
  * {@code stream_options.include_usage} (metering needs it) and, when the client did not ask, removes the
- * usage-only chunk ({@code "choices":[]}) so the client sees exactly the stream it asked for. Events are
- * handled whole: bytes after the last complete event ({@code \n\n}) wait for the next chunk, which for
- * vLLM and OpenAI (one event per write) is never. If no usage arrives, content-bearing chunks are counted:
- * vLLM and OpenAI emit one token per chunk, so the count is the generated tokens unless the upstream batches
- * tokens per chunk; records built from it are marked estimated.
+ * usage-only chunk ({@code "choices":[]}) and the {@code "usage":null} that comes with every other chunk, so the
+ * client sees exactly the stream it asked for. Every event is read as JSON, parsed whole by {@link SseParser}
+ * (any line ending, any JSON spacing or escaping); an event passes byte for byte unless something must be
+ * removed from it. If no usage arrives, chunks that carried generated output are counted: vLLM and OpenAI emit
+ * one token per chunk, so the count is the generated tokens unless the upstream batches tokens per chunk;
+ * records built from it are marked estimated.
  */
 public final class UsageMeter implements ResponseTap {
-  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] USAGE = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] NO_CHOICES = "\"choices\":[]".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] CONTENT = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TEXT = "\"text\":\"".getBytes(StandardCharsets.US_ASCII);
-  /** With include_usage, vLLM and OpenAI add this to every chunk; a client that did not ask never sees it. */
+  /** The compact form vLLM and OpenAI write; cut out by bytes when it is the event's only usage field. */
   private static final byte[] NULL_USAGE = ",\"usage\":null".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
-  private final boolean stripUsageChunk;
+  private final boolean stripUsage;
   private final boolean bodyChanged;
-  private Buffer pending;
+  private final SseParser parser = new SseParser();
   private long promptTokens = -1;
   private long completionTokens = -1;
   private long contentChunks;
   private boolean sawResponse;
 
-  private UsageMeter(boolean stripUsageChunk, boolean bodyChanged) {
-    this.stripUsageChunk = stripUsageChunk;
+  private UsageMeter(boolean stripUsage, boolean bodyChanged) {
+    this.stripUsage = stripUsage;
     this.bodyChanged = bodyChanged;
   }
 
@@ -76,7 +75,7 @@ public final class UsageMeter implements ResponseTap {
     return completionTokens;
   }
 
-  /** Chunks that carried generated text: the completion estimate when no usage came. */
+  /** Chunks that carried generated output: the completion estimate when no usage came. */
   public long contentChunks() {
     return contentChunks;
   }
@@ -89,39 +88,40 @@ public final class UsageMeter implements ResponseTap {
   @Override
   public Buffer streamed(Buffer chunk) {
     sawResponse = true;
-    Buffer data = pending == null ? chunk : pending.appendBuffer(chunk);
-    pending = null;
-    byte[] bytes = data.getBytes();
+    List<SseParser.Event> events = parser.feed(chunk);
     Buffer out = null;
-    int start = 0;
-    int end;
-    while ((end = eventEnd(bytes, start)) > 0) {
-      if (keep(bytes, start, end)) {
-        int nullUsage = stripUsageChunk ? indexOf(bytes, start, end, NULL_USAGE) : -1;
-        if (out == null && start == 0 && end == bytes.length && nullUsage < 0) {
-          return data; // the common case: whole events, nothing removed
-        }
-        out = out == null ? Buffer.buffer(end - start) : out;
-        if (nullUsage < 0) {
-          out.appendBytes(bytes, start, end - start);
-        } else {
-          out.appendBytes(bytes, start, nullUsage - start);
-          out.appendBytes(bytes, nullUsage + NULL_USAGE.length, end - nullUsage - NULL_USAGE.length);
+    int relayed = 0;
+    for (int i = 0; i < events.size(); i++) {
+      Buffer raw = events.get(i).raw();
+      Buffer kept = read(events.get(i));
+      if (out == null && kept == raw) {
+        relayed += raw.length();
+        continue; // unchanged so far: the chunk may still go out as it came
+      }
+      if (out == null) {
+        out = Buffer.buffer(chunk.length());
+        for (int j = 0; j < i; j++) {
+          out.appendBuffer(events.get(j).raw());
         }
       }
-      start = end;
+      out.appendBuffer(kept);
     }
-    if (start < bytes.length) {
-      pending = Buffer.buffer(bytes.length - start).appendBytes(bytes, start, bytes.length - start);
+    if (out != null) {
+      return out;
     }
-    return out == null ? Buffer.buffer() : out;
+    if (relayed == chunk.length() && parser.pendingBytes() == 0) {
+      return chunk; // the common case: the chunk held exactly whole events, none changed
+    }
+    out = Buffer.buffer(relayed);
+    for (SseParser.Event event : events) {
+      out.appendBuffer(event.raw());
+    }
+    return out;
   }
 
   @Override
   public Buffer streamEnded() {
-    Buffer rest = pending == null ? Buffer.buffer() : pending;
-    pending = null;
-    return rest;
+    return parser.rest();
   }
 
   @Override
@@ -149,28 +149,73 @@ public final class UsageMeter implements ResponseTap {
     }
   }
 
-  /** Reads one event; returns false when it is the usage-only chunk the client did not ask for. */
-  private boolean keep(byte[] b, int start, int end) {
-    if (indexOf(b, start, end, USAGE) >= 0) {
-      int data = indexOf(b, start, end, DATA);
-      if (data >= 0) {
-        try {
-          JsonNode event = Json.MAPPER.readTree(b, data + DATA.length, end - data - DATA.length);
-          // Anthropic's message_start carries the input tokens inside its message, not at the top.
-          readUsage(event.path("message").get("usage"));
-          readUsage(event.get("usage"));
-        } catch (IOException e) {
-          // A malformed event is relayed as it is; without usage the record is estimated.
-        }
-      }
-      if (stripUsageChunk && indexOf(b, start, end, NO_CHOICES) >= 0) {
-        return false;
-      }
+  /**
+   * Reads one event's usage and output; returns what the client gets in its place: the event's own bytes, a copy
+   * without the usage the client did not ask for, or nothing for the usage-only chunk.
+   */
+  private Buffer read(SseParser.Event event) {
+    JsonNode data = parse(event.data());
+    if (!(data instanceof ObjectNode object)) {
+      return event.raw(); // [DONE], a comment, or not JSON: relayed as it is; without usage the record is estimated
     }
-    if (nonEmpty(b, start, end, CONTENT) || nonEmpty(b, start, end, TEXT)) {
+    // Anthropic's message_start carries the input tokens inside its message, not at the top.
+    readUsage(data.path("message").get("usage"));
+    readUsage(data.get("usage"));
+    if (carriesOutput(data)) {
       contentChunks++;
     }
-    return true;
+    if (!stripUsage || !data.has("usage")) {
+      return event.raw();
+    }
+    JsonNode choices = data.get("choices");
+    if (choices != null && choices.isArray() && choices.isEmpty()) {
+      return Buffer.buffer(); // the usage-only chunk
+    }
+    byte[] raw = event.raw().getBytes();
+    int at = indexOf(raw, NULL_USAGE);
+    if (at >= 0 && data.get("usage").isNull() && indexOf(raw, USAGE_KEY) == at + 1 && lastIndexOf(raw, USAGE_KEY) == at + 1) {
+      return Buffer.buffer(raw.length - NULL_USAGE.length).appendBytes(raw, 0, at)
+          .appendBytes(raw, at + NULL_USAGE.length, raw.length - at - NULL_USAGE.length);
+    }
+    object.remove("usage");
+    Buffer out = Buffer.buffer(raw.length);
+    if (event.event() != null) {
+      out.appendString("event: ").appendString(event.event()).appendString("\n");
+    }
+    return out.appendString("data: ").appendString(object.toString()).appendString("\n\n");
+  }
+
+  /** Generated output in any API shape: chat deltas (text, reasoning, tool calls), completions text, Anthropic deltas. */
+  private static boolean carriesOutput(JsonNode data) {
+    JsonNode choices = data.get("choices");
+    if (choices != null && choices.isArray()) {
+      for (JsonNode choice : choices) {
+        JsonNode delta = choice.path("delta");
+        if (nonEmpty(delta.get("content")) || nonEmpty(delta.get("reasoning_content"))
+            || nonEmpty(delta.get("reasoning")) || delta.path("tool_calls").size() > 0 || nonEmpty(choice.get("text"))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    JsonNode delta = data.get("delta");
+    return "content_block_delta".equals(data.path("type").asText()) && delta != null
+        && (nonEmpty(delta.get("text")) || nonEmpty(delta.get("thinking")) || nonEmpty(delta.get("partial_json")));
+  }
+
+  private static boolean nonEmpty(JsonNode text) {
+    return text != null && text.isTextual() && !text.textValue().isEmpty();
+  }
+
+  private static JsonNode parse(String data) {
+    if (data.isEmpty() || data.charAt(0) == '[') {
+      return null;
+    }
+    try {
+      return Json.MAPPER.readTree(data);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /**
@@ -199,27 +244,22 @@ public final class UsageMeter implements ResponseTap {
     }
   }
 
-  /** The index just past the next blank line ({@code \n\n} or {@code \r\n\r\n}) at or after {@code from}, or -1. */
-  private static int eventEnd(byte[] b, int from) {
-    for (int i = from; i + 1 < b.length; i++) {
-      if (b[i] == '\n' && b[i + 1] == '\n') {
-        return i + 2;
+  private static int indexOf(byte[] b, byte[] needle) {
+    outer:
+    for (int i = 0; i <= b.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (b[i + j] != needle[j]) {
+          continue outer;
+        }
       }
-      if (b[i] == '\r' && i + 3 < b.length && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-        return i + 4;
-      }
+      return i;
     }
     return -1;
   }
 
-  private static boolean nonEmpty(byte[] b, int start, int end, byte[] key) {
-    int at = indexOf(b, start, end, key);
-    return at >= 0 && at + key.length < end && b[at + key.length] != '"';
-  }
-
-  private static int indexOf(byte[] b, int start, int end, byte[] needle) {
+  private static int lastIndexOf(byte[] b, byte[] needle) {
     outer:
-    for (int i = start; i <= end - needle.length; i++) {
+    for (int i = b.length - needle.length; i >= 0; i--) {
       for (int j = 0; j < needle.length; j++) {
         if (b[i + j] != needle[j]) {
           continue outer;

@@ -24,7 +24,7 @@ abstract class CounterStoreContract {
   final String scope = "plan|u:" + UUID.randomUUID();
 
   Bucket bucket(Limit limit, long capacity) {
-    long window = limit.windowMillis() == 0 ? 0 : NOW - Math.floorMod(NOW, limit.windowMillis());
+    long window = limit.windowStart(NOW);
     return new Bucket("{" + scope + "}:" + limit.label() + ":" + window, limit, capacity, window);
   }
 
@@ -91,6 +91,29 @@ abstract class CounterStoreContract {
     // A settlement that arrives after expiry still charges, and releases nothing twice.
     await(store().settle(orphan, 700));
     assertThat(await(store().peek(b, NOW + 2_002))[0]).containsExactly(700, 200);
+  }
+
+  @Test
+  void aStandingReportLeavesOutReservationsThatExpired() throws Exception {
+    List<Bucket> b = List.of(bucket(Limit.TOKENS_PER_DAY, 10_000), bucket(Limit.CONCURRENT, 5));
+    assertThat(await(store().reserve(new Ask(scope, "gone", b, 900, 900, NOW, NOW + 1_000))).admitted()).isTrue();
+    assertThat(await(store().peek(b, NOW + 999))[0]).containsExactly(0, 900);
+    long[][] later = await(store().peek(b, NOW + 1_001));
+    assertThat(later[0]).containsExactly(0, 0);
+    assertThat(later[1]).containsExactly(0, 0);
+  }
+
+  @Test
+  void aReleaseGivesTheReservationBackChargesNothingAndIsIdempotent() throws Exception {
+    List<Bucket> b = List.of(bucket(Limit.TOKENS_PER_DAY, 1000), bucket(Limit.REQUESTS_PER_MINUTE, 10),
+        bucket(Limit.CONCURRENT, 1));
+    Ask abandoned = ask(b, 600, NOW);
+    assertThat(await(store().reserve(abandoned)).admitted()).isTrue();
+    await(store().release(abandoned));
+    await(store().release(abandoned));
+    long[][] state = await(store().peek(b, NOW));
+    assertThat(state).isDeepEqualTo(new long[][] {{0, 0}, {0, 0}, {0, 0}});
+    assertThat(await(store().reserve(ask(b, 1000, NOW))).admitted()).isTrue();
   }
 
   @Test

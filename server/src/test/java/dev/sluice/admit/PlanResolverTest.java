@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PlanResolverTest {
-  private static final Limits LIMITS = new Limits(1000, 0, 0, 0, 0, 0);
+  private static final Limits LIMITS = new Limits(1000, 0, 0, 0, 0, 0, 0);
 
   static PlanConfig plan(String name, int priority, Set<String> groups, Set<String> users, List<String> models,
       Scope scope) {

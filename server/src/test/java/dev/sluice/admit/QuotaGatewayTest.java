@@ -187,4 +187,84 @@ class QuotaGatewayTest {
       assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(20)).statusCode()).isEqualTo(200);
     }
   }
+
+  static String chatWith(String extra) {
+    return "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, simulator\"}]," + extra + "}";
+  }
+
+  @Test
+  void everyChoiceIsReservedSoNCannotTakeAPlanPastItsLimit() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 300}", ""))) {
+      // 33 (prompt bound) + 3 × 100 = 333 > 300: one choice's worth (133) used to be reserved, ten times the cost.
+      HttpResponse<String> three = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":3,\"max_tokens\":100"));
+      assertThat(three.statusCode()).isEqualTo(429);
+      assertThat(json(three.body()).at("/error/message").asText()).contains("needs up to 333 tokens");
+      assertThat(sim.stats().requestsReceived()).isZero();
+
+      HttpResponse<String> two = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":2,\"max_tokens\":100"));
+      assertThat(two.statusCode()).isEqualTo(200);
+      assertThat(two.headers().firstValue("x-ratelimit-remaining-tokens")).contains(Long.toString(300 - 33 - 200));
+    }
+  }
+
+  @Test
+  void bestOfIsReservedAsTheSequencesItGenerates() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 1000}", ""))) {
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/completions",
+          "{\"model\":\"m\",\"prompt\":\"Hello\",\"max_tokens\":100,\"best_of\":4}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      // prompt bound 5 + 4 × 100
+      assertThat(r.headers().firstValue("x-ratelimit-remaining-tokens")).contains(Long.toString(1000 - 5 - 400));
+    }
+  }
+
+  @Test
+  void thePerRequestCapBoundsAllChoicesTogether() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 10000, maxTokensPerRequest: 100}", ""))) {
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":4,\"max_tokens\":50")).statusCode())
+          .isEqualTo(200);
+      assertThat(json(lastUpstream(sim).body()).get("max_tokens").asInt()).isEqualTo(25);
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":5")).statusCode()).isEqualTo(200);
+      assertThat(json(lastUpstream(sim).body()).get("max_tokens").asInt()).isEqualTo(20);
+      HttpResponse<String> tooMany = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":101"));
+      assertThat(tooMany.statusCode()).isEqualTo(400);
+      assertThat(json(tooMany.body()).at("/error/param").asText()).isEqualTo("n");
+    }
+  }
+
+  @Test
+  void nThatIsNotAWholeNumberOfAtLeastOneIsABadRequest() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 10000}", ""))) {
+      for (String n : List.of("0", "-1", "\"3\"", "2.5", "true", "[]")) {
+        HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":" + n));
+        assertThat(r.statusCode()).as("n = %s", n).isEqualTo(400);
+        assertThat(json(r.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(json(r.body()).at("/error/param").asText()).isEqualTo("n");
+      }
+      assertThat(sim.stats().requestsReceived()).isZero();
+    }
+  }
+
+  @Test
+  void aRefusalCausedOnlyByRequestsInFlightSaysSoAndAsksForAShortWait() throws Exception {
+    try (Simulator sim = Sims.start("m", java.time.Duration.ofMillis(20));
+         GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 150}", ""))) {
+      // 33 + 50 reserved while the first generates for a second; a second 83 does not fit beside it.
+      var first = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50)));
+      org.awaitility.Awaitility.await().until(() -> sim.stats().running() == 1);
+      HttpResponse<String> refused = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50));
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(refused.headers().firstValue("retry-after")).contains("1");
+      assertThat(json(refused.body()).at("/error/message").asText()).contains("held by requests in flight");
+      assertThat(first.get().statusCode()).isEqualTo(200);
+      // The first settled at what it used (6 + 50), so the second now fits.
+      org.awaitility.Awaitility.await().untilAsserted(() ->
+          assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat(50)).statusCode()).isEqualTo(200));
+    }
+  }
 }

@@ -66,4 +66,48 @@ class RedisCounterStoreTest extends CounterStoreContract {
     store.close();
     vertx.close().toCompletionStage().toCompletableFuture().get();
   }
+
+  @Test
+  void aReleaseThatArrivesBeforeItsReservationMakesTheReservationRefused() throws Exception {
+    // A connection broke after the reserve was written: the release may reach Redis first, on a new connection.
+    List<Bucket> b = List.of(bucket(Limit.TOKENS_PER_DAY, 1000), bucket(Limit.CONCURRENT, 1));
+    Ask late = ask(b, 600, NOW);
+    await(store.release(late));
+    Verdict v = await(store.reserve(late));
+    assertThat(v.admitted()).isFalse();
+    assertThat(await(store.peek(b, NOW))).isDeepEqualTo(new long[][] {{0, 0}, {0, 0}});
+    assertThat(await(store.reserve(ask(b, 1000, NOW))).admitted()).as("others are not affected").isTrue();
+  }
+
+  @Test
+  void aRedisThatKeepsNoAppendOnlyFileIsNamedAtStartBecauseARestartWouldForgetEveryWindow() throws Exception {
+    java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(String.valueOf(record.getMessage()) + " " + java.util.Arrays.toString(record.getParameters()));
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(RedisCounterStore.class.getName());
+    logger.addHandler(capture);
+    try (ThrowawayRedis redis = new ThrowawayRedis()) { // started with --appendonly no
+      RedisCounterStore forgetful = new RedisCounterStore(vertx, new RedisConfig(redis.url(), "aof:"),
+          new QuotaConfig(List.of(), 4096, Duration.ofSeconds(2), false), new QuotaMetrics(new SimpleMeterRegistry()));
+      forgetful.ready().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("append-only file").contains("appendonly yes"));
+      forgetful.close();
+    } finally {
+      logger.removeHandler(capture);
+    }
+  }
 }

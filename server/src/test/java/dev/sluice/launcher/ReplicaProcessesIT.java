@@ -111,11 +111,6 @@ class ReplicaProcessesIT {
         server: {port: %d}
         storage: {url: "%s"}
         redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
-        # Two freshly started (not yet JIT-compiled) gateways take a 200-request burst on two shared cores.
-        # Each loop's Redis connection is opened at start now (the cause of 503s here before), and 4 of 4 runs
-        # passed at the 500 ms default; a loop busy with the burst can still read a reply late, and that
-        # default is for a dead Redis. This test is about sharing, so it gives Redis more time.
-        quota: {storeTimeout: 5s}
         auth:
           local:
             users:

@@ -119,4 +119,43 @@ class UsageMeterTest {
     broken.buffered(200, Buffer.buffer("[1,2,"));
     assertThat(broken.hasUsage()).isFalse();
   }
+
+  private static final String SPACED_CHUNK = "data: {\"id\": \"c\", \"choices\": [{\"index\": 0, \"delta\": {\"content\": \"Hi\"}}], \"usage\": null}\n\n";
+  private static final String SPACED_USAGE = "data: {\"id\": \"c\", \"choices\": [], \"usage\": {\"prompt_tokens\": 7, \"completion_tokens\": 2}}\n\n";
+
+  @Test
+  void usageIsReadFromJsonWrittenWithSpacesAndNeverLeaksToAClientThatDidNotAsk() throws Exception {
+    UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+    String seen = relay(meter, SPACED_CHUNK, SPACED_CHUNK, SPACED_USAGE, DONE);
+    assertThat(meter.promptTokens()).isEqualTo(7);
+    assertThat(meter.completionTokens()).isEqualTo(2);
+    assertThat(meter.contentChunks()).isEqualTo(2);
+    assertThat(seen).doesNotContain("usage").contains("\"Hi\"").endsWith(DONE);
+    assertThat(new dev.sluice.proxy.SseParser().feed(seen)).hasSize(3);
+  }
+
+  @Test
+  void usageIsFoundWhateverTheLineEndingsAndEscapes() throws Exception {
+    for (String eol : new String[] {"\n", "\r\n", "\r"}) {
+      UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+      String escapedKey = "data: {\"choices\":[],\"\\u0075sage\":{\"prompt_tokens\":5,\"completion_tokens\":3}}" + eol + eol;
+      String content = "data:{\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\": {\"}}]}" + eol + eol;
+      String seen = relay(meter, content, escapedKey, "data: [DONE]" + eol + eol);
+      assertThat(meter.promptTokens()).as("line ending %s", eol.replace("\r", "CR").replace("\n", "LF")).isEqualTo(5);
+      assertThat(meter.completionTokens()).isEqualTo(3);
+      assertThat(meter.contentChunks()).isEqualTo(1);
+      assertThat(seen).isEqualTo(content + "data: [DONE]" + eol + eol);
+    }
+  }
+
+  @Test
+  void toolCallAndReasoningChunksCountAsGeneratedOutputWhenNoUsageArrives() throws Exception {
+    UsageMeter meter = UsageMeter.attach(request("{\"model\":\"m\",\"stream\":true,\"messages\":[]}"));
+    relay(meter,
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\"}}]}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n",
+        "data: {\"choices\":[{\"text\":\"x\",\"index\":1}]}\n\n");
+    assertThat(meter.hasUsage()).isFalse();
+    assertThat(meter.contentChunks()).isEqualTo(3);
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.Json;
 import dev.sluice.proxy.ResponseTranslator;
+import dev.sluice.proxy.SseParser;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 

@@ -57,6 +57,11 @@ public final class MessagesRequests {
 
   /** An OpenAI chat completions request as an Anthropic Messages request (for Anthropic upstreams). */
   public static ObjectNode toMessages(JsonNode chat, String upstreamModel) throws ApiException {
+    JsonNode n = chat.get("n");
+    if (n != null && !n.isNull() && !(n.canConvertToInt() && n.asInt() == 1)) {
+      // Anthropic's API returns one answer per request; dropping n would answer fewer choices than asked for.
+      throw bad("n", "'n' other than 1 cannot be translated to Anthropic's Messages API, which returns one answer.");
+    }
     ObjectNode messages = Json.object();
     messages.put("model", upstreamModel);
     StringBuilder system = new StringBuilder();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.front.Json;
 import dev.sluice.proxy.ResponseTranslator;
+import dev.sluice.proxy.SseParser;
 import io.vertx.core.buffer.Buffer;
 
 /**

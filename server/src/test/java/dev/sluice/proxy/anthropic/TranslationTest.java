@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
+import dev.sluice.proxy.SseParser;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,6 +53,10 @@ class TranslationTest {
     assertThatThrownBy(() -> MessagesRequests.toMessages(json(
         "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"tool_call_id\":\"1\"}]}"), "c"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().status()).isEqualTo(400));
+    // Anthropic answers once per request: n > 1 would silently return fewer choices than asked for.
+    assertThatThrownBy(() -> MessagesRequests.toMessages(json(
+        "{\"n\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), "c"))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().param()).isEqualTo("n"));
   }
 
   @Test
@@ -80,8 +85,8 @@ class TranslationTest {
     for (byte b : bytes) {
       events.addAll(parser.feed(Buffer.buffer(new byte[] {b})));
     }
-    assertThat(events).containsExactly(new SseParser.Event("a", "{\"t\":\"caf\u00e9 \u2603\"}"),
-        new SseParser.Event(null, "[DONE]"));
+    assertThat(events).containsExactly(SseParser.Event.of("a", "{\"t\":\"caf\u00e9 \u2603\"}"),
+        SseParser.Event.of(null, "[DONE]"));
   }
 
   @Test
