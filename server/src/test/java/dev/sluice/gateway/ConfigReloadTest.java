@@ -214,6 +214,25 @@ class ConfigReloadTest {
   }
 
   @Test
+  void aModelWhoseEndpointsAreRebuiltKeepsItsGaugesAfterTheOldSetIsClosed() throws Exception {
+    try (Simulator sim = Sims.start("m")) {
+      Path file = dir.resolve("sluice.yaml");
+      String before = model("m", urls(sim), "");
+      write(file, header + "models:\n" + before);
+      try (GatewayHarness gw = GatewayHarness.following(file, POLL)) {
+        Endpoint old = gw.runtime().catalog().pool("m").endpoints().get(0);
+        String gauge = "sluice_endpoint_available{endpoint=\"" + sim.baseUrl() + "\",model=\"m\",} 1.0";
+        assertThat(gw.metrics()).contains(gauge);
+        write(file, header + "models:\n" + model("m", urls(sim), "health: {ejectAfter: 1}"));
+        await().atMost(MODEL_BOUND).until(() -> gw.runtime().catalog().pool("m").endpoints().get(0) != old);
+        assertThat(status(gw, "m")).isEqualTo(200);
+        // The replaced set is closed within a poll or two; the new endpoint's gauges must survive that.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> gw.metrics().contains(gauge));
+      }
+    }
+  }
+
+  @Test
   void aBrokenEditKeepsTheCatalogInForceAndIsLoggedAndCounted() throws Exception {
     Path file = dir.resolve("sluice.yaml");
     String m = model("m", SIMULATED, "");
