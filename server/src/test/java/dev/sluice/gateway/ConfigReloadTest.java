@@ -329,8 +329,9 @@ class ConfigReloadTest {
     public void publish(LogRecord record) {
       if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
         synchronized (into) {
-          into.add(record.getMessage() == null ? "" : String.format(record.getMessage().replace("%s", "%s"),
-              record.getParameters() == null ? new Object[0] : record.getParameters()));
+          // JBoss Logging hands printf-style formats (infof, errorf) to java.util.logging unformatted.
+          Object[] parameters = record.getParameters();
+          into.add(parameters == null ? String.valueOf(record.getMessage()) : String.format(record.getMessage(), parameters));
         }
       }
     }
