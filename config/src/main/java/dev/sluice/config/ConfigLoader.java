@@ -31,7 +31,9 @@ public final class ConfigLoader {
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
   private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts", "access",
       "defaultPlan"), RoutingConfigReader.MODEL_KEYS);
-  private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider");
+  private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
+      "discovery");
+  private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
       "interTokenLatency", "maxNumSeqs", "seed");
@@ -149,18 +151,46 @@ public final class ConfigLoader {
         endpoints.add(endpoint(item));
       }
     }
-    if (simulator.isPresent() && !endpoints.isEmpty()) {
-      throw node.error("give either 'endpoints' or 'simulator', not both");
+    Optional<DiscoveryConfig> discovery = Optional.ofNullable(f.get("discovery")).map(ConfigLoader::discovery);
+    int sources = (endpoints.isEmpty() ? 0 : 1) + (simulator.isPresent() ? 1 : 0) + (discovery.isPresent() ? 1 : 0);
+    if (sources > 1) {
+      throw node.error("give one of 'endpoints', 'discovery' or 'simulator', not several");
     }
-    if (simulator.isEmpty() && endpoints.isEmpty()) {
-      throw node.error("'endpoints' is missing: list at least one base URL such as http://127.0.0.1:8000");
+    if (sources == 0) {
+      throw node.error("'endpoints' is missing: list at least one base URL such as http://127.0.0.1:8000"
+          + " (or give 'discovery' or 'simulator')");
     }
     UpstreamConfig.Provider provider = f.containsKey("provider")
         ? RoutingConfigReader.provider(f.get("provider")) : UpstreamConfig.Provider.OPENAI;
     if (simulator.isPresent() && provider != UpstreamConfig.Provider.OPENAI) {
       throw f.get("provider").error("the built-in simulator speaks the OpenAI API only");
     }
-    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider);
+    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery);
+  }
+
+  private static DiscoveryConfig discovery(YamlNode node) {
+    Map<String, YamlNode> f = node.fields(DISCOVERY);
+    YamlNode dnsNode = required(node, f, "dns");
+    String dns = dnsNode.nonBlank();
+    if (!dns.matches("(?i)[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*\\.?") || dns.length() > 253) {
+      throw dnsNode.error("expected a DNS name such as llama-pods.team-a.svc.cluster.local, got '" + dns + "'");
+    }
+    int port = required(node, f, "port").integer(1, 65535);
+    String scheme = DiscoveryConfig.DEFAULT_SCHEME;
+    if (f.containsKey("scheme")) {
+      scheme = f.get("scheme").nonBlank().toLowerCase();
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw f.get("scheme").error("expected http or https, got '" + scheme + "'");
+      }
+    }
+    Duration refresh = DiscoveryConfig.DEFAULT_REFRESH;
+    if (f.containsKey("refresh")) {
+      refresh = f.get("refresh").duration();
+      if (refresh.compareTo(DiscoveryConfig.MIN_REFRESH) < 0) {
+        throw f.get("refresh").error("must be at least 1s (every resolution is a DNS query), got " + f.get("refresh").string().trim());
+      }
+    }
+    return new DiscoveryConfig(dns, port, scheme, refresh);
   }
 
   private static URI endpoint(YamlNode node) {

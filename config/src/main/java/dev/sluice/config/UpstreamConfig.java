@@ -5,19 +5,31 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where a model is served: a pool of OpenAI-compatible base URLs, or built-in simulators started in-process.
+ * Where a model is served: a pool of OpenAI-compatible base URLs, the addresses a DNS name resolves to, or
+ * built-in simulators started in-process (exactly one of the three).
  *
  * @param model the model name sent upstream, when it differs from the name clients use
  * @param apiKey the provider credential (Bearer for OpenAI, x-api-key for Anthropic); never printed (see {@link #toString()})
+ * @param discovery the endpoints come from DNS and follow it; {@code endpoints} is then empty
  */
 public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
-    Optional<SimulatorSpec> simulator, Provider provider) {
+    Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery) {
 
   /** The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service) or Anthropic's Messages. */
   public enum Provider { OPENAI, ANTHROPIC }
 
   public UpstreamConfig {
     endpoints = List.copyOf(endpoints);
+  }
+
+  /** An upstream with fixed endpoints or simulators (the shape before discovery existed). */
+  public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
+      Optional<SimulatorSpec> simulator, Provider provider) {
+    this(model, endpoints, apiKey, simulator, provider, Optional.empty());
+  }
+
+  public boolean discovered() {
+    return discovery.isPresent();
   }
 
   public boolean simulated() {
@@ -28,6 +40,6 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
   public String toString() {
     return "UpstreamConfig[model=" + model.orElse("-") + ", endpoints=" + endpoints
         + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-")
-        + ", provider=" + provider + "]";
+        + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + "]";
   }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,15 +37,21 @@ public final class UsageApi {
 
   private final Vertx vertx;
   private final UsageReader reader;
-  private final QuotaView quota;
-  private final List<String> models;
+  private final Supplier<QuotaView> quota;
+  private final Supplier<List<String>> models;
   private final Clock clock;
 
   public UsageApi(Vertx vertx, UsageReader reader, QuotaView quota, List<String> models, Clock clock) {
+    this(vertx, reader, () -> quota, () -> models, clock);
+  }
+
+  /** With the quota view and models in force at each call (they change when the configuration is reloaded). */
+  public UsageApi(Vertx vertx, UsageReader reader, Supplier<QuotaView> quota, Supplier<List<String>> models,
+      Clock clock) {
     this.vertx = vertx;
     this.reader = reader;
     this.quota = quota;
-    this.models = List.copyOf(models);
+    this.models = models;
     this.clock = clock;
   }
 
@@ -73,7 +80,7 @@ public final class UsageApi {
   }
 
   public Future<JsonNode> quota(Principal caller) {
-    return quota.of(caller, models).map(JsonNode.class::cast);
+    return quota.get().of(caller, models.get()).map(JsonNode.class::cast);
   }
 
   private Future<JsonNode> read(Map<String, String> params, String subject, Set<String> groupings) {

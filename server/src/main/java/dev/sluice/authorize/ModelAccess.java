@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Who may use which model: a model's {@code access} (public, groups, users; deny by default), narrowed by the
@@ -16,10 +17,16 @@ import java.util.Set;
  * its owner's current groups.
  */
 public final class ModelAccess {
-  private final List<ModelConfig> models;
+  private final Supplier<List<ModelConfig>> models;
 
   public ModelAccess(Collection<ModelConfig> models) {
-    this.models = List.copyOf(models);
+    List<ModelConfig> fixed = List.copyOf(models);
+    this.models = () -> fixed;
+  }
+
+  /** Access over the models in force at each call (they change when the configuration is reloaded). */
+  public ModelAccess(Supplier<List<ModelConfig>> models) {
+    this.models = models;
   }
 
   /** Whether the principal, through the credential it used, may call the model. */
@@ -58,7 +65,7 @@ public final class ModelAccess {
 
   /** Whether a key with this scope (empty: unscoped) would let its owner use at least one model. */
   public boolean anyUsable(String subject, String name, Set<String> groups, Set<String> scope) {
-    for (ModelConfig model : models) {
+    for (ModelConfig model : models.get()) {
       if ((scope.isEmpty() || scope.contains(model.name())) && mayUse(subject, name, groups, model)) {
         return true;
       }
@@ -69,7 +76,7 @@ public final class ModelAccess {
   /** The models a principal may call through this credential, in configuration order. */
   public List<ModelConfig> usable(Principal principal) {
     List<ModelConfig> out = new ArrayList<>();
-    for (ModelConfig model : models) {
+    for (ModelConfig model : models.get()) {
       if (allows(principal, model)) {
         out.add(model);
       }
@@ -78,7 +85,7 @@ public final class ModelAccess {
   }
 
   public List<ModelConfig> models() {
-    return models;
+    return models.get();
   }
 
   private static String describe(AccessConfig access) {

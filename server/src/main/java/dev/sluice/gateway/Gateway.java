@@ -1,6 +1,5 @@
 package dev.sluice.gateway;
 
-import dev.sluice.admit.Admission;
 import dev.sluice.admit.Ticket;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
@@ -39,26 +38,28 @@ public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class);
 
   private final ServerConfig server;
-  private final ModelCatalog catalog;
+  private final LiveCatalog live;
   private final UpstreamProxy proxy;
   private final Recorder recorder;
-  private final Admission admission;
   private final Settlement settlement;
   private final ModelsApi modelsApi;
   private final Identification identification;
   private final ModelAccess access;
 
-  public Gateway(ServerConfig server, Identification identification, ModelAccess access, ModelCatalog catalog,
-      UpstreamProxy proxy, Recorder recorder, Admission admission, Settlement settlement) {
+  /**
+   * @param live the configuration version in force: models, pools, plans; each request runs on the one in
+   *     force when its path starts
+   */
+  public Gateway(ServerConfig server, Identification identification, ModelAccess access, LiveCatalog live,
+      UpstreamProxy proxy, Recorder recorder, Settlement settlement) {
     this.server = server;
     this.identification = identification;
     this.access = access;
-    this.catalog = catalog;
+    this.live = live;
     this.proxy = proxy;
     this.recorder = recorder;
-    this.admission = admission;
     this.settlement = settlement;
-    this.modelsApi = new ModelsApi(catalog, identification, access);
+    this.modelsApi = new ModelsApi(() -> live.get().catalog(), identification, access);
   }
 
   public void mount(Router router) {
@@ -136,6 +137,9 @@ public final class Gateway {
   private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
+    CatalogSnapshot version = live.acquire();                                 // one configuration version,
+    ex.release = () -> live.release(version);                                 // held until recorded
+    ModelCatalog catalog = version.catalog();
 
     ModelPool pool = catalog.pool(request.model());                           // route: model → pool
     if (pool == null) {
@@ -148,7 +152,7 @@ public final class Gateway {
         fallback -> access.allows(principal, fallback.config()));
 
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
-    admission.admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
+    version.admission().admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
         .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
   }
 
@@ -163,7 +167,7 @@ public final class Gateway {
     }
     Runnable settleThenRecord = () -> {
       settlement.settle(ticket, meter, ex);                                   // settle → record
-      recorder.record(ex);
+      record(ex);
     };
     if (req.response().closed()) {                                            // the client left during admission
       ex.status = 499;
@@ -208,7 +212,19 @@ public final class Gateway {
 
   private void finish(Exchange ex) {
     ex.endNanos = System.nanoTime();
-    recorder.record(ex);
+    record(ex);
+  }
+
+  private void record(Exchange ex) {
+    Runnable release = ex.release;
+    ex.release = null;
+    try {
+      recorder.record(ex);
+    } finally {
+      if (release != null) {
+        release.run();
+      }
+    }
   }
 
   /** The client's {@code X-Request-Id} when it is a sane token, so logs can be joined; otherwise a fresh one. */

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/models} and {@code GET /v1/models/{id}}, answered from the catalog (ids may contain '/'):
@@ -21,12 +22,12 @@ import java.nio.charset.StandardCharsets;
  */
 final class ModelsApi {
   private static final String PREFIX = "/v1/models/";
-  private final ModelCatalog catalog;
+  private final Supplier<ModelCatalog> catalog;
   private final Identification identification;
   private final ModelAccess access;
   private final long created = System.currentTimeMillis() / 1000;
 
-  ModelsApi(ModelCatalog catalog, Identification identification, ModelAccess access) {
+  ModelsApi(Supplier<ModelCatalog> catalog, Identification identification, ModelAccess access) {
     this.catalog = catalog;
     this.identification = identification;
     this.access = access;
@@ -44,7 +45,7 @@ final class ModelsApi {
       ObjectNode body = Json.object();
       body.put("object", "list");
       ArrayNode data = body.putArray("data");
-      for (ModelPool pool : catalog.all()) {
+      for (ModelPool pool : catalog.get().all()) {
         if (usable(id.result(), pool)) {
           data.add(describe(pool));
         }
@@ -63,7 +64,7 @@ final class ModelsApi {
         Responses.error(ctx.response(), Gateway.identificationError(who.cause(), null));
         return;
       }
-      ModelPool pool = catalog.pool(id);
+      ModelPool pool = catalog.get().pool(id);
       if (pool == null || !usable(who.result(), pool)) {
         Responses.error(ctx.response(), ApiError.modelNotFound(id));
         return;

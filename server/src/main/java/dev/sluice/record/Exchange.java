@@ -43,6 +43,12 @@ public final class Exchange {
   /** The token counts are Sluice's estimate, not the upstream's report (see ADR 031). */
   public boolean usageEstimated;
 
+  /**
+   * Run once, by the gateway, after the exchange is recorded: lets go of the configuration version the
+   * request ran on (so a replaced version knows when its last request has ended); null before routing.
+   */
+  public Runnable release;
+
   public Exchange(String requestId, long startNanos, String method, String path) {
     this.requestId = requestId;
     this.startNanos = startNanos;

@@ -1,13 +1,17 @@
 package dev.sluice.record;
 
 import dev.sluice.route.Endpoint;
+import dev.sluice.route.EndpointSet;
 import dev.sluice.route.ModelPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -30,17 +34,43 @@ public final class GatewayMetrics {
     this.registry = registry;
   }
 
-  /** Registers the in-flight and availability gauges of each endpoint of the pool. */
+  /**
+   * Registers the in-flight and availability gauges of each endpoint of the pool, and follows its members: an
+   * endpoint that joins gets its gauges, one that leaves loses them, and so do all when the set is closed.
+   */
   public void register(ModelPool pool) {
-    for (Endpoint endpoint : pool.endpoints()) {
-      Gauge.builder("sluice.endpoint.in.flight", endpoint.inFlightCounter(), Number::doubleValue)
-          .description("Requests outstanding on an upstream endpoint")
-          .tag("model", pool.name()).tag("endpoint", endpoint.id())
-          .register(registry);
-      Gauge.builder("sluice.endpoint.available", endpoint, e -> e.health().available(System.nanoTime()) ? 1 : 0)
-          .description("1 while the endpoint is in rotation; 0 while it fails its health check or is ejected")
-          .tag("model", pool.name()).tag("endpoint", endpoint.id())
-          .register(registry);
+    EndpointSet set = pool.endpointSet();
+    Map<Endpoint, List<Meter>> gauges = new ConcurrentHashMap<>();
+    set.members().forEach(e -> gauges.put(e, gauges(pool.name(), e)));
+    set.listen((joined, left) -> {
+      joined.forEach(e -> gauges.put(e, gauges(pool.name(), e)));
+      left.forEach(e -> Optional.ofNullable(gauges.remove(e)).ifPresent(meters -> meters.forEach(this::removeOwn)));
+    });
+    set.onClose(() -> gauges.values().forEach(meters -> meters.forEach(this::removeOwn)));
+  }
+
+  private List<Meter> gauges(String model, Endpoint endpoint) {
+    // A model whose endpoint set was replaced by a reload registers the same ids while the old set drains:
+    // the new endpoint's gauge takes the id over, and the old set's removal then leaves it alone.
+    registry.find("sluice.endpoint.in.flight").tag("model", model).tag("endpoint", endpoint.id()).meters()
+        .forEach(registry::remove);
+    registry.find("sluice.endpoint.available").tag("model", model).tag("endpoint", endpoint.id()).meters()
+        .forEach(registry::remove);
+    return List.of(
+        Gauge.builder("sluice.endpoint.in.flight", endpoint.inFlightCounter(), Number::doubleValue)
+            .description("Requests outstanding on an upstream endpoint")
+            .tag("model", model).tag("endpoint", endpoint.id())
+            .register(registry),
+        Gauge.builder("sluice.endpoint.available", endpoint, e -> e.health().available(System.nanoTime()) ? 1 : 0)
+            .description("1 while the endpoint is in rotation; 0 while it fails its health check or is ejected")
+            .tag("model", model).tag("endpoint", endpoint.id())
+            .register(registry));
+  }
+
+  private void removeOwn(Meter meter) {
+    // By identity: meters are equal when their ids are, and the id may belong to a newer endpoint's gauge now.
+    if (registry.find(meter.getId().getName()).tags(meter.getId().getTags()).meters().stream().anyMatch(m -> m == meter)) {
+      registry.remove(meter);
     }
   }
 

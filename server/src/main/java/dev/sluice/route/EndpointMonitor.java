@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,29 +29,48 @@ public final class EndpointMonitor implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpClient client;
-  private final List<Long> timers = new ArrayList<>();
+  private final Set<Long> timers = ConcurrentHashMap.newKeySet();
 
-  public EndpointMonitor(Vertx vertx, List<ModelPool> pools) {
+  public EndpointMonitor(Vertx vertx) {
     this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setName("sluice-monitor").setKeepAlive(true).setMaxPoolSize(2).setConnectTimeout(1000));
-    for (ModelPool pool : pools) {
-      RoutingConfig routing = pool.routing();
-      if (!routing.metricsInterval().isZero()) {
-        long every = routing.metricsInterval().toMillis();
-        every(every, () -> pool.endpoints().forEach(e -> scrape(e, every)));
-      }
-      if (routing.health().activeChecks()) {
-        long every = routing.health().interval().toMillis();
-        String path = routing.health().checkPath();
-        every(every, () -> pool.endpoints().forEach(e -> check(e, path, every)));
-      }
-    }
   }
 
-  private void every(long millis, Runnable task) {
+  public EndpointMonitor(Vertx vertx, List<ModelPool> pools) {
+    this(vertx);
+    pools.forEach(this::watch);
+  }
+
+  /**
+   * Starts watching the pool's endpoints (whatever they are at each tick, so members that discovery adds are
+   * watched too). The routing settings are read once: a pool whose routing changes gets a new endpoint set.
+   *
+   * @return stops watching this pool
+   */
+  public Runnable watch(ModelPool pool) {
+    List<Long> mine = new ArrayList<>(2);
+    RoutingConfig routing = pool.routing();
+    if (!routing.metricsInterval().isZero()) {
+      long every = routing.metricsInterval().toMillis();
+      mine.add(every(every, () -> pool.endpoints().forEach(e -> scrape(e, every))));
+    }
+    if (routing.health().activeChecks()) {
+      long every = routing.health().interval().toMillis();
+      String path = routing.health().checkPath();
+      mine.add(every(every, () -> pool.endpoints().forEach(e -> check(e, path, every))));
+    }
+    return () -> mine.forEach(id -> {
+      vertx.cancelTimer(id);
+      timers.remove(id);
+    });
+  }
+
+  private long every(long millis, Runnable task) {
     vertx.runOnContext(v -> task.run());
-    timers.add(vertx.setPeriodic(millis, id -> task.run()));
+    long id = vertx.setPeriodic(millis, t -> task.run());
+    timers.add(id);
+    return id;
   }
 
   private void scrape(Endpoint endpoint, long intervalMillis) {

@@ -15,4 +15,8 @@ public interface EndpointPicker {
   /** Called once the request is committed to the endpoint (after health admitted it). */
   default void committed(RouteRequest request, Endpoint endpoint) {
   }
+
+  /** The pool's endpoints are now these: state kept per endpoint is added for newcomers, dropped for leavers. */
+  default void endpointsChanged(List<Endpoint> endpoints) {
+  }
 }

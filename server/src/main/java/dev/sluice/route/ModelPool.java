@@ -2,6 +2,7 @@ package dev.sluice.route;
 
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.RoutingConfig;
+import dev.sluice.config.RoutingConfig.HealthConfig;
 import dev.sluice.config.Timeouts;
 import dev.sluice.config.UpstreamConfig.Provider;
 import java.util.ArrayList;
@@ -10,18 +11,34 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A model as the gateway serves it: its configuration and the endpoints that serve it (for simulated models,
- * the loopback addresses of the simulators started for it).
+ * A model as the gateway serves it in one configuration version: its configuration and the endpoints that
+ * serve it (for simulated models, the loopback addresses of the simulators started for it). The endpoints
+ * live in an {@link EndpointSet}, which a later version may share and discovery may change.
  */
-public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPicker picker) {
-  public ModelPool {
-    endpoints = List.copyOf(endpoints);
+public final class ModelPool {
+  private final ModelConfig config;
+  private final EndpointSet set;
+
+  public ModelPool(ModelConfig config, EndpointSet set) {
+    this.config = config;
+    this.set = set;
+  }
+
+  /** A pool with a fixed list of endpoints (tests, benchmarks). */
+  public ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPicker picker) {
+    this(config, new EndpointSet(config == null ? "-" : config.name(),
+        config == null ? HealthConfig.defaults(true) : config.routing().health(), endpoints, picker));
   }
 
   /** The pool of a configured model served at {@code urls}, with the picker its routing policy asks for. */
   public static ModelPool of(ModelConfig config, List<java.net.URI> urls) {
     List<Endpoint> endpoints = urls.stream().map(u -> new Endpoint(u, config.routing().health())).toList();
     return new ModelPool(config, endpoints, Pickers.forPolicy(config.routing(), endpoints));
+  }
+
+  /** The same endpoints (and all they carry) under another version of the model's configuration. */
+  public ModelPool withConfig(ModelConfig next) {
+    return new ModelPool(next, set);
   }
 
   /**
@@ -32,12 +49,14 @@ public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPi
    */
   public Endpoint pick(RouteRequest request, Set<Endpoint> tried) {
     long now = System.nanoTime();
+    List<Endpoint> endpoints = set.members();
     List<Endpoint> eligible = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
       if (!tried.contains(e) && e.health().available(now)) {
         eligible.add(e);
       }
     }
+    EndpointPicker picker = set.picker();
     while (!eligible.isEmpty()) {
       Endpoint chosen = picker.pick(request, eligible);
       if (chosen.health().admit(now)) {
@@ -54,7 +73,24 @@ public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPi
   /** Whether any endpoint could take a request now (without taking a half-open trial). */
   public boolean anyAvailable() {
     long now = System.nanoTime();
-    return endpoints.stream().anyMatch(e -> e.health().available(now));
+    return set.members().stream().anyMatch(e -> e.health().available(now));
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The endpoints now (discovery may change them between two calls). */
+  public List<Endpoint> endpoints() {
+    return set.members();
+  }
+
+  public EndpointPicker picker() {
+    return set.picker();
+  }
+
+  public EndpointSet endpointSet() {
+    return set;
   }
 
   public String name() {
@@ -84,5 +120,10 @@ public record ModelPool(ModelConfig config, List<Endpoint> endpoints, EndpointPi
 
   public boolean simulated() {
     return config.upstream().simulated();
+  }
+
+  @Override
+  public String toString() {
+    return "ModelPool[" + (config == null ? "-" : config.name()) + ", " + set.members() + "]";
   }
 }

@@ -12,13 +12,29 @@ import java.util.Map;
  * evicts on its own; it needs no cooperation from the engine, and it is exact about what this gateway sent.
  */
 public final class PrefixScorer implements Scorer {
-  private final Map<Endpoint, BlockLru> index = new IdentityHashMap<>();
+  private final int capacityBlocks;
+  /** Copied on write: a map is never changed once published, so reads on the event loops need no lock. */
+  private volatile Map<Endpoint, BlockLru> index;
 
-  /** @param endpoints every endpoint of the pool (the map is fixed after construction, so reads need no lock) */
+  /** @param endpoints every endpoint of the pool (until {@link #endpointsChanged}) */
   public PrefixScorer(List<Endpoint> endpoints, int capacityBlocks) {
+    this.capacityBlocks = capacityBlocks;
+    this.index = indexOf(endpoints, Map.of());
+  }
+
+  /** Endpoints that stay keep what the index learnt about them; newcomers start empty. */
+  @Override
+  public synchronized void endpointsChanged(List<Endpoint> endpoints) {
+    index = indexOf(endpoints, index);
+  }
+
+  private Map<Endpoint, BlockLru> indexOf(List<Endpoint> endpoints, Map<Endpoint, BlockLru> before) {
+    Map<Endpoint, BlockLru> next = new IdentityHashMap<>();
     for (Endpoint e : endpoints) {
-      index.put(e, new BlockLru(capacityBlocks));
+      BlockLru kept = before.get(e);
+      next.put(e, kept != null ? kept : new BlockLru(capacityBlocks));
     }
+    return next;
   }
 
   @Override
@@ -29,6 +45,7 @@ public final class PrefixScorer implements Scorer {
   @Override
   public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
     long[] blocks = request.promptBlocks();
+    Map<Endpoint, BlockLru> index = this.index;
     for (int i = 0; i < out.length; i++) {
       BlockLru lru = index.get(eligible.get(i));
       out[i] = blocks.length == 0 || lru == null ? 0 : (double) lru.leadingMatches(blocks) / blocks.length;

@@ -16,4 +16,8 @@ public interface Scorer {
   /** The request was sent to {@code endpoint}; scorers that learn from routing (prefix affinity) learn here. */
   default void committed(RouteRequest request, Endpoint endpoint) {
   }
+
+  /** The pool's endpoints changed (discovery, a reload); scorers that keep state per endpoint follow here. */
+  default void endpointsChanged(List<Endpoint> endpoints) {
+  }
 }

@@ -59,6 +59,13 @@ public final class WeightedPicker implements EndpointPicker {
     }
   }
 
+  @Override
+  public void endpointsChanged(List<Endpoint> endpoints) {
+    for (Scorer scorer : scorers) {
+      scorer.endpointsChanged(endpoints);
+    }
+  }
+
   private String format(List<Endpoint> eligible, double[][] scores, double[] total) {
     StringBuilder b = new StringBuilder(64 * total.length);
     b.append('{');

@@ -18,11 +18,16 @@ final class DemoSimulators implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DemoSimulators.class);
   private final List<Simulator> running = new ArrayList<>();
 
-  /** Starts the model's replicas and returns their base URLs. */
-  List<URI> start(ModelConfig model) {
+  /** The replicas started for one model: their base URLs, and how to stop them. */
+  record Replicas(List<URI> urls, Runnable stop) {
+  }
+
+  /** Starts the model's replicas (blocking until they listen). */
+  Replicas start(ModelConfig model) {
     SimulatorSpec spec = model.upstream().simulator().orElseThrow();
     String served = model.upstream().model().orElse(model.name());
     List<URI> endpoints = new ArrayList<>();
+    List<Simulator> mine = new ArrayList<>();
     for (int i = 0; i < spec.replicas(); i++) {
       SimConfig config = SimConfig.defaults()
           .withServedModels(List.of(served))
@@ -32,19 +37,31 @@ final class DemoSimulators implements AutoCloseable {
           .withSeed(spec.seed() + i)
           .withEventLoops(1);
       Simulator simulator = Simulator.startBlocking(config);
-      running.add(simulator);
+      mine.add(simulator);
+      synchronized (this) {
+        running.add(simulator);
+      }
       endpoints.add(URI.create(simulator.baseUrl()));
     }
     LOG.infof("model %s is SIMULATED: %d built-in simulator replica(s) at %s (no GPU, generated text is not real)",
         model.name(), spec.replicas(), endpoints);
-    return endpoints;
+    return new Replicas(List.copyOf(endpoints), () -> stop(mine));
+  }
+
+  private void stop(List<Simulator> simulators) {
+    synchronized (this) {
+      running.removeAll(simulators);
+    }
+    simulators.forEach(Simulator::close);
   }
 
   @Override
   public void close() {
-    for (Simulator simulator : running) {
-      simulator.close();
+    List<Simulator> all;
+    synchronized (this) {
+      all = new ArrayList<>(running);
+      running.clear();
     }
-    running.clear();
+    all.forEach(Simulator::close);
   }
 }

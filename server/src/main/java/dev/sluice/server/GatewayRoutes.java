@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -22,6 +23,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class GatewayRoutes {
   private static final Logger LOG = Logger.getLogger(GatewayRoutes.class);
+  /** How often the configuration file is checked for changes (ADR 055). */
+  private static final Duration RELOAD_POLL = Duration.ofSeconds(1);
 
   @Inject
   Vertx vertx;
@@ -37,6 +40,7 @@ public class GatewayRoutes {
   void mount(@Observes Router router) {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
     runtime = new SluiceRuntime(vertx, config, registry);
+    runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
     new HealthRoutes(() -> runtime != null).mount(router);

@@ -57,12 +57,13 @@ final class Identity implements AutoCloseable {
   private final Optional<DirectorySweep> sweep;
   private final long flushTimer;
 
-  Identity(Vertx vertx, SluiceConfig config, Clock clock, PrintStream console) {
+  /** @param access model access over the models in force (they follow reloads) */
+  Identity(Vertx vertx, SluiceConfig config, ModelAccess access, Clock clock, PrintStream console) {
     this.vertx = vertx;
     this.database = Database.open(config.storage());
     try {
       KeyStore store = new KeyStore(database);
-      this.access = new ModelAccess(config.models());
+      this.access = access;
       KeyCache cache = new KeyCache();
       this.bus = config.redis().<InvalidationBus>map(r -> new RedisBus(vertx, r))
           .orElseGet(() -> database.postgres() ? new PostgresBus(database) : new LocalBus());

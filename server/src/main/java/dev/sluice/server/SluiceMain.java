@@ -3,6 +3,7 @@ package dev.sluice.server;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.store.Database;
 import dev.sluice.store.StoreException;
 import io.quarkus.runtime.Quarkus;
@@ -25,6 +26,7 @@ public final class SluiceMain {
   }
 
   public static void main(String... args) {
+    SystemResolver.limitJvmCache(); // before any name is resolved: the JVM reads its DNS cache policy once
     Path configPath = Path.of(System.getProperty("sluice.config", "sluice.yaml"));
     for (int i = 0; i < args.length; i++) {
       if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {

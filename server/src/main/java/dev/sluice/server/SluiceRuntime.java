@@ -5,14 +5,16 @@ import dev.sluice.admit.CounterStore;
 import dev.sluice.admit.LocalCounterStore;
 import dev.sluice.admit.PlanResolver;
 import dev.sluice.admit.QuotaMetrics;
-import dev.sluice.admit.QuotaView;
 import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.api.KeyApi;
 import dev.sluice.api.UsageApi;
-import dev.sluice.config.ModelConfig;
+import dev.sluice.authorize.ModelAccess;
+import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.directory.DirectorySweep;
+import dev.sluice.gateway.CatalogSnapshot;
 import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.LiveCatalog;
 import dev.sluice.keys.KeyService;
 import dev.sluice.keys.VerifiedKeys;
 import dev.sluice.proxy.UpstreamProxy;
@@ -23,68 +25,115 @@ import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.record.usage.UsageReader;
 import dev.sluice.record.usage.UsageWriter;
-import dev.sluice.route.ModelPool;
+import dev.sluice.route.discovery.AddressResolver;
+import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
-import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * Everything the gateway is made of, assembled from a configuration with plain constructors. The Quarkus
  * shell ({@link GatewayRoutes}) and the tests both build it here, so there is one wiring.
  */
 public final class SluiceRuntime implements AutoCloseable {
-  private final SluiceConfig config;
+  private static final Logger LOG = Logger.getLogger(SluiceRuntime.class);
+
+  private final MeterRegistry registry;
+  private final SluiceConfig running;
   private final DemoSimulators simulators = new DemoSimulators();
-  private final ModelCatalog catalog;
+  private final LiveCatalog live = new LiveCatalog();
+  private final CatalogVersions versions;
   private final EndpointMonitor monitor;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
   private final Identity identity;
   private final UsageWriter usage;
   private final CounterStore counters;
-  private final Admission admission;
   private final Gateway gateway;
   private final UsageApi usageApi;
+  private ConfigReloader reloader;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
-    this.config = config;
-    this.identity = new Identity(vertx, config, Clock.systemUTC(), System.out);
+    this(vertx, config, registry, new SystemResolver(vertx));
+  }
+
+  /** @param resolver how {@code upstream.discovery} names are resolved (tests script it) */
+  public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry, AddressResolver resolver) {
+    this.registry = registry;
+    this.running = config;
+    ModelAccess access = new ModelAccess(() -> live.get().config().models());
+    this.identity = new Identity(vertx, config, access, Clock.systemUTC(), System.out);
     GatewayMetrics metrics = new GatewayMetrics(registry);
-    List<ModelPool> pools = new ArrayList<>();
+    this.monitor = new EndpointMonitor(vertx);
+    QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
+    CounterStore store = null;
     try {
-      for (ModelConfig model : config.models()) {
-        List<URI> urls = model.upstream().simulated() ? simulators.start(model) : model.upstream().endpoints();
-        ModelPool pool = ModelPool.of(model, urls);
-        metrics.register(pool);
-        pools.add(pool);
-      }
+      store = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
+          .orElseGet(LocalCounterStore::new);
+      CounterStore counterStore = store;
+      this.versions = new CatalogVersions(live, new PoolBuilder(vertx, metrics, monitor, simulators, resolver),
+          c -> new Admission(new PlanResolver(c.quota().plans(), c.models()), counterStore,
+              c.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis));
+      versions.install(config, "-");
     } catch (RuntimeException e) {
+      if (store != null) {
+        store.close();
+      }
+      monitor.close();
       simulators.close();
       identity.close();
       throw e;
     }
-    this.catalog = new ModelCatalog(pools, config.dataClasses());
-    this.monitor = new EndpointMonitor(vertx, pools);
+    this.counters = store;
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage(), registry);
-    QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
-    this.counters = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
-        .orElseGet(LocalCounterStore::new);
-    this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
-        config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
-    this.gateway = new Gateway(config.server(), identity.dataPlane(), identity.access(), catalog, proxy,
-        new Recorder(metrics, accessLog, usage), admission, new Settlement(counters, quotaMetrics));
-    this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()),
-        new QuotaView(admission, System::currentTimeMillis),
-        config.models().stream().map(ModelConfig::name).toList(), Clock.systemUTC());
+    this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
+        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
+    this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
+        () -> live.get().modelNames(), Clock.systemUTC());
+  }
+
+  /**
+   * Follows the configuration file from now on: a valid change is put in force within {@code every} (models,
+   * their endpoints and access, plans, data classes), an invalid one is logged and counted (see {@link
+   * ConfigReloader}). The file is re-read with {@code env} for its {@code ${VAR}} references.
+   */
+  public synchronized void follow(Path file, Duration every, Function<String, String> env) {
+    if (reloader != null) {
+      throw new IllegalStateException("already following " + file);
+    }
+    reloader = new ConfigReloader(file, ConfigReloader.hashOf(file), every, new ConfigLoader(env), this::reload,
+        versions::sweep, registry);
+  }
+
+  /** Puts a newly read configuration in force (the parts that reload; see {@link ReloadScope}). */
+  public void reload(SluiceConfig next, String hash) {
+    List<String> restart = ReloadScope.needsRestart(running, next);
+    CatalogSnapshot before = live.get();
+    CatalogSnapshot now = versions.install(ReloadScope.apply(running, next), hash);
+    List<String> was = before.modelNames();
+    List<String> is = now.modelNames();
+    LOG.infof("configuration reloaded (sha256 %s): models %s%s%s", hash.substring(0, Math.min(12, hash.length())),
+        is, diff(" added ", is, was), diff(" removed ", was, is));
+    if (!restart.isEmpty()) {
+      LOG.warnf("configuration: %s changed but needs a restart to take effect; still running with the values "
+          + "from start-up", String.join(", ", restart));
+    }
+  }
+
+  private static String diff(String label, List<String> a, List<String> b) {
+    List<String> only = a.stream().filter(n -> !b.contains(n)).toList();
+    return only.isEmpty() ? "" : label + only;
   }
 
   /** {@code /api/usage}, {@code /api/quota}, {@code /api/admin/usage}: mounted with the key API's identification. */
@@ -102,12 +151,19 @@ public final class SluiceRuntime implements AutoCloseable {
     keyApi.mount(router);
   }
 
+  /** The configuration in force (the reloadable parts as last reloaded, the rest as at start). */
   public SluiceConfig config() {
-    return config;
+    return live.get().config();
   }
 
+  /** The catalog in force. */
   public ModelCatalog catalog() {
-    return catalog;
+    return live.get().catalog();
+  }
+
+  /** The configuration version in force. */
+  public CatalogSnapshot version() {
+    return live.get();
   }
 
   public Gateway gateway() {
@@ -115,7 +171,7 @@ public final class SluiceRuntime implements AutoCloseable {
   }
 
   public Admission admission() {
-    return admission;
+    return live.get().admission();
   }
 
   public UsageWriter usage() {
@@ -146,6 +202,12 @@ public final class SluiceRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (reloader != null) {
+        reloader.close();
+      }
+    }
+    versions.close();
     monitor.close();
     proxy.close();
     counters.close();

@@ -5,11 +5,15 @@ import dev.sluice.config.SluiceConfig;
 import dev.sluice.identify.Principal;
 import dev.sluice.keys.KeyService;
 import dev.sluice.server.SluiceRuntime;
+import dev.sluice.route.discovery.AddressResolver;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,9 +52,18 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   private GatewayHarness(String yaml, Map<String, String> env, boolean defaultKey) throws Exception {
+    this(yaml, "test.yaml", env, defaultKey, null, null);
+  }
+
+  private GatewayHarness(String yaml, String fileName, Map<String, String> env, boolean defaultKey,
+      AddressResolver resolver, Duration poll) throws Exception {
     vertx = Vertx.vertx();
-    SluiceConfig config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
-    runtime = new SluiceRuntime(vertx, config, registry);
+    SluiceConfig config = new ConfigLoader(env::get).parse(yaml, fileName);
+    runtime = resolver == null ? new SluiceRuntime(vertx, config, registry)
+        : new SluiceRuntime(vertx, config, registry, resolver);
+    if (poll != null) {
+      runtime.follow(Path.of(fileName), poll, env::get);
+    }
     KeyService.Created created = null;
     try {
       created = vertx.executeBlocking(() -> runtime.keys().create(
@@ -90,6 +103,24 @@ public final class GatewayHarness implements AutoCloseable {
 
   public static GatewayHarness start(String yaml, Map<String, String> env) throws Exception {
     return new GatewayHarness(complete(yaml), env, true);
+  }
+
+  /** A gateway whose {@code upstream.discovery} names are resolved by {@code resolver}. */
+  public static GatewayHarness start(String yaml, AddressResolver resolver) throws Exception {
+    return new GatewayHarness(complete(yaml), "test.yaml", Map.of(), true, resolver, null);
+  }
+
+  /**
+   * A gateway that reads {@code file} and then follows it, checking it every {@code poll}, as {@code sluice
+   * serve} does. The file must be complete: see {@link #fileHeader()}.
+   */
+  public static GatewayHarness following(Path file, Duration poll) throws Exception {
+    return new GatewayHarness(Files.readString(file), file.toString(), Map.of(), true, null, poll);
+  }
+
+  /** {@code server} and {@code storage} sections for a followed file: quiet, and a private in-memory store. */
+  public static String fileHeader() {
+    return "server:\n  accessLog: off\nstorage:\n  url: " + TestDatabases.h2().url() + "\n";
   }
 
   /** A harness that sends nothing on the client's behalf: requests without credentials stay without. */
