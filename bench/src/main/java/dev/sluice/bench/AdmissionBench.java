@@ -74,7 +74,7 @@ public final class AdmissionBench {
 
   private static Admission admission(CounterStore store, QuotaMetrics metrics) {
     PlanConfig plan = new PlanConfig("standard", 10, Set.of("llm"), Set.of(), List.of("*"), PlanConfig.Scope.USER,
-        new PlanConfig.Limits(1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000, 4096),
+        new PlanConfig.Limits(1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000, 4096),
         PlanConfig.OverMax.CLAMP, false);
     ModelConfig model = new ConfigLoader(env -> null)
         .parse("models:\n  - name: m\n    upstream: {endpoints: ['http://127.0.0.1:1']}\n", "bench.yaml").models().get(0);
