@@ -47,8 +47,16 @@ public final class GatewayConfigRenderer {
     this.env = env;
   }
 
-  private record Entry(ResourceRef owner, String section, Map<String, Object> real, Map<String, Object> checked) {
+  private record Entry(ResourceRef owner, String section, Map<String, Object> value) {
   }
+
+  /**
+   * The base's own sections: the gateway's infrastructure, written by whoever installed it (the chart), often
+   * with {@code ${...}} references to variables only the gateway's environment holds (a database URL). The
+   * gateway checks them when it loads the file; the operator checks what it adds, against a base without them.
+   */
+  private static final Set<String> INFRASTRUCTURE = Set.of("server", "storage", "redis", "auth", "keys",
+      "directory", "usage");
 
   public RenderResult render(String baseYaml, List<LLMModel> models, List<ExternalModel> externals, List<Plan> plans,
       Credentials credentials) {
@@ -62,12 +70,12 @@ public final class GatewayConfigRenderer {
     for (Plan p : oldestFirst(plans)) {
       addIfValid(entries, rejected, p, SpecValidator.check(p.getSpec()), () -> {
         Map<String, Object> e = ModelEntries.plan(p);
-        return List.of(new Entry(ResourceRef.of(p), "plans", e, e));
+        return List.of(new Entry(ResourceRef.of(p), "plans", e));
       });
     }
     for (LLMModel m : oldestFirst(models)) {
-      addIfValid(entries, rejected, m, SpecValidator.check(m.getSpec()), () -> List.of(new Entry(ResourceRef.of(m),
-          "models", ModelEntries.model(m, true), ModelEntries.model(m, false))));
+      addIfValid(entries, rejected, m, SpecValidator.check(m.getSpec()),
+          () -> List.of(new Entry(ResourceRef.of(m), "models", ModelEntries.model(m))));
     }
     for (ExternalModel x : oldestFirst(externals)) {
       addIfValid(entries, rejected, x, SpecValidator.check(x.getSpec()), () -> {
@@ -77,7 +85,7 @@ public final class GatewayConfigRenderer {
           throw new IllegalStateException("the API key in the Secret contains '${', which sluice.yaml cannot hold");
         }
         return ModelEntries.external(x, key).stream()
-            .map(e -> new Entry(ResourceRef.of(x), "models", e, e)).toList();
+            .map(e -> new Entry(ResourceRef.of(x), "models", e)).toList();
       });
     }
     while (true) {
@@ -95,7 +103,7 @@ public final class GatewayConfigRenderer {
     }
     Set<ResourceRef> included = new LinkedHashSet<>();
     entries.forEach(e -> included.add(e.owner()));
-    return new RenderResult(Optional.of(dump(document(base, entries, true))), included, rejected, Optional.empty());
+    return new RenderResult(Optional.of(dump(document(base, entries))), included, rejected, Optional.empty());
   }
 
   private interface EntryMaker {
@@ -115,13 +123,11 @@ public final class GatewayConfigRenderer {
     }
   }
 
-  /**
-   * TODO(contract 3): today's ConfigLoader does not know {@code upstream.discovery}; until the gateway's branch
-   * with it is merged, the LLMModel entries are checked in a copy whose discovery block is replaced by
-   * {@code endpoints: [http://placeholder:8000]}. At merge, check the real document ({@code checked=false}) instead.
-   */
+  /** What the gateway's reader says of the document, its infrastructure sections left to the gateway. */
   private Optional<String> validate(Map<String, Object> base, List<Entry> entries) {
-    String text = dump(document(base, entries, false));
+    Map<String, Object> checked = new LinkedHashMap<>(base);
+    checked.keySet().removeAll(INFRASTRUCTURE);
+    String text = dump(document(checked, entries));
     Set<String> unset = new HashSet<>();
     while (true) {
       try {
@@ -151,11 +157,11 @@ public final class GatewayConfigRenderer {
     return index >= 0 && index < ofSection.size() ? Optional.of(ofSection.get(index)) : Optional.empty();
   }
 
-  private static Map<String, Object> document(Map<String, Object> base, List<Entry> entries, boolean real) {
+  private static Map<String, Object> document(Map<String, Object> base, List<Entry> entries) {
     Map<String, Object> doc = new LinkedHashMap<>(base);
     for (String section : List.of("plans", "models")) {
       List<Object> items = new ArrayList<>(list(base, section));
-      entries.stream().filter(e -> e.section().equals(section)).forEach(e -> items.add(real ? e.real() : e.checked()));
+      entries.stream().filter(e -> e.section().equals(section)).forEach(e -> items.add(e.value()));
       if (!items.isEmpty()) {
         doc.put(section, items);
       }

@@ -16,28 +16,18 @@ import java.util.Map;
 
 /** Turns each custom resource into entries of sluice.yaml's {@code models} or {@code plans}, as plain maps. */
 final class ModelEntries {
-  static final String PLACEHOLDER_ENDPOINT = "http://placeholder:" + ModelNames.PORT;
-
   private ModelEntries() {
   }
 
-  /**
-   * The model entry of an LLMModel: its pods are found through the headless Service's DNS name (contract 3).
-   *
-   * @param discovery false gives the copy that today's ConfigLoader can check (see {@link GatewayConfigRenderer})
-   */
-  static Map<String, Object> model(LLMModel m, boolean discovery) {
+  /** The model entry of an LLMModel: its pods are found through the headless Service's DNS name. */
+  static Map<String, Object> model(LLMModel m) {
     LLMModelSpec spec = m.getSpec();
     Map<String, Object> upstream = new LinkedHashMap<>();
     upstream.put("model", spec.model.name);
-    if (discovery) {
-      Map<String, Object> dns = new LinkedHashMap<>();
-      dns.put("dns", ModelNames.headlessFqdn(m));
-      dns.put("port", ModelNames.PORT);
-      upstream.put("discovery", dns);
-    } else {
-      upstream.put("endpoints", List.of(PLACEHOLDER_ENDPOINT));
-    }
+    Map<String, Object> dns = new LinkedHashMap<>();
+    dns.put("dns", ModelNames.headlessFqdn(m));
+    dns.put("port", ModelNames.PORT);
+    upstream.put("discovery", dns);
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("name", spec.model.name);
     entry.put("description", "LLMModel " + m.getMetadata().getNamespace() + "/" + m.getMetadata().getName());

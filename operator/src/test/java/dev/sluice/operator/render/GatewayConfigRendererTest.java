@@ -24,9 +24,26 @@ class GatewayConfigRendererTest {
 
   /** What the gateway would read, with contract 3's discovery block swapped for what today's reader knows. */
   private static SluiceConfig readAsGatewayWould(String yaml) {
-    String checkable = yaml.replaceAll("(?m)^(\\s+)discovery:\\n\\s+dns: .*\\n\\s+port: 8000",
-        "$1endpoints:\n$1- " + ModelEntries.PLACEHOLDER_ENDPOINT);
-    return new ConfigLoader(name -> null).parse(checkable, "rendered");
+    return new ConfigLoader(name -> null).parse(yaml, "rendered");
+  }
+
+  @Test
+  void aBaseWhoseInfrastructureNamesTheGatewaysOwnVariablesStillRenders() {
+    // The chart's base: the database and Redis URLs come from Secrets only the gateway's environment holds.
+    String base = """
+        server: {port: 8080}
+        storage: {url: "${SLUICE_STORAGE_URL}", user: "${SLUICE_STORAGE_USER}", password: "${SLUICE_STORAGE_PASSWORD}"}
+        redis: {url: "${SLUICE_REDIS_URL}"}
+        quota: {defaultMaxTokens: 1024}
+        """;
+    RenderResult r = renderer.render(base, List.of(Fixtures.llm("team-a", "qwen")), List.of(), List.of(), key);
+    assertThat(r.fatal()).isEmpty();
+    assertThat(r.yaml().orElseThrow()).contains("url: ${SLUICE_STORAGE_URL}").contains("dns: qwen-pods.team-a.svc.cluster.local");
+    SluiceConfig config = new ConfigLoader(Map.of("SLUICE_STORAGE_URL", "jdbc:postgresql://db:5432/sluice",
+        "SLUICE_STORAGE_USER", "sluice", "SLUICE_STORAGE_PASSWORD", "pw", "SLUICE_REDIS_URL", "redis://redis:6379")::get)
+        .parse(r.yaml().orElseThrow(), "secret");
+    assertThat(config.storage().url()).isEqualTo("jdbc:postgresql://db:5432/sluice");
+    assertThat(config.models()).extracting(ModelConfig::name).containsExactly("qwen3-8b");
   }
 
   @Test
