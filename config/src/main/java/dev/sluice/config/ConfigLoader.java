@@ -29,8 +29,8 @@ public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
       "dataClasses"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts", "access",
-      "defaultPlan"), RoutingConfigReader.MODEL_KEYS);
+  private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
+      "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), TokenizerConfigReader.MODEL_KEYS);
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -82,8 +82,9 @@ public final class ConfigLoader {
     }
     List<ModelConfig> models = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    Path baseDir = TokenizerConfigReader.baseDir(fileName);
     for (YamlNode item : modelsNode.items()) {
-      ModelConfig model = model(item);
+      ModelConfig model = model(item, baseDir);
       if (!names.add(model.name())) {
         throw item.error("model name '" + model.name() + "' is used twice");
       }
@@ -122,7 +123,7 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, maxBody, accessLog);
   }
 
-  private static ModelConfig model(YamlNode node) {
+  private static ModelConfig model(YamlNode node, Path baseDir) {
     Map<String, YamlNode> f = node.fields(MODEL);
     YamlNode nameNode = required(node, f, "name");
     String name = nameNode.nonBlank();
@@ -135,7 +136,7 @@ public final class ConfigLoader {
     AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
     return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan,
-        RoutingConfigReader.read(f, upstream));
+        RoutingConfigReader.read(f, upstream), TokenizerConfigReader.read(f, baseDir));
   }
 
   private static UpstreamConfig upstream(YamlNode node) {

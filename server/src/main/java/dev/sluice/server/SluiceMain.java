@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
@@ -49,6 +50,7 @@ public final class SluiceMain {
           + "); stop the other process or choose another port");
     }
     checkStorage(config, configPath);
+    checkTokenizers(config);
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
     System.setProperty("quarkus.http.host", host);
     System.setProperty("quarkus.http.port", Integer.toString(port));
@@ -62,6 +64,15 @@ public final class SluiceMain {
       Database.open(config.storage()).close();
     } catch (StoreException e) {
       exit(1, e.getMessage() + " (storage.url in " + configPath + ")");
+    }
+  }
+
+  /** A tokenizer missing or unreadable is one line naming the key, before Quarkus starts (ADR 033). */
+  private static void checkTokenizers(SluiceConfig config) {
+    try {
+      PromptCounters.check(config.models(), System::getenv);
+    } catch (ConfigException e) {
+      exit(2, e.getMessage());
     }
   }
 

@@ -7,6 +7,7 @@ import dev.sluice.admit.PlanResolver;
 import dev.sluice.admit.QuotaMetrics;
 import dev.sluice.admit.QuotaView;
 import dev.sluice.admit.RedisCounterStore;
+import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.api.KeyApi;
 import dev.sluice.api.UsageApi;
 import dev.sluice.config.ModelConfig;
@@ -49,12 +50,14 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Identity identity;
   private final UsageWriter usage;
   private final CounterStore counters;
+  private final PromptCounters prompts;
   private final Admission admission;
   private final Gateway gateway;
   private final UsageApi usageApi;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this.config = config;
+    this.prompts = PromptCounters.of(vertx, config.models(), System::getenv); // first: it may refuse the config
     this.identity = new Identity(vertx, config, Clock.systemUTC(), System.out);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     List<ModelPool> pools = new ArrayList<>();
@@ -68,6 +71,7 @@ public final class SluiceRuntime implements AutoCloseable {
     } catch (RuntimeException e) {
       simulators.close();
       identity.close();
+      prompts.close();
       throw e;
     }
     this.catalog = new ModelCatalog(pools, config.dataClasses());
@@ -79,7 +83,7 @@ public final class SluiceRuntime implements AutoCloseable {
     this.counters = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
         .orElseGet(LocalCounterStore::new);
     this.admission = new Admission(new PlanResolver(config.quota().plans(), config.models()), counters,
-        config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis);
+        config.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis, prompts);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), identity.access(), catalog, proxy,
         new Recorder(metrics, accessLog, usage), admission, new Settlement(counters, quotaMetrics));
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()),
@@ -153,5 +157,6 @@ public final class SluiceRuntime implements AutoCloseable {
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();
     simulators.close();
+    prompts.close();
   }
 }

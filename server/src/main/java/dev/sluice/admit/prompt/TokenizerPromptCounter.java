@@ -1,0 +1,60 @@
+package dev.sluice.admit.prompt;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.sluice.front.ApiRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model's own Hugging Face tokenizer ({@code tokenizer.json}, run by the Rust {@code tokenizers} library through
+ * DJL's binding): the texts of {@link PromptPieces} tokenized without special tokens, plus the framing and margins
+ * the pieces carry. Thread-safe: the native tokenizer is immutable once loaded.
+ */
+public final class TokenizerPromptCounter implements PromptCounter, AutoCloseable {
+  /**
+   * No truncation (DJL's default cuts at 512 tokens, which would turn a bound into an under-count), no padding, no
+   * special tokens (the template's are in {@link PromptPieces}' framing).
+   */
+  private static final Map<String, String> OPTIONS = Map.of("truncation", "false", "padding", "false",
+      "addSpecialTokens", "false");
+
+  private final HuggingFaceTokenizer tokenizer;
+  private final int imageTokens;
+
+  TokenizerPromptCounter(HuggingFaceTokenizer tokenizer, int imageTokens) {
+    this.tokenizer = tokenizer;
+    this.imageTokens = imageTokens;
+  }
+
+  /** Loads {@code tokenizer.json}; the first load also extracts the native library (see {@link NativeTokenizers}). */
+  public static TokenizerPromptCounter load(Path tokenizerJson, int imageTokens) throws IOException {
+    NativeTokenizers.configure();
+    return new TokenizerPromptCounter(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), imageTokens);
+  }
+
+  @Override
+  public long count(ApiRequest request) {
+    PromptPieces pieces = PromptPieces.of(request, imageTokens);
+    long total = pieces.fixed();
+    for (String text : pieces.texts()) {
+      total += tokens(text);
+    }
+    return total;
+  }
+
+  /** The tokens of one text, without special tokens. */
+  public int tokens(String text) {
+    return tokenizer.encode(text, false, false).getIds().length;
+  }
+
+  @Override
+  public boolean heavy() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}
