@@ -13,15 +13,12 @@ import java.util.Map;
  * template framing, images, token ids, margins). A pure function of the body; {@link TokenizerPromptCounter} adds
  * the tokens of the texts.
  *
- * <p>Every constant here errs high, because the sum must bound what the upstream counts after applying the
- * model's chat template, which Sluice does not render:
+ * <p>Every allowance errs high, because the sum must bound what the upstream counts after applying the
+ * model's chat template, which Sluice does not render. The template's own text is measured with the model's
+ * tokenizer ({@link Framing}); the rest are constants:
  * <ul>
  *   <li>{@link #PER_MESSAGE}: a template's role markers and separators around one message (ChatML, Llama 3 and
- *       Gemma use 4 or 5, Mistral fewer), beside the role's own tokens;</li>
- *   <li>{@link #PRIMER}: what a template adds once: BOS, the assistant header the generation starts from, and the
- *       default system text some templates insert (Llama 3.1's date header is about 25 tokens);</li>
- *   <li>{@link #TOOLS_PREAMBLE}: the instructions templates wrap around tool definitions (Qwen 2.5's are about
- *       90 tokens), once when tools are given, and {@link #PER_MESSAGE} around each tool;</li>
+ *       Gemma use 4 or 5 special and newline tokens, Mistral fewer), beside the role's own tokens;</li>
  *   <li>{@link #PIECE_MARGIN}: each text is tokenized alone, but the upstream tokenizes the rendered whole, where
  *       a pre-tokenizer may split or merge differently at a piece's two ends (a leading space or prefix marker, a
  *       word run across the boundary), by at most a token at each end;</li>
@@ -34,16 +31,48 @@ import java.util.Map;
  */
 public final class PromptPieces {
   static final int PER_MESSAGE = 8;
-  static final int PRIMER = 32;
-  static final int TOOLS_PREAMBLE = 128;
   static final int PIECE_MARGIN = 2;
   static final int PER_INPUT = 2;
 
+  /**
+   * The text chat templates add, in the model's own tokens (so a vocabulary that splits English finely gets a
+   * proportionally larger allowance): measured once when the tokenizer loads, from reference texts that are
+   * deliberately longer than what common templates (ChatML/Qwen 2.5, Llama 3.1, Mistral, Gemma) write.
+   *
+   * @param primer once per chat: BOS, the assistant header generation starts from, and the default system text
+   *     some templates insert (a one-line identity, or Llama 3.1's knowledge-cutoff and date header)
+   * @param toolsPreamble once when tools are given: the instructions templates wrap around tool definitions
+   * @param toolCall per tool call in the history: the wrapper around its name and arguments
+   * @param toolResult per tool result in the history: the wrapper around its content
+   */
+  public record Framing(long primer, long toolsPreamble, long toolCall, long toolResult) {
+    static final String SYSTEM = "<s><|begin_of_text|>You are a helpful assistant, trained by a large AI research "
+        + "lab to answer questions truthfully.\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n";
+    static final String TOOLS = "\n\n# Tools\n\nYou may call one or more of the functions below to help with the "
+        + "request. Their signatures are given as JSON inside <tools></tools> XML tags:\n<tools>\n</tools>\n\nTo "
+        + "call a function, answer with a JSON object holding the function's name and its arguments, inside "
+        + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
+        + "<args-json-object>}\n</tool_call>\nEnvironment: ipython\nWhen you call a function, respond in the format "
+        + "{\"name\": function name, \"parameters\": dictionary of argument name and its value}. Do not use "
+        + "variables.\n\n";
+    static final String TOOL_CALL = "\n<tool_call>\n{\"type\": \"function\", \"name\": \"\", \"arguments\": }"
+        + "\n</tool_call>";
+    static final String TOOL_RESULT = "\n<tool_response>\n\n</tool_response>\n";
+
+    /** Each reference text measured with {@code tokens}, plus {@link #PER_MESSAGE} for the markers around it. */
+    public static Framing measure(java.util.function.ToIntFunction<String> tokens) {
+      return new Framing(tokens.applyAsInt(SYSTEM) + PER_MESSAGE, tokens.applyAsInt(TOOLS) + PER_MESSAGE,
+          tokens.applyAsInt(TOOL_CALL) + PIECE_MARGIN, tokens.applyAsInt(TOOL_RESULT) + PIECE_MARGIN);
+    }
+  }
+
+  private final Framing framing;
   private final int imageTokens;
   private final List<String> texts = new ArrayList<>();
   private long fixed;
 
-  private PromptPieces(int imageTokens) {
+  private PromptPieces(Framing framing, int imageTokens) {
+    this.framing = framing;
     this.imageTokens = imageTokens;
   }
 
@@ -57,8 +86,8 @@ public final class PromptPieces {
     return fixed;
   }
 
-  public static PromptPieces of(ApiRequest request, int imageTokens) {
-    PromptPieces p = new PromptPieces(imageTokens);
+  public static PromptPieces of(ApiRequest request, Framing framing, int imageTokens) {
+    PromptPieces p = new PromptPieces(framing, imageTokens);
     JsonNode body = request.body();
     switch (request.operation()) {
       case CHAT -> p.chat(body);
@@ -73,11 +102,14 @@ public final class PromptPieces {
   }
 
   private void chat(JsonNode body) {
-    fixed += PRIMER;
+    fixed += framing.primer();
     JsonNode messages = body.get("messages");
     if (messages != null && messages.isArray()) {
       for (JsonNode m : messages) {
         fixed += PER_MESSAGE;
+        if (m.path("role").asText("").equals("tool")) {
+          fixed += framing.toolResult();
+        }
         if (!m.isObject()) {
           json(m);
           continue;
@@ -86,6 +118,9 @@ public final class PromptPieces {
           Map.Entry<String, JsonNode> field = it.next();
           if (field.getKey().equals("content")) {
             content(field.getValue());
+          } else if (field.getKey().equals("tool_calls") && field.getValue().isArray()) {
+            fixed += framing.toolCall() * field.getValue().size();
+            json(field.getValue());
           } else {
             value(field.getValue()); // role, name, tool_call_id, tool_calls, function_call, ...
           }
@@ -101,7 +136,7 @@ public final class PromptPieces {
     if (tools == null || !tools.isArray() || tools.isEmpty()) {
       return;
     }
-    fixed += TOOLS_PREAMBLE;
+    fixed += framing.toolsPreamble();
     for (JsonNode tool : tools) {
       fixed += PER_MESSAGE;
       json(tool);
@@ -122,10 +157,14 @@ public final class PromptPieces {
       switch (type) {
         case "image_url", "image", "input_image" -> fixed += imageTokens;
         case "tool_use" -> { // Anthropic: the call's name and input
+          fixed += framing.toolCall();
           value(part.get("name"));
           json(part.get("input"));
         }
-        case "tool_result" -> content(part.get("content")); // Anthropic: a string or blocks
+        case "tool_result" -> { // Anthropic: a string or blocks
+          fixed += framing.toolResult();
+          content(part.get("content"));
+        }
         default -> {
           if (part.path("text").isTextual()) {
             text(part.get("text").textValue());

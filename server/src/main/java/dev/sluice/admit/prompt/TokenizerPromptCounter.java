@@ -21,10 +21,12 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
 
   private final HuggingFaceTokenizer tokenizer;
   private final int imageTokens;
+  private final PromptPieces.Framing framing;
 
   TokenizerPromptCounter(HuggingFaceTokenizer tokenizer, int imageTokens) {
     this.tokenizer = tokenizer;
     this.imageTokens = imageTokens;
+    this.framing = PromptPieces.Framing.measure(this::tokens);
   }
 
   /** Loads {@code tokenizer.json}; the first load also extracts the native library (see {@link NativeTokenizers}). */
@@ -35,7 +37,7 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
 
   @Override
   public long count(ApiRequest request) {
-    PromptPieces pieces = PromptPieces.of(request, imageTokens);
+    PromptPieces pieces = PromptPieces.of(request, framing, imageTokens);
     long total = pieces.fixed();
     for (String text : pieces.texts()) {
       total += tokens(text);
@@ -46,6 +48,11 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
   /** The tokens of one text, without special tokens. */
   public int tokens(String text) {
     return tokenizer.encode(text, false, false).getIds().length;
+  }
+
+  /** The template allowances in this tokenizer's tokens. */
+  public PromptPieces.Framing framing() {
+    return framing;
   }
 
   @Override
