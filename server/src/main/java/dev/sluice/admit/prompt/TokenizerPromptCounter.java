@@ -5,6 +5,7 @@ import dev.sluice.front.ApiRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A model's own Hugging Face tokenizer ({@code tokenizer.json}, run by the Rust {@code tokenizers} library through
@@ -22,6 +23,9 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
   private final HuggingFaceTokenizer tokenizer;
   private final int imageTokens;
   private final PromptPieces.Framing framing;
+  /** Counts hold it shared; close takes it alone, so native memory is never freed under a running count. */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed;
 
   TokenizerPromptCounter(HuggingFaceTokenizer tokenizer, int imageTokens) {
     this.tokenizer = tokenizer;
@@ -47,7 +51,17 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
 
   /** The tokens of one text, without special tokens. */
   public int tokens(String text) {
-    return tokenizer.encode(text, false, false).getIds().length;
+    if (!lifecycle.readLock().tryLock()) {
+      throw new IllegalStateException("the tokenizer is closing");
+    }
+    try {
+      if (closed) {
+        throw new IllegalStateException("the tokenizer is closed");
+      }
+      return tokenizer.encode(text, false, false).getIds().length;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
   }
 
   /** The template allowances in this tokenizer's tokens. */
@@ -60,8 +74,17 @@ public final class TokenizerPromptCounter implements PromptCounter, AutoCloseabl
     return true;
   }
 
+  /** Frees the native tokenizer once counts under way have finished; later counts throw (the byte bound stands in). */
   @Override
   public void close() {
-    tokenizer.close();
+    lifecycle.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        tokenizer.close();
+      }
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
   }
 }

@@ -184,6 +184,17 @@ class PromptCountersTest {
   }
 
   @Test
+  void aClosedTokenizerIsNeverCalledIntoAndTheByteBoundStandsIn() throws Exception {
+    TokenizerPromptCounter real = TokenizerPromptCounter.load(Prompts.tinyBpe(), 256);
+    PromptCounters counters = new PromptCounters(null, Map.of("m", real));
+    ApiRequest request = Prompts.parse(Operation.CHAT, LONG);
+    assertThat(counters.bound("m", request).result()).isLessThan(PromptEstimate.of(request));
+    real.close();
+    real.close(); // idempotent: a reload and a shutdown may both close
+    assertThat(counters.bound("m", request).result()).isEqualTo(PromptEstimate.of(request));
+  }
+
+  @Test
   void aTokenizerThatThrowsLeavesTheByteBoundNotAStuckRequest() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
