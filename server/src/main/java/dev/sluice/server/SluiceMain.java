@@ -21,6 +21,8 @@ import java.nio.file.Path;
 public final class SluiceMain {
   /** Held so the level set before Quarkus configures logging is not lost to garbage collection. */
   private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+  /** DJL's CUDA probe warns on CPU-only hosts while the tokenizers are checked; they run on the CPU anyway. */
+  private static final java.util.logging.Logger DJL_CUDA_LOG = java.util.logging.Logger.getLogger("ai.djl.util.cuda");
 
   private SluiceMain() {
   }
@@ -69,6 +71,7 @@ public final class SluiceMain {
 
   /** A tokenizer missing or unreadable is one line naming the key, before Quarkus starts (ADR 033). */
   private static void checkTokenizers(SluiceConfig config) {
+    DJL_CUDA_LOG.setLevel(java.util.logging.Level.SEVERE);
     try {
       PromptCounters.check(config.models(), System::getenv);
     } catch (ConfigException e) {

@@ -27,8 +27,12 @@ import org.jboss.logging.Logger;
  */
 public final class PromptCounters implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PromptCounters.class);
-  /** A real tokenizer counts 4 KiB in tens of microseconds (ADR 033's figures): cheaper inline than a hop. */
-  static final int INLINE_BYTES = 4096;
+  /**
+   * Hugging Face's tokenizers take about a microsecond per token (ADR 033's figures): a body up to this size holds
+   * at most about a hundred tokens of text, counted inline for less than a hop to a worker and back costs; a
+   * longer one would hold the event loop for as long as its text is long.
+   */
+  static final int INLINE_BYTES = 512;
   static final PromptCounter BYTES = PromptEstimate::of;
   static final PromptCounter SIMULATOR = new SimulatorPromptCounter();
 
