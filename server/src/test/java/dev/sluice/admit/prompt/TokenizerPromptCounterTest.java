@@ -123,6 +123,17 @@ class TokenizerPromptCounterTest {
     assertThat(counter.count(request)).isLessThan(dev.sluice.admit.PromptEstimate.of(request) / 2);
   }
 
+  @Test
+  void aLongTextCountedInChunksIsNeverBelowItsWholeCount() {
+    for (String text : new String[] {"The quick brown fox, jumps over the lazy dog. ".repeat(500),
+        "😀👍🏽日本語".repeat(3000), "x".repeat(10_000), ("word" + "\n".repeat(7)).repeat(1500)}) {
+      long whole = counter.tokens(text);
+      long chunks = (text.length() + TokenizerPromptCounter.CHUNK - 1) / TokenizerPromptCounter.CHUNK;
+      assertThat(counter.chunkedTokens(text)).as(text.substring(0, 20))
+          .isBetween(whole, whole + (chunks + 1) * PromptPieces.PIECE_MARGIN);
+    }
+  }
+
   private static String chat(String messages) {
     return "{\"model\":\"m\",\"messages\":[" + messages + "]}";
   }
