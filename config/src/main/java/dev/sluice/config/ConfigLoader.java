@@ -29,8 +29,8 @@ public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
       "dataClasses"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
-  private static final Set<String> MODEL = union(Set.of("name", "description", "upstream", "timeouts", "access",
-      "defaultPlan"), RoutingConfigReader.MODEL_KEYS);
+  private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
+      "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), TokenizerConfigReader.MODEL_KEYS);
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
       "discovery");
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
@@ -84,8 +84,9 @@ public final class ConfigLoader {
     }
     List<ModelConfig> models = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    Path baseDir = TokenizerConfigReader.baseDir(fileName);
     for (YamlNode item : modelsNode.items()) {
-      ModelConfig model = model(item);
+      ModelConfig model = model(item, baseDir);
       if (!names.add(model.name())) {
         throw item.error("model name '" + model.name() + "' is used twice");
       }
@@ -124,7 +125,7 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, maxBody, accessLog);
   }
 
-  private static ModelConfig model(YamlNode node) {
+  private static ModelConfig model(YamlNode node, Path baseDir) {
     Map<String, YamlNode> f = node.fields(MODEL);
     YamlNode nameNode = required(node, f, "name");
     String name = nameNode.nonBlank();
@@ -137,7 +138,7 @@ public final class ConfigLoader {
     AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
     return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan,
-        RoutingConfigReader.read(f, upstream));
+        RoutingConfigReader.read(f, upstream), TokenizerConfigReader.read(f, baseDir));
   }
 
   private static UpstreamConfig upstream(YamlNode node) {

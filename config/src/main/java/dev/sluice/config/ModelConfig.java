@@ -10,7 +10,14 @@ import java.util.Optional;
  * @param defaultPlan what governs a request no plan matches: {@code deny}, {@code unlimited} or a plan name;
  *     empty means deny when plans are configured and unlimited when none are
  * @param routing endpoint choice, health, fallbacks and data tier
+ * @param tokenizer how admission bounds the model's prompt tokens
  */
 public record ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,
-    AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing) {
+    AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing, TokenizerConfig tokenizer) {
+
+  /** A model whose prompts are bounded the default way (see {@link TokenizerConfig.Kind#DEFAULT}). */
+  public ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,
+      AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing) {
+    this(name, description, upstream, timeouts, access, defaultPlan, routing, TokenizerConfig.defaults());
+  }
 }

@@ -3,6 +3,7 @@ package dev.sluice.admit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.Governance.Governed;
+import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.PlanConfig;
 import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.front.ApiError;
@@ -35,9 +36,18 @@ public final class Admission {
   private final int defaultMaxTokens;
   private final QuotaMetrics metrics;
   private final LongSupplier clock;
+  private final PromptCounters prompts;
 
+  /** Bounds every prompt by its bytes ({@link PromptEstimate}). */
   public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
       LongSupplier clock) {
+    this(resolver, store, defaultMaxTokens, metrics, clock, PromptCounters.bytes());
+  }
+
+  /** @param prompts each model's prompt counter (ADR 033) */
+  public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
+      LongSupplier clock, PromptCounters prompts) {
+    this.prompts = prompts;
     this.resolver = resolver;
     this.store = store;
     this.defaultMaxTokens = defaultMaxTokens;
@@ -60,9 +70,17 @@ public final class Admission {
    * @param model the configured model name (the metric label and the plan's model match)
    */
   public Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout) {
-    long prompt = PromptEstimate.of(request);
-    JsonNode original = requestedMaxTokens(request);
     Governance governance = resolver.resolve(caller, model);
+    // Only a reservation needs the model's tokenizer (possibly on a worker, for a long prompt); without one the
+    // estimate only feeds the usage record of a response that reports no usage, and the cheap bound does.
+    Future<Long> promptBound = governance instanceof Governed ? prompts.bound(model, request)
+        : Future.succeededFuture(prompts.cheapBound(model, request));
+    return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt));
+  }
+
+  private Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout,
+      Governance governance, long prompt) {
+    JsonNode original = requestedMaxTokens(request);
     if (governance == Governance.DENIED) {
       metrics.rejection(model, "none", "no_plan");
       return Future.succeededFuture(Ticket.refused(null, new ApiError(403, "invalid_request_error",

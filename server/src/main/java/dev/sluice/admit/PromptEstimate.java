@@ -2,6 +2,7 @@ package dev.sluice.admit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.config.TokenizerConfig;
 import dev.sluice.front.ApiRequest;
 
 /**
@@ -11,7 +12,9 @@ import dev.sluice.front.ApiRequest;
  * template adds at most {@link #PER_MESSAGE} special tokens per message (role markers and separators) and
  * {@link #PRIMER} for the assistant's turn. The estimate over-reserves (English runs about 4 bytes per token),
  * which costs admission headroom while a request is in flight, never correctness: settlement charges the
- * upstream's actual count. Token-id prompts (arrays of integers) count exactly.
+ * upstream's actual count. Token-id prompts (arrays of integers) count exactly. An image counts at least
+ * {@link TokenizerConfig#DEFAULT_IMAGE_TOKENS}: the bytes of its URL would be far fewer than a vision encoder makes
+ * of it. The fallback of {@link dev.sluice.admit.prompt.PromptCounters} for models without a tokenizer (ADR 033).
  */
 public final class PromptEstimate {
   static final int PER_MESSAGE = 4;
@@ -54,10 +57,16 @@ public final class PromptEstimate {
     long total = 0;
     if (content.isArray()) {
       for (JsonNode part : content) {
-        total += part.has("text") ? text(part.get("text")) : json(part);
+        total += part.has("text") ? text(part.get("text")) : image(part)
+            ? Math.max(json(part), TokenizerConfig.DEFAULT_IMAGE_TOKENS) : json(part);
       }
     }
     return total;
+  }
+
+  private static boolean image(JsonNode part) {
+    String type = part.path("type").asText("");
+    return type.equals("image_url") || type.equals("image") || type.equals("input_image");
   }
 
   private static long inputs(JsonNode input) {

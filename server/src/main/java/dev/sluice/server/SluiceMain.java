@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 public final class SluiceMain {
   /** Held so the level set before Quarkus configures logging is not lost to garbage collection. */
   private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+  /** DJL's CUDA probe warns on CPU-only hosts while the tokenizers are checked; they run on the CPU anyway. */
+  private static final java.util.logging.Logger DJL_CUDA_LOG = java.util.logging.Logger.getLogger("ai.djl.util.cuda");
 
   private SluiceMain() {
   }
@@ -51,6 +54,7 @@ public final class SluiceMain {
           + "); stop the other process or choose another port");
     }
     checkStorage(config, configPath);
+    checkTokenizers(config);
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
     System.setProperty("quarkus.http.host", host);
     System.setProperty("quarkus.http.port", Integer.toString(port));
@@ -64,6 +68,16 @@ public final class SluiceMain {
       Database.open(config.storage()).close();
     } catch (StoreException e) {
       exit(1, e.getMessage() + " (storage.url in " + configPath + ")");
+    }
+  }
+
+  /** A tokenizer missing or unreadable is one line naming the key, before Quarkus starts (ADR 033). */
+  private static void checkTokenizers(SluiceConfig config) {
+    DJL_CUDA_LOG.setLevel(java.util.logging.Level.SEVERE);
+    try {
+      PromptCounters.check(config.models(), System::getenv);
+    } catch (ConfigException e) {
+      exit(2, e.getMessage());
     }
   }
 

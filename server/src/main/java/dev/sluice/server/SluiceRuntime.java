@@ -6,6 +6,8 @@ import dev.sluice.admit.LocalCounterStore;
 import dev.sluice.admit.PlanResolver;
 import dev.sluice.admit.QuotaMetrics;
 import dev.sluice.admit.RedisCounterStore;
+import dev.sluice.admit.prompt.PromptCounters;
+import dev.sluice.admit.prompt.TokenizerPromptCounter;
 import dev.sluice.api.KeyApi;
 import dev.sluice.api.UsageApi;
 import dev.sluice.authorize.ModelAccess;
@@ -36,6 +38,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -58,6 +62,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Identity identity;
   private final UsageWriter usage;
   private final CounterStore counters;
+  /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
+  private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
   private final UsageApi usageApi;
   private ConfigReloader reloader;
@@ -82,7 +88,8 @@ public final class SluiceRuntime implements AutoCloseable {
       CounterStore counterStore = store;
       this.versions = new CatalogVersions(live, new PoolBuilder(vertx, metrics, monitor, simulators, resolver),
           c -> new Admission(new PlanResolver(c.quota().plans(), c.models()), counterStore,
-              c.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis));
+              c.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis,
+              PromptCounters.of(vertx, c.models(), System::getenv, tokenizers)));
       versions.install(config, "-");
     } catch (RuntimeException e) {
       if (store != null) {
@@ -91,6 +98,7 @@ public final class SluiceRuntime implements AutoCloseable {
       monitor.close();
       simulators.close();
       identity.close();
+      tokenizers.values().forEach(TokenizerPromptCounter::close);
       throw e;
     }
     this.counters = store;
@@ -215,5 +223,6 @@ public final class SluiceRuntime implements AutoCloseable {
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();
     simulators.close();
+    tokenizers.values().forEach(TokenizerPromptCounter::close);
   }
 }

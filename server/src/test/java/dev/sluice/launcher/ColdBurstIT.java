@@ -126,7 +126,7 @@ class ColdBurstIT {
           - name: m
             access: {groups: [team]}
             upstream: {endpoints: [%s]}
-            #tokenizer: simulator
+            tokenizer: simulator
         """.formatted(port, storage.url(), redisPrefix, TestUsers.HASH, LIMIT, sim.baseUrl()));
     processes.add(new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
         .redirectOutput(tmp.resolve(name + ".log").toFile()).redirectErrorStream(true).start());
