@@ -92,9 +92,8 @@ public final class ConfigLoader {
       }
       models.add(model);
     }
-    if (models.isEmpty()) {
-      throw modelsNode.error("list at least one model");
-    }
+    // An empty list is allowed: a gateway on Kubernetes starts before the operator has rendered any model, and
+    // takes them in when its file is reloaded. A missing 'models' is still a mistake.
     RoutingConfigReader.checkFallbacks(models, modelsNode);
     DataClassConfig dataClasses = top.containsKey("dataClasses")
         ? RoutingConfigReader.dataClasses(top.get("dataClasses")) : DataClassConfig.defaults();

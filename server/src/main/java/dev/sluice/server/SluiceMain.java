@@ -55,6 +55,10 @@ public final class SluiceMain {
     }
     checkStorage(config, configPath);
     checkTokenizers(config);
+    if (config.models().isEmpty()) {
+      System.err.println("sluice: " + configPath + " lists no models: /v1 answers 404 until it lists one (the file is "
+          + "re-read when it changes)");
+    }
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
     System.setProperty("quarkus.http.host", host);
     System.setProperty("quarkus.http.port", Integer.toString(port));

@@ -187,6 +187,24 @@ class ConfigReloadTest {
   }
 
   @Test
+  void aGatewayStartedWithNoModelRunsAndServesItsFirstModelOnceTheFileListsOne() throws Exception {
+    // How a gateway on Kubernetes starts: the operator renders models: [] before the first LLMModel exists.
+    Path file = dir.resolve("sluice.yaml");
+    write(file, header + "models: []\n");
+    try (GatewayHarness gw = GatewayHarness.following(file, POLL)) {
+      assertThat(gw.runtime().version().modelNames()).isEmpty();
+      write(file, header + "models:\n" + model("first", SIMULATED, ""));
+      await().atMost(MODEL_BOUND).until(() -> gw.runtime().version().modelNames().contains("first"));
+      // Nothing could be open to anyone at start, so the key is minted now.
+      String key = gw.vertx().executeBlocking(() -> gw.runtime().keys().create(dev.sluice.identify.Principal.user(
+          GatewayHarness.USER, GatewayHarness.USER, Set.of()), "late", Set.of(), java.util.Optional.empty()).secret(),
+          false).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("first", false),
+          "authorization", "Bearer " + key).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void aRemovedModelFinishesItsRequestInFlightBeforeItsSimulatorStops() throws Exception {
     Path file = dir.resolve("sluice.yaml");
     String slow = model("slow", "{simulator: {prefillOverhead: 1ms, interTokenLatency: 100ms}}", "");

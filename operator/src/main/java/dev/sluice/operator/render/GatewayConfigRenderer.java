@@ -162,8 +162,8 @@ public final class GatewayConfigRenderer {
     for (String section : List.of("plans", "models")) {
       List<Object> items = new ArrayList<>(list(base, section));
       entries.stream().filter(e -> e.section().equals(section)).forEach(e -> items.add(e.value()));
-      if (!items.isEmpty()) {
-        doc.put(section, items);
+      if (!items.isEmpty() || section.equals("models")) {
+        doc.put(section, items); // models always: with none (yet, or any more) the gateway serves none
       }
     }
     return doc;

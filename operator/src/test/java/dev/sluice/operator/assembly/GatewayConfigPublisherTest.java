@@ -151,13 +151,16 @@ class GatewayConfigPublisherTest {
   }
 
   @Test
-  void withNothingValidTheSecretIsNotWrittenSoTheGatewayKeepsItsLast() {
+  void withNothingValidTheGatewayStillGetsAConfigurationThatServesNoModelAndTheRefusalIsShown() {
     Plan bad = Fixtures.plan("team-a", "bad");
     bad.getSpec().limits = null;
     create(bad);
     var result = publisher.publish();
-    assertThat(result.fatal()).isPresent();
-    assertThat(client.secrets().inNamespace(OP_NS).withName("sluice-gateway-config").get()).isNull();
+    assertThat(result.fatal()).isEmpty();
+    assertThat(result.rejected()).hasSize(1);
+    String yaml = secretYaml();
+    assertThat(read(yaml).models()).isEmpty();
+    assertThat(read(yaml).quota().plans()).isEmpty();
   }
 
   @Test
