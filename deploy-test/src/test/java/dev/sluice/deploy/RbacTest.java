@@ -36,7 +36,10 @@ class RbacTest {
       "core secrets update sluice-gateway-config",
       "core configmaps get sluice-gateway-base",
       "core configmaps list sluice-gateway-base",
-      "core configmaps watch sluice-gateway-base");
+      "core configmaps watch sluice-gateway-base",
+      "core pods get *",
+      "core pods list *",
+      "core pods patch *");
 
   static Set<String> expand(String... lines) {
     Set<String> out = new TreeSet<>();

@@ -34,6 +34,8 @@ import java.util.logging.Logger;
  */
 public final class GatewayConfigPublisher {
   public static final String KEY = "sluice.yaml";
+  /** On each gateway pod: the hash of the configuration last written, so the kubelet syncs its volumes at once. */
+  public static final String CONFIG_HASH = "sluice.dev/config-sha256";
   private static final Logger LOG = Logger.getLogger(GatewayConfigPublisher.class.getName());
 
   private final KubernetesClient client;
@@ -102,6 +104,38 @@ public final class GatewayConfigPublisher {
       client.resource(desired).update();
     }
     LOG.info("gateway configuration written to Secret " + settings.namespace() + "/" + settings.gatewayConfigSecret());
+    nudgeGateways(sha256(yaml));
+  }
+
+  /**
+   * The kubelet refreshes a mounted Secret only at its next sync of the pod, 60–90 s later by default, which
+   * would miss the 60 s in which a model, plan or access change must take effect. A change to the pod object
+   * makes the kubelet sync it at once, so the gateway pods (which mount the Secret, in this namespace) get the
+   * configuration's hash as an annotation; the pods do not restart, the gateway reloads the file (ADR 055).
+   * Best effort: without the permission, the change still arrives at the kubelet's next sync.
+   */
+  private void nudgeGateways(String hash) {
+    try {
+      var pods = client.pods().inNamespace(settings.namespace())
+          .withLabel("app.kubernetes.io/part-of", "sluice").withLabel("app.kubernetes.io/component", "gateway").list();
+      for (var pod : pods.getItems()) {
+        client.pods().inNamespace(settings.namespace()).withName(pod.getMetadata().getName())
+            .edit(p -> new io.fabric8.kubernetes.api.model.PodBuilder(p).editMetadata()
+                .addToAnnotations(CONFIG_HASH, hash).endMetadata().build());
+      }
+    } catch (KubernetesClientException e) {
+      LOG.warning("could not annotate the gateway pods (" + e.getMessage() + "); they pick the configuration up "
+          + "at the kubelet's next sync");
+    }
+  }
+
+  static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The ExternalModel's API key from its Secret; no reference means a provider that needs none. */

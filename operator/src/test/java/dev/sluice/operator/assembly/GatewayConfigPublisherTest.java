@@ -170,4 +170,20 @@ class GatewayConfigPublisherTest {
     publisher.publish();
     assertThat(client.secrets().inNamespace("team-a").withName("sluice-gateway-config").get()).isNull();
   }
+
+  @Test
+  void afterWritingTheSecretTheGatewayPodsAreAnnotatedSoTheKubeletSyncsTheirVolumeAtOnce() {
+    client.pods().inNamespace(OP_NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        .withName("gateway-0").withNamespace(OP_NS).addToLabels("app.kubernetes.io/part-of", "sluice")
+        .addToLabels("app.kubernetes.io/component", "gateway").endMetadata().build()).create();
+    client.pods().inNamespace(OP_NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        .withName("someone-else").withNamespace(OP_NS).endMetadata().build()).create();
+    create(Fixtures.llm("team-a", "qwen"));
+    publisher.publish();
+    String hash = GatewayConfigPublisher.sha256(secretYaml());
+    assertThat(client.pods().inNamespace(OP_NS).withName("gateway-0").get().getMetadata().getAnnotations())
+        .containsEntry(GatewayConfigPublisher.CONFIG_HASH, hash);
+    assertThat(client.pods().inNamespace(OP_NS).withName("someone-else").get().getMetadata().getAnnotations())
+        .isNullOrEmpty();
+  }
 }
