@@ -63,6 +63,10 @@ public final class RedisCounterStore implements CounterStore {
   private final String peekSha = RedisScripts.sha1(RedisScripts.PEEK);
   private final String releaseSha = RedisScripts.sha1(RedisScripts.RELEASE);
   private final String addUsedSha = RedisScripts.sha1(RedisScripts.ADD_USED);
+  /** How many timeouts a call waits at most while Redis is answering others or the loop is busy (see deadline). */
+  private static final int PATIENCE = 10;
+  /** When Redis last answered any call of this replica (System.nanoTime()). */
+  private volatile long lastReply = System.nanoTime();
   /** Attempts for a release whose store call failed: the reservation it frees would otherwise hold until it expires. */
   private static final int RELEASE_ATTEMPTS = 4;
 
@@ -160,6 +164,16 @@ public final class RedisCounterStore implements CounterStore {
         connection.compareAndSet(used, null); // a broken connection, not a Redis error reply: reconnect next time
       }
     });
+  }
+
+  private void dropConnectionOfThisLoop() {
+    Context ctx = Vertx.currentContext();
+    AtomicReference<Future<RedisConnection>> ref = connections.get(
+        ctx != null && ctx.isEventLoopContext() ? Thread.currentThread() : NO_CONTEXT);
+    Future<RedisConnection> dropped = ref == null ? null : ref.getAndSet(null);
+    if (dropped != null && dropped.succeeded()) {
+      dropped.result().close();
+    }
   }
 
   @Override
@@ -271,6 +285,7 @@ public final class RedisCounterStore implements CounterStore {
     }).onComplete(ar -> {
       vertx.cancelTimer(timer[0]);
       if (ar.succeeded()) {
+        lastReply = System.nanoTime();
         promise.tryComplete(ar.result());
       } else {
         promise.tryFail(ar.cause());
@@ -280,35 +295,43 @@ public final class RedisCounterStore implements CounterStore {
   }
 
   /**
-   * Fails {@code promise} when Redis has not answered within {@code timeoutMs} of time the event loop could have
-   * read the answer in. A busy loop (a cold replica in a burst runs interpreted code for seconds) runs its timers
-   * late, and the reply may be waiting unread in the socket: that is not Redis being slow. So a timer that ran
-   * late by more than a quarter of the timeout is re-armed for the time it lost (up to four timeouts in all, so
-   * a frozen Redis still costs a bounded wait), and a timer that ran on time fails the call only after the
-   * loop's next I/O pass (a 1 ms timer set now runs after it), which reads any reply already sent.
+   * Fails {@code promise} when Redis shows no sign of answering within {@code timeoutMs}. Two things look like a
+   * slow Redis and are not: a busy event loop (a cold replica in a burst runs interpreted code for seconds, so its
+   * timers run late and replies wait unread in the socket), and a deep queue (replies come back in order, so the
+   * last of a burst waits for all before it). So at the deadline the wait goes on, for another timeout at a time,
+   * while the timer ran late by more than a quarter of the timeout or Redis has answered any call since this one
+   * was sent; up to {@link #PATIENCE} timeouts in all. A frozen or lost Redis answers nothing: its callers fail
+   * after one timeout, plus the loop's next I/O pass (a 1 ms timer set then runs after it), which reads any reply
+   * already sent.
    *
    * @return a holder of the pending timer's id, to cancel it when the answer comes
    */
   private long[] deadline(Promise<Response> promise, long timeoutMs) {
     long[] timer = new long[1];
     long start = System.nanoTime();
-    long limit = start + TimeUnit.MILLISECONDS.toNanos(4 * timeoutMs);
+    long step = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    long limit = start + PATIENCE * step;
     Handler<Long> check = new Handler<>() {
-      long due = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+      long due = start + step;
 
       @Override
       public void handle(Long id) {
         long now = System.nanoTime();
-        long late = now - due;
-        if (late > TimeUnit.MILLISECONDS.toNanos(timeoutMs) / 4 && now < limit) {
-          long grace = Math.min(late, limit - now);
-          due = now + grace;
-          timer[0] = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(grace)), this);
+        boolean loopWasBusy = now - due > step / 4;
+        boolean redisAnswers = lastReply - start > 0;
+        if ((loopWasBusy || redisAnswers) && now < limit) {
+          long wait = Math.min(step, limit - now);
+          due = now + wait;
+          timer[0] = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)), this);
           return;
         }
         long waited = TimeUnit.NANOSECONDS.toMillis(now - start);
-        timer[0] = vertx.setTimer(1, again -> promise.tryFail(new TimeoutException("Redis did not answer within "
-            + timeoutMs + " ms" + (waited > 2 * timeoutMs ? " (" + waited + " ms on a busy event loop)" : ""))));
+        timer[0] = vertx.setTimer(1, again -> {
+          if (promise.tryFail(new TimeoutException("Redis did not answer within " + timeoutMs + " ms"
+              + (waited > 2 * timeoutMs ? " (waited " + waited + " ms: a busy replica or a long queue)" : "")))) {
+            dropConnectionOfThisLoop(); // a silent connection may be half-open: the next call opens a new one
+          }
+        });
       }
     };
     timer[0] = vertx.setTimer(timeoutMs, check);
