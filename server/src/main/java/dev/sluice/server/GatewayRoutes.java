@@ -43,7 +43,10 @@ public class GatewayRoutes {
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
-    new HealthRoutes(() -> runtime != null).mount(router);
+    new HealthRoutes(() -> {
+      SluiceRuntime current = runtime;
+      return current != null && !current.draining();
+    }).mount(router);
   }
 
   void started(@Observes StartupEvent event) {
@@ -59,11 +62,18 @@ public class GatewayRoutes {
         port, models);
   }
 
+  /**
+   * SIGTERM: drain, then close. Quarkus fires this before it closes the HTTP server, so the drain's answers
+   * (the 503s, the streams' error events, {@code /health/ready} saying DOWN) still reach their clients; the
+   * usage writer is closed, writing the last records, before the process exits.
+   */
   void stop(@Observes ShutdownEvent event) {
     SluiceRuntime current = runtime;
-    runtime = null;
-    if (current != null) {
-      current.close();
+    if (current == null) {
+      return;
     }
+    current.drain(current.config().server().shutdownGrace());
+    runtime = null;
+    current.close();
   }
 }
