@@ -36,6 +36,12 @@ public class GatewayRoutes {
   String configPath;
 
   private volatile SluiceRuntime runtime;
+  /**
+   * Starts the drain the moment SIGTERM arrives. Quarkus's own hook runs beside it and holds its HTTP server
+   * open while requests are in flight (quarkus.shutdown.timeout, set above the grace by SluiceMain): that keeps
+   * the listener up for the drain's answers and for {@code /health/ready} saying DOWN.
+   */
+  private final Thread drainHook = new Thread(this::drain, "sluice-drain");
 
   void mount(@Observes Router router) {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
@@ -43,6 +49,7 @@ public class GatewayRoutes {
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
+    Runtime.getRuntime().addShutdownHook(drainHook);
     new HealthRoutes(() -> {
       SluiceRuntime current = runtime;
       return current != null && !current.draining();
@@ -62,18 +69,28 @@ public class GatewayRoutes {
         port, models);
   }
 
+  private void drain() {
+    SluiceRuntime current = runtime;
+    if (current != null) {
+      current.drain(current.config().server().shutdownGrace());
+    }
+  }
+
   /**
-   * SIGTERM: drain, then close. Quarkus fires this before it closes the HTTP server, so the drain's answers
-   * (the 503s, the streams' error events, {@code /health/ready} saying DOWN) still reach their clients; the
-   * usage writer is closed, writing the last records, before the process exits.
+   * Quarkus stops: after the drain (begun by the shutdown hook on SIGTERM; begun here when Quarkus stops for
+   * another reason), close, which writes the last usage records before the process exits.
    */
   void stop(@Observes ShutdownEvent event) {
-    SluiceRuntime current = runtime;
-    if (current == null) {
-      return;
+    try {
+      Runtime.getRuntime().removeShutdownHook(drainHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting and the hook is running or has run; drain() below waits for it
     }
-    current.drain(current.config().server().shutdownGrace());
+    drain();
+    SluiceRuntime current = runtime;
     runtime = null;
-    current.close();
+    if (current != null) {
+      current.close();
+    }
   }
 }

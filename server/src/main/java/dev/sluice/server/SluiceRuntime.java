@@ -68,6 +68,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Gateway gateway;
   private final UsageApi usageApi;
   private ConfigReloader reloader;
+  private final Object drainLock = new Object();
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this(vertx, config, registry, new SystemResolver(vertx));
@@ -220,6 +221,14 @@ public final class SluiceRuntime implements AutoCloseable {
    * keep serving meanwhile.
    */
   public void drain(Duration grace) {
+    synchronized (drainLock) { // once: a second caller (the shutdown hook, then Quarkus's ShutdownEvent) waits for it
+      if (!gateway.drain().draining()) {
+        drainOnce(grace);
+      }
+    }
+  }
+
+  private void drainOnce(Duration grace) {
     Drain drain = gateway.drain();
     drain.begin();
     long started = System.nanoTime();
