@@ -186,7 +186,8 @@ class ShutdownIT {
           .isSubsetOf(answers.keySet());
       assertThat(finished).as("short requests answered in full").isGreaterThanOrEqualTo(8);
       assertThat(log).contains("cutting 6 request(s)");
-      java.util.regex.Matcher inFlight = java.util.regex.Pattern.compile("(\\d+) request\\(s\\) in flight get").matcher(log);
+      java.util.regex.Matcher inFlight =
+          java.util.regex.Pattern.compile("(\\d+) request\\(s\\) in flight get").matcher(log);
       System.out.printf("ShutdownIT: readiness DOWN %d ms after SIGTERM; exit after %d ms (grace %d ms); "
           + "%s in flight at SIGTERM, %d answered in full, %d cut, %d refused during the drain, %d records, 0 lost%n",
           downMillis, exitMillis, GRACE.toMillis(), inFlight.find() ? inFlight.group(1) : "?", finished, 6, refused,
