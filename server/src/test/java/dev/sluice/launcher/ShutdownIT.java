@@ -143,6 +143,7 @@ class ShutdownIT {
 
       for (int i = 0; i < 3; i++) {
         Answer stream = answers.get("long-stream-" + i);
+        assertThat(stream).as("the stream got a clean end, not a dropped connection").isNotNull();
         assertThat(stream.status()).isEqualTo(200);
         String[] events = stream.body().split("\n\n");
         assertThat(events[events.length - 1]).as("ends with an error event").startsWith("data: {\"error\"")
@@ -154,6 +155,7 @@ class ShutdownIT {
         assertThat(row.estimated()).isTrue();
 
         Answer pending = answers.get("long-pending-" + i);
+        assertThat(pending).as("the pending request got an answer, not a dropped connection").isNotNull();
         assertThat(pending.status()).isEqualTo(503);
         assertThat(JSON.readTree(pending.body()).path("error").path("code").asText()).isEqualTo("server_shutdown");
         Row cut = records.get(pending.id());
