@@ -38,7 +38,11 @@ class ShutdownDrainTest {
   }
 
   static CompletableFuture<HttpResponse<String>> post(GatewayHarness gw, String requestId, String body) {
-    return Http.client().sendAsync(HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/v1/chat/completions"))
+    return post(gw, "/v1/chat/completions", requestId, body);
+  }
+
+  static CompletableFuture<HttpResponse<String>> post(GatewayHarness gw, String path, String requestId, String body) {
+    return Http.client().sendAsync(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path))
         .header("content-type", "application/json").header("x-request-id", requestId)
         .timeout(Duration.ofSeconds(20))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -58,7 +62,9 @@ class ShutdownDrainTest {
       CompletableFuture<HttpResponse<String>> longStream = post(gw, "long-stream", body(true, 100));
       CompletableFuture<HttpResponse<String>> longPending = post(gw, "long-pending", body(false, 100));
       CompletableFuture<HttpResponse<String>> shortOne = post(gw, "short", body(false, 4));
-      await().atMost(Duration.ofSeconds(5)).until(() -> gw.runtime().gateway().drain().inFlight() == 3);
+      CompletableFuture<HttpResponse<String>> anthropicStream = post(gw, "/v1/messages", "anthropic-stream",
+          body(true, 100));
+      await().atMost(Duration.ofSeconds(5)).until(() -> gw.runtime().gateway().drain().inFlight() == 4);
 
       CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> gw.runtime().drain(Duration.ofMillis(1500)));
       await().atMost(Duration.ofSeconds(2)).until(() -> gw.runtime().draining());
@@ -88,8 +94,16 @@ class ShutdownDrainTest {
       assertThat(error.path("code").asText()).isEqualTo("server_shutdown");
       assertThat(error.path("type").asText()).isEqualTo("server_error");
 
-      Map<String, Row> rows = flushed(gw, 3).stream().collect(Collectors.toMap(Row::requestId, Function.identity()));
-      assertThat(rows).containsOnlyKeys("long-stream", "long-pending", "short");
+      HttpResponse<String> anthropic = anthropicStream.get(5, TimeUnit.SECONDS);
+      assertThat(anthropic.statusCode()).isEqualTo(200);
+      assertThat(anthropic.body()).as("Anthropic's stream ends with its own error event").startsWith("event: message_start")
+          .doesNotContain("message_stop");
+      String anthropicLast = anthropic.body().strip().substring(anthropic.body().strip().lastIndexOf("event: "));
+      assertThat(anthropicLast).startsWith("event: error").contains("shutting down");
+
+      Map<String, Row> rows = flushed(gw, 4).stream().collect(Collectors.toMap(Row::requestId, Function.identity()));
+      assertThat(rows).containsOnlyKeys("long-stream", "long-pending", "short", "anthropic-stream");
+      assertThat(rows.get("anthropic-stream").status()).isEqualTo(503);
       assertThat(rows.get("short").status()).isEqualTo(200);
       assertThat(rows.get("short").completion()).isEqualTo(4);
       assertThat(rows.get("short").estimated()).isFalse();
