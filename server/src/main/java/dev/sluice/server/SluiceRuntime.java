@@ -221,7 +221,8 @@ public final class SluiceRuntime implements AutoCloseable {
    * keep serving meanwhile.
    */
   public void drain(Duration grace) {
-    synchronized (drainLock) { // once: a second caller (the shutdown hook, then Quarkus's ShutdownEvent) waits for it
+    // Once: a second caller (the shutdown hook, then Quarkus's ShutdownEvent) waits for the first to finish.
+    synchronized (drainLock) {
       if (!gateway.drain().draining()) {
         drainOnce(grace);
       }
