@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
       "dataClasses"), QuotaConfigParser.TOP_KEYS);
-  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog");
+  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace");
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), TokenizerConfigReader.MODEL_KEYS);
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
@@ -121,7 +121,15 @@ public final class ConfigLoader {
       }
     }
     String accessLog = f.containsKey("accessLog") ? f.get("accessLog").nonBlank() : d.accessLog();
-    return new ServerConfig(host, port, maxBody, accessLog);
+    Duration grace = d.shutdownGrace();
+    if (f.containsKey("shutdownGrace")) {
+      YamlNode n = f.get("shutdownGrace");
+      grace = n.duration();
+      if (grace.isNegative() || grace.compareTo(ServerConfig.MAX_SHUTDOWN_GRACE) > 0) {
+        throw n.error("must be between 0s and 1h");
+      }
+    }
+    return new ServerConfig(host, port, maxBody, accessLog, grace);
   }
 
   private static ModelConfig model(YamlNode node, Path baseDir) {

@@ -120,6 +120,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theShutdownGraceDefaultsToThirtySecondsAndIsBounded() {
+    String models = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n";
+    assertThat(parse(models).server().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(parse("server: {shutdownGrace: 0s}\n" + models).server().shutdownGrace()).isZero();
+    assertThat(parse("server: {shutdownGrace: 2m}\n" + models).server().shutdownGrace())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThat(problem("server: {shutdownGrace: 2h}\n" + models)).contains("server.shutdownGrace").contains("1h");
+    assertThat(problem("server: {shutdownGrace: soon}\n" + models)).contains("server.shutdownGrace");
+  }
+
+  @Test
   void aMissingFileIsOneClearLine() {
     assertThatThrownBy(() -> ConfigLoader.load(Path.of("/nonexistent/sluice.yaml")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("no such file");

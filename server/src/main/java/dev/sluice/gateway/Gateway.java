@@ -45,6 +45,7 @@ public final class Gateway {
   private final ModelsApi modelsApi;
   private final Identification identification;
   private final ModelAccess access;
+  private final Drain drain = new Drain();
 
   /**
    * @param live the configuration version in force: models, pools, plans; each request runs on the one in
@@ -71,6 +72,11 @@ public final class Gateway {
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
   }
 
+  /** Requests in flight, and the refusal of new ones once a shutdown has begun. */
+  public Drain drain() {
+    return drain;
+  }
+
   /**
    * Front: the request must be a POST of a JSON object within the size limit, from an identified caller.
    * The caller is identified before the body is read, so anonymous clients cannot make the gateway buffer
@@ -79,6 +85,11 @@ public final class Gateway {
   private void accept(RoutingContext ctx, Operation operation) {
     HttpServerRequest req = ctx.request();
     Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), operation.path());
+    if (!drain.enter()) {                                                      // counted until recorded
+      req.response().putHeader("connection", "close");
+      reject(req, ex, Drain.refused());
+      return;
+    }
     if (req.method() != HttpMethod.POST) {
       req.response().putHeader("allow", "POST");
       reject(req, ex, ApiError.methodNotAllowed(req.method().name(), operation.path()));
@@ -224,6 +235,7 @@ public final class Gateway {
       if (release != null) {
         release.run();
       }
+      drain.exit();
     }
   }
 

@@ -11,6 +11,7 @@ import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -39,10 +40,14 @@ import java.util.List;
  *       streams count as failures, any other answer as a success.</li>
  *   <li>When the pool has no endpoint left to try, or answers 429 or 503, the next model of the fallback
  *       chain takes over, again only while nothing has reached the client.</li>
+ *   <li>When the gateway shuts down and its grace is over, the call is cut ({@link #cutForShutdown}): a stream
+ *       ends with an error event, a request still waiting for its answer gets a 503, both in the client's API.</li>
  * </ul>
  */
 final class ProxyCall {
   private final Vertx vertx;
+  /** The client connection's event loop: everything here runs on it, including a cut at shutdown. */
+  private final Context context;
   private final HttpClient http;
   private final GatewayMetrics metrics;
   private final HttpServerRequest clientRequest;
@@ -69,6 +74,7 @@ final class ProxyCall {
       Runnable done) throws ApiException {
     this.tap = tap;
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.http = http;
     this.metrics = metrics;
     this.clientRequest = clientRequest;
@@ -349,6 +355,34 @@ final class ProxyCall {
     ex.errorCode = code;
     stream.end(translator.streamError(error));
     finish("upstream_timeout".equals(code) ? Outcome.TIMEOUT : Outcome.UPSTREAM_ERROR);
+  }
+
+  /** Called from any thread: cuts this call on its own event loop (see {@link #cutByShutdown}). */
+  void cutForShutdown() {
+    context.runOnContext(v -> cutByShutdown());
+  }
+
+  /**
+   * The gateway is going down and the shutdown grace is over: ends the exchange cleanly in the client's API,
+   * never by dropping the connection. The status is the error's (503), as {@code 499} is for a client that
+   * left; settlement charges only what the client got.
+   */
+  void cutByShutdown() {
+    if (ex.finished()) {
+      return;
+    }
+    ApiError error = new ApiError(503, "server_error", "server_shutdown", null,
+        "The gateway is shutting down and its shutdown grace (server.shutdownGrace) is over; retry the request.");
+    if (client.headWritten() && stream != null) {
+      ex.status = error.status();
+      ex.errorCode = error.code();
+      stream.end(translator.streamError(error));
+      finish(Outcome.SERVER_SHUTDOWN);
+    } else if (!client.headWritten()) {
+      client.putHeader("connection", "close");
+      fail(error, Outcome.SERVER_SHUTDOWN);
+    }
+    // otherwise a buffered answer is being written: it is complete, and finishes on its own
   }
 
   private void onClientClosed() {

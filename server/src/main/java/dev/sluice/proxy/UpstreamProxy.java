@@ -30,6 +30,9 @@ public final class UpstreamProxy implements AutoCloseable {
    * A client used from one loop only creates its connections on that loop, so a request stays on one thread.
    */
   private final Map<Thread, HttpClient> clientsByLoop = new ConcurrentHashMap<>();
+  /** The calls under way, so a shutdown can cut those still running when its grace is over. */
+  private final Map<Exchange, ProxyCall> calls = new ConcurrentHashMap<>();
+  private volatile boolean cut;
 
   public UpstreamProxy(Vertx vertx, GatewayMetrics metrics) {
     this.vertx = vertx;
@@ -66,7 +69,34 @@ public final class UpstreamProxy implements AutoCloseable {
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
       UpstreamRequest.Builder upstreamFor, ResponseTap tap, Runnable done) throws ApiException {
-    new ProxyCall(vertx, client(), metrics, client, ex, request, chain, upstreamFor, tap, done).start();
+    ProxyCall call = new ProxyCall(vertx, client(), metrics, client, ex, request, chain, upstreamFor, tap, () -> {
+      calls.remove(ex);
+      done.run();
+    });
+    calls.put(ex, call);
+    if (cut) {
+      call.cutByShutdown(); // admitted during the drain, reached here after the grace: nothing was sent
+    } else {
+      call.start();
+    }
+  }
+
+  /**
+   * The shutdown grace is over: every call under way is ended cleanly on its event loop (see {@link
+   * ProxyCall#cutByShutdown}), and any forwarded from now on is ended the same way before it is sent.
+   *
+   * @return how many calls were under way
+   */
+  public int cutForShutdown() {
+    cut = true;
+    List<ProxyCall> running = List.copyOf(calls.values());
+    running.forEach(ProxyCall::cutForShutdown);
+    return running.size();
+  }
+
+  /** Calls under way (sent upstream, or being sent). */
+  public int inFlight() {
+    return calls.size();
   }
 
   @Override

@@ -9,8 +9,13 @@ import dev.sluice.route.RouteRequest;
  * after that nothing changes it, and the access log formats it on its own thread.
  */
 public final class Exchange {
-  /** How a request ended, from the gateway's point of view. */
-  public enum Outcome { OK, REJECTED, UPSTREAM_STATUS, UPSTREAM_ERROR, TIMEOUT, CLIENT_CLOSED, INTERNAL_ERROR }
+  /**
+   * How a request ended, from the gateway's point of view. {@code SERVER_SHUTDOWN}: the gateway cut it at the
+   * end of its shutdown grace (not the client's doing, so never {@code CLIENT_CLOSED}).
+   */
+  public enum Outcome {
+    OK, REJECTED, UPSTREAM_STATUS, UPSTREAM_ERROR, TIMEOUT, CLIENT_CLOSED, SERVER_SHUTDOWN, INTERNAL_ERROR
+  }
 
   public final String requestId;
   public final long startNanos;

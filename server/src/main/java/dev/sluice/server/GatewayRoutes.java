@@ -36,6 +36,12 @@ public class GatewayRoutes {
   String configPath;
 
   private volatile SluiceRuntime runtime;
+  /**
+   * Starts the drain the moment SIGTERM arrives. Quarkus's own hook runs beside it and holds its HTTP server
+   * open while requests are in flight (quarkus.shutdown.timeout, set above the grace by SluiceMain): that keeps
+   * the listener up for the drain's answers and for {@code /health/ready} saying DOWN.
+   */
+  private final Thread drainHook = new Thread(this::drain, "sluice-drain");
 
   void mount(@Observes Router router) {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
@@ -43,7 +49,11 @@ public class GatewayRoutes {
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
-    new HealthRoutes(() -> runtime != null).mount(router);
+    Runtime.getRuntime().addShutdownHook(drainHook);
+    new HealthRoutes(() -> {
+      SluiceRuntime current = runtime;
+      return current != null && !current.draining();
+    }).mount(router);
   }
 
   void started(@Observes StartupEvent event) {
@@ -59,7 +69,24 @@ public class GatewayRoutes {
         port, models);
   }
 
+  private void drain() {
+    SluiceRuntime current = runtime;
+    if (current != null) {
+      current.drain(current.config().server().shutdownGrace());
+    }
+  }
+
+  /**
+   * Quarkus stops: after the drain (begun by the shutdown hook on SIGTERM; begun here when Quarkus stops for
+   * another reason), close, which writes the last usage records before the process exits.
+   */
   void stop(@Observes ShutdownEvent event) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(drainHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting and the hook is running or has run; drain() below waits for it
+    }
+    drain();
     SluiceRuntime current = runtime;
     runtime = null;
     if (current != null) {

@@ -15,6 +15,7 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.directory.DirectorySweep;
 import dev.sluice.gateway.CatalogSnapshot;
+import dev.sluice.gateway.Drain;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.LiveCatalog;
 import dev.sluice.keys.KeyService;
@@ -67,6 +68,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Gateway gateway;
   private final UsageApi usageApi;
   private ConfigReloader reloader;
+  private final Object drainLock = new Object();
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
     this(vertx, config, registry, new SystemResolver(vertx));
@@ -206,6 +208,57 @@ public final class SluiceRuntime implements AutoCloseable {
   /** The store: keys, local users, usage. */
   public Database database() {
     return identity.database();
+  }
+
+  /** How long the cut requests get to end and be recorded once the grace is over. */
+  static final Duration CUT_LIMIT = Duration.ofSeconds(5);
+
+  /**
+   * The first half of a graceful shutdown ({@link #close} is the second): stops taking {@code /v1} requests
+   * (readiness turns DOWN, new requests get a 503), lets those in flight finish within {@code grace}, then
+   * cuts the rest cleanly (streams end with an error event, pending answers get a 503; recorded as {@code
+   * server_shutdown}) and waits, at most {@link #CUT_LIMIT}, until each is recorded. Blocks; the event loops
+   * keep serving meanwhile.
+   */
+  public void drain(Duration grace) {
+    // Once: a second caller (the shutdown hook, then Quarkus's ShutdownEvent) waits for the first to finish.
+    synchronized (drainLock) {
+      if (!gateway.drain().draining()) {
+        drainOnce(grace);
+      }
+    }
+  }
+
+  private void drainOnce(Duration grace) {
+    Drain drain = gateway.drain();
+    drain.begin();
+    long started = System.nanoTime();
+    try {
+      int waiting = drain.inFlight();
+      if (waiting > 0) {
+        LOG.infof("shutting down: %d request(s) in flight get up to %d ms to finish (server.shutdownGrace)",
+            waiting, grace.toMillis());
+      }
+      if (drain.awaitIdle(grace)) {
+        return;
+      }
+      int cut = proxy.cutForShutdown();
+      LOG.warnf("shutting down: the grace of %d ms is over; cutting %d request(s) still in flight (recorded as "
+          + "server_shutdown)", grace.toMillis(), cut);
+      if (!drain.awaitIdle(CUT_LIMIT)) {
+        LOG.errorf("shutting down: %d request(s) did not end within %d ms of the cut", drain.inFlight(),
+            CUT_LIMIT.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      LOG.debugf("drain took %d ms", (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
+  /** True once a shutdown has begun: the gateway takes no new requests, so it is not ready. */
+  public boolean draining() {
+    return gateway.drain().draining();
   }
 
   @Override

@@ -16,7 +16,11 @@ import dev.sluice.record.Exchange.Outcome;
  *       one token per content chunk relayed, marked estimated;</li>
  *   <li>the client left a non-streaming request the upstream was working on: the full reservation (prompt
  *       estimate + max_tokens), marked estimated, because the upstream may have generated all of it and a
- *       client must not get free work by hanging up just before the answer.</li>
+ *       client must not get free work by hanging up just before the answer;</li>
+ *   <li>the gateway cut the request because it was shutting down (the grace was over): only what the client
+ *       got. A stream: the prompt estimate plus one token per content chunk relayed, marked estimated. A
+ *       non-streaming request: nothing, as for any other abort by the gateway (a timeout), since the client got
+ *       no answer and the cut was not its doing.</li>
  * </ul>
  */
 public final class Settlement {
@@ -45,6 +49,12 @@ public final class Settlement {
       set(ex, meter.promptTokens(), meter.completionTokens(), false);
     } else if (ex.attempts == 0) {
       set(ex, 0, 0, false); // never sent upstream
+    } else if (ex.outcome == Outcome.SERVER_SHUTDOWN) {
+      if (ex.stream && meter.sawResponse()) {
+        set(ex, ticket.promptEstimate(), meter.contentChunks(), true);
+      } else {
+        set(ex, 0, 0, false);
+      }
     } else if (ex.outcome == Outcome.CLIENT_CLOSED) {
       set(ex, ticket.promptEstimate(), ex.stream ? meter.contentChunks() : ticket.maxTokens(), true);
     } else if (ex.stream && ex.status == 200 && meter.sawResponse()) {

@@ -51,6 +51,11 @@ public final class Database implements AutoCloseable {
               .connectionFactoryConfiguration(cf -> {
                 // Named rather than found through DriverManager, which does not see drivers across class loaders.
                 cf.jdbcUrl(config.url()).autoCommit(true).connectionProviderClass(driver(config).getClass());
+                if (!config.postgres() && !config.url().toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+                  // H2 closes its databases from a JVM shutdown hook of its own, racing the gateway's drain:
+                  // the last usage records would find the store closed. Sluice closes it itself, after them.
+                  cf.jdbcProperty("DB_CLOSE_ON_EXIT", "FALSE");
+                }
                 config.user().ifPresent(user -> cf.principal(new NamePrincipal(user)));
                 config.password().ifPresent(password -> cf.credential(new SimplePassword(password)));
                 return cf;

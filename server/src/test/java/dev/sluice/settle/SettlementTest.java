@@ -100,4 +100,37 @@ class SettlementTest {
     assertThat(ex.completionTokens).isEqualTo(1);
     assertThat(ex.usageEstimated).isTrue();
   }
+
+  @Test
+  void aStreamCutByShutdownIsChargedThePromptEstimateAndWhatWasStreamed() throws Exception {
+    ApiRequest req = request(true);
+    UsageMeter meter = UsageMeter.attach(req);
+    meter.streamed(Buffer.buffer("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"));
+    Exchange ex = exchange(true, 1, 503, Outcome.SERVER_SHUTDOWN);
+    Ticket ticket = ticket(req);
+    Settlement.charge(ticket, meter, ex);
+    assertThat(new long[] {ex.promptTokens, ex.completionTokens}).containsExactly(ticket.promptEstimate(), 2);
+    assertThat(ex.usageEstimated).isTrue();
+  }
+
+  @Test
+  void aNonStreamingRequestCutByShutdownIsChargedNothingNotItsReservation() throws Exception {
+    ApiRequest req = request(false);
+    Exchange ex = exchange(false, 1, 503, Outcome.SERVER_SHUTDOWN);
+    Settlement.charge(ticket(req), UsageMeter.attach(req), ex);
+    assertThat(ex.promptTokens + ex.completionTokens).isZero();
+    assertThat(ex.usageEstimated).isFalse();
+  }
+
+  @Test
+  void aCutAfterTheUpstreamReportedUsageChargesTheReport() throws Exception {
+    ApiRequest req = request(true);
+    UsageMeter meter = UsageMeter.attach(req);
+    meter.streamed(Buffer.buffer("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":9}}\n\n"));
+    Exchange ex = exchange(true, 1, 503, Outcome.SERVER_SHUTDOWN);
+    Settlement.charge(ticket(req), meter, ex);
+    assertThat(new long[] {ex.promptTokens, ex.completionTokens}).containsExactly(7, 9);
+    assertThat(ex.usageEstimated).isFalse();
+  }
 }
