@@ -62,6 +62,7 @@ public final class SluiceMain {
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
     System.setProperty("quarkus.http.host", host);
     System.setProperty("quarkus.http.port", Integer.toString(port));
+    HttpLimits.apply(config.server().limits());
     Quarkus.run();
   }
 

@@ -9,7 +9,9 @@ import dev.sluice.route.discovery.AddressResolver;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import dev.sluice.front.HttpEdge;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +91,9 @@ public final class GatewayHarness implements AutoCloseable {
     runtime.gateway().mount(router);
     runtime.mountApi(router);
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+    HttpEdge edge = new HttpEdge(vertx, config.server().limits());
+    server = edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), config.server().limits())),
+        router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
