@@ -42,7 +42,10 @@ public final class HttpEdge {
         .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
-        .setMaxHeaderSize(MAX_HEADER_SIZE);
+        .setMaxHeaderSize(MAX_HEADER_SIZE)
+        // Cleartext HTTP/2 detection waits for a client's first bytes before the connection exists, so a client
+        // that sends nothing would never reach the head deadline; the data plane speaks HTTP/1.1.
+        .setHttp2ClearTextEnabled(false);
   }
 
   /** Installs the edge on a server not yet listening, in front of {@code handler}. */
