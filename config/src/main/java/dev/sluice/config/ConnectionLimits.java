@@ -13,12 +13,14 @@ import java.time.Duration;
  *     {@code timeouts.request}, since a non-streaming answer may be silent that long
  * @param maxConnections open client connections at once; one more is closed at once
  * @param maxBufferedResponses bytes of non-streaming upstream answers held in memory at once, over all requests;
- *     an answer that would pass it is refused with a 503
+ *     an answer that would pass it is refused with a 503; {@link #AUTO} for a quarter of the gateway's heap
  */
 public record ConnectionLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
     int maxConnections, long maxBufferedResponses) {
+  /** {@code maxBufferedResponses} when not configured: sized from the heap of the process that runs the gateway. */
+  public static final long AUTO = 0;
+
   public static ConnectionLimits defaults() {
-    return new ConnectionLimits(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofMinutes(15), 10_000,
-        512L * 1024 * 1024);
+    return new ConnectionLimits(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofMinutes(15), 10_000, AUTO);
   }
 }
