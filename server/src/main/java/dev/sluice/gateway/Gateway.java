@@ -74,15 +74,32 @@ public final class Gateway {
     // Failures the router itself raises (an HTTP/1.1 request without Host is failed with 400 before any route)
     // would otherwise reach the framework's error page; a client of /v1 gets the one error shape.
     router.route("/v1/*").failureHandler(ctx -> Responses.error(ctx.response(), routerFailure(ctx)));
-    // A path that cannot be decoded (bad percent-encoding) matches no route, so its 400 lands here.
+    // A path that cannot be decoded (bad percent-encoding) matches no route with a path: under Quarkus its 400
+    // reaches the path-less failure handlers (Quarkus's own page is one, so this one must come first), on a
+    // plain Vert.x router the 400 error handler.
+    router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+      if (onV1(ctx) && ctx.failure() instanceof IllegalArgumentException) {
+        undecodable(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     router.errorHandler(400, ctx -> {
-      if (ctx.request().uri() != null && ctx.request().uri().startsWith("/v1")) {
-        ctx.response().putHeader("connection", "close");
-        Responses.error(ctx.response(), ApiError.badRequest("invalid_url", null, "The request URL cannot be decoded."));
+      if (onV1(ctx)) {
+        undecodable(ctx);
       } else if (!ctx.response().ended()) {
         ctx.response().setStatusCode(400).end();
       }
     });
+  }
+
+  private static boolean onV1(RoutingContext ctx) {
+    return ctx.request().uri() != null && ctx.request().uri().startsWith("/v1");
+  }
+
+  private static void undecodable(RoutingContext ctx) {
+    ctx.response().putHeader("connection", "close");
+    Responses.error(ctx.response(), ApiError.badRequest("invalid_url", null, "The request URL cannot be decoded."));
   }
 
   private static ApiError routerFailure(RoutingContext ctx) {
