@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
       "dataClasses"), QuotaConfigParser.TOP_KEYS);
-  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace");
+  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
+      "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses");
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), TokenizerConfigReader.MODEL_KEYS);
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
@@ -129,7 +130,36 @@ public final class ConfigLoader {
         throw n.error("must be between 0s and 1h");
       }
     }
-    return new ServerConfig(host, port, maxBody, accessLog, grace);
+    return new ServerConfig(host, port, maxBody, accessLog, grace, limits(f, d.limits()));
+  }
+
+  private static ConnectionLimits limits(Map<String, YamlNode> f, ConnectionLimits d) {
+    Duration header = positive(f, "headerTimeout", d.headerTimeout());
+    Duration body = positive(f, "bodyTimeout", d.bodyTimeout());
+    Duration idle = positive(f, "idleTimeout", d.idleTimeout());
+    int connections = f.containsKey("maxConnections") ? f.get("maxConnections").integer(1, 1_000_000)
+        : d.maxConnections();
+    long buffered = d.maxBufferedResponses();
+    if (f.containsKey("maxBufferedResponses")) {
+      YamlNode n = f.get("maxBufferedResponses");
+      buffered = n.size();
+      if (buffered < 1024 * 1024) {
+        throw n.error("must be at least 1MiB");
+      }
+    }
+    return new ConnectionLimits(header, body, idle, connections, buffered);
+  }
+
+  private static Duration positive(Map<String, YamlNode> f, String key, Duration fallback) {
+    if (!f.containsKey(key)) {
+      return fallback;
+    }
+    YamlNode n = f.get(key);
+    Duration value = n.duration();
+    if (value.compareTo(Duration.ofMillis(100)) < 0) {
+      throw n.error("must be at least 100ms");
+    }
+    return value;
   }
 
   private static ModelConfig model(YamlNode node, Path baseDir) {

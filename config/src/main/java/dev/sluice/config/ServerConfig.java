@@ -8,8 +8,10 @@ import java.time.Duration;
  * @param accessLog where the one-JSON-line-per-request access log goes: {@code stdout}, {@code off}, or a file path
  * @param shutdownGrace how long requests in flight may go on after SIGTERM before they are cut (streams end with
  *     an error event, pending answers with a 503) and recorded as {@code server_shutdown}
+ * @param limits timeouts and bounds of client connections and of buffered answers
  */
-public record ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace) {
+public record ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
+    ConnectionLimits limits) {
   public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
   public static final long MAX_MAX_BODY = 1024L * 1024 * 1024;
   /** Fits in the chart's 60 s terminationGracePeriodSeconds with room for the cut and the last usage batch. */
@@ -17,6 +19,7 @@ public record ServerConfig(String host, int port, long maxBodySize, String acces
   public static final Duration MAX_SHUTDOWN_GRACE = Duration.ofHours(1);
 
   public static ServerConfig defaults() {
-    return new ServerConfig("0.0.0.0", 8080, DEFAULT_MAX_BODY, "stdout", DEFAULT_SHUTDOWN_GRACE);
+    return new ServerConfig("0.0.0.0", 8080, DEFAULT_MAX_BODY, "stdout", DEFAULT_SHUTDOWN_GRACE,
+        ConnectionLimits.defaults());
   }
 }

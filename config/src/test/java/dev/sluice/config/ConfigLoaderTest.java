@@ -131,6 +131,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void connectionLimitsHaveDefaultsAndRefuseValuesThatWouldDisableThem() {
+    String models = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n";
+    assertThat(parse(models).server().limits()).isEqualTo(ConnectionLimits.defaults());
+    ConnectionLimits set = parse("server: {headerTimeout: 5s, bodyTimeout: 30s, idleTimeout: 20m, maxConnections: 50,"
+        + " maxBufferedResponses: 256MiB}\n" + models).server().limits();
+    assertThat(set).isEqualTo(new ConnectionLimits(Duration.ofSeconds(5), Duration.ofSeconds(30),
+        Duration.ofMinutes(20), 50, 256L * 1024 * 1024));
+    assertThat(problem("server: {headerTimeout: 0s}\n" + models)).contains("server.headerTimeout").contains("100ms");
+    assertThat(problem("server: {maxConnections: 0}\n" + models)).contains("server.maxConnections");
+    assertThat(problem("server: {maxBufferedResponses: 1KiB}\n" + models)).contains("server.maxBufferedResponses");
+  }
+
+  @Test
   void aMissingFileIsOneClearLine() {
     assertThatThrownBy(() -> ConfigLoader.load(Path.of("/nonexistent/sluice.yaml")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("no such file");

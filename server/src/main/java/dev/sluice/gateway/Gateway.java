@@ -7,6 +7,7 @@ import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.BodyReader;
+import dev.sluice.front.ContentHeaders;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
@@ -22,6 +23,7 @@ import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
 import dev.sluice.settle.Settlement;
 import dev.sluice.settle.UsageMeter;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -70,6 +72,54 @@ public final class Gateway {
     router.route("/v1/models").handler(modelsApi::list);
     router.route("/v1/models/*").handler(modelsApi::get);
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
+    // Failures the router itself raises (an HTTP/1.1 request without Host is failed with 400 before any route)
+    // would otherwise reach the framework's error page; a client of /v1 gets the one error shape.
+    router.route("/v1/*").failureHandler(ctx -> Responses.error(ctx.response(), routerFailure(ctx)));
+    // A path that cannot be decoded (bad percent-encoding) matches no route with a path: under Quarkus its 400
+    // reaches the path-less failure handlers (Quarkus's own page is one, so this one must come first), on a
+    // plain Vert.x router the 400 error handler.
+    router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+      if (onV1(ctx) && ctx.failure() instanceof IllegalArgumentException) {
+        undecodable(ctx);
+      } else {
+        ctx.next();
+      }
+    });
+    router.errorHandler(400, ctx -> {
+      if (onV1(ctx)) {
+        undecodable(ctx);
+      } else if (!ctx.response().ended()) {
+        ctx.response().setStatusCode(400).end();
+      }
+    });
+  }
+
+  private static boolean onV1(RoutingContext ctx) {
+    return ctx.request().uri() != null && ctx.request().uri().startsWith("/v1");
+  }
+
+  private static void undecodable(RoutingContext ctx) {
+    ctx.response().putHeader("connection", "close");
+    Responses.error(ctx.response(), ApiError.badRequest("invalid_url", null, "The request URL cannot be decoded."));
+  }
+
+  private static ApiError routerFailure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    if (status == 400 && ctx.request().host() == null) {
+      return ApiError.badRequest("missing_host", null, "An HTTP/1.1 request must carry a Host header.");
+    }
+    if (ctx.failure() instanceof IllegalArgumentException) {
+      return ApiError.badRequest("invalid_url", null, "The request URL cannot be decoded: "
+          + ctx.failure().getMessage());
+    }
+    if (status >= 400 && status < 500) {
+      return new ApiError(status, "invalid_request_error", "invalid_request", null,
+          "The request was refused by the HTTP layer (status " + status + ").");
+    }
+    if (ctx.failure() != null) {
+      LOG.errorf(ctx.failure(), "request to %s failed in the router", ctx.request().path());
+    }
+    return ApiError.internal();
   }
 
   /** Requests in flight, and the refusal of new ones once a shutdown has begun. */
@@ -95,9 +145,9 @@ public final class Gateway {
       reject(req, ex, ApiError.methodNotAllowed(req.method().name(), operation.path()));
       return;
     }
-    String contentType = req.getHeader("content-type");
-    if (contentType == null || !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
-      reject(req, ex, ApiError.unsupportedMediaType(contentType));
+    ApiError unreadable = ContentHeaders.check(req.headers());
+    if (unreadable != null) {
+      reject(req, ex, unreadable);
       return;
     }
     req.pause();
@@ -116,14 +166,19 @@ public final class Gateway {
   }
 
   private void read(HttpServerRequest req, Exchange ex, Operation operation) {
-    BodyReader.read(req, server.maxBodySize()).onComplete(ar -> {
+    BodyReader.read(req, server.maxBodySize(), server.limits().bodyTimeout().toMillis()).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ApiException e) {
-          if (e.error().status() == 413) {
+          if (e.error().status() == 413 || e.error().status() == 408) {
             // The rest of the body is still on its way; closing is cheaper than reading it to discard it.
             req.response().putHeader("connection", "close");
           }
           reject(req, ex, e.error());
+        } else if (!(ar.cause() instanceof HttpClosedException) && !req.response().closed()) {
+          // The connection is alive but its body could not be decoded (a bad chunk): say so, then close it.
+          req.response().putHeader("connection", "close");
+          reject(req, ex, ApiError.badRequest("malformed_http", null,
+              "The request body is not valid HTTP/1.1 framing: " + ar.cause().getMessage()));
         } else {
           ex.status = 499;
           ex.outcome = Outcome.CLIENT_CLOSED;

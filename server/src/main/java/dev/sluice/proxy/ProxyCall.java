@@ -50,6 +50,9 @@ final class ProxyCall {
   private final Context context;
   private final HttpClient http;
   private final GatewayMetrics metrics;
+  private final BufferBudget budget;
+  /** Bytes of the current attempt's buffered answer taken from {@link #budget}; given back when it ends. */
+  private long buffered;
   private final HttpServerRequest clientRequest;
   private final HttpServerResponse client;
   private final Exchange ex;
@@ -69,7 +72,8 @@ final class ProxyCall {
   private String lastFailure = "no endpoint is configured";
   private boolean lastFailureWasUpstreamFault;
 
-  ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, HttpServerRequest clientRequest, Exchange ex,
+  ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, BufferBudget budget,
+      HttpServerRequest clientRequest, Exchange ex,
       ApiRequest request, List<ModelPool> chain, UpstreamRequest.Builder upstreamFor, ResponseTap tap,
       Runnable done) throws ApiException {
     this.tap = tap;
@@ -77,6 +81,7 @@ final class ProxyCall {
     this.context = vertx.getOrCreateContext();
     this.http = http;
     this.metrics = metrics;
+    this.budget = budget;
     this.clientRequest = clientRequest;
     this.client = clientRequest.response();
     this.ex = ex;
@@ -267,6 +272,14 @@ final class ProxyCall {
             + UpstreamProxy.MAX_BUFFERED_RESPONSE + " bytes."), Outcome.UPSTREAM_ERROR);
         return;
       }
+      if (!budget.tryTake(chunk.length())) {
+        metrics.upstreamError(ex.modelLabel, holding, "buffer_budget");
+        fail(new ApiError(503, "server_error", "gateway_memory_exhausted", null, "The gateway holds "
+            + budget.limit() + " bytes of upstream answers already (server.maxBufferedResponses); retry shortly."),
+            Outcome.UPSTREAM_ERROR);
+        return;
+      }
+      buffered += chunk.length();
       collected.appendBuffer(chunk);
     });
     response.endHandler(v -> {
@@ -295,6 +308,7 @@ final class ProxyCall {
 
   /** The upstream broke off an answer of which nothing reached the client yet: another endpoint may serve it. */
   private void abortedBeforeClient(String why) {
+    giveBackBuffered();
     upstream = null;
     ex.firstByteNanos = -1;
     cancelFirstByteTimer();
@@ -419,6 +433,7 @@ final class ProxyCall {
     }
     ex.outcome = outcome;
     ex.endNanos = System.nanoTime();
+    giveBackBuffered(); // the answer is with the client's connection now, or dropped
     if (outcome != Outcome.OK) {
       resetUpstream();
     }
@@ -445,6 +460,11 @@ final class ProxyCall {
       holding.health().released();
       holding = null;
     }
+  }
+
+  private void giveBackBuffered() {
+    budget.give(buffered);
+    buffered = 0;
   }
 
   private void cancelFirstByteTimer() {

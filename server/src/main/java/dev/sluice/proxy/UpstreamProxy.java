@@ -23,6 +23,7 @@ public final class UpstreamProxy implements AutoCloseable {
 
   private final Vertx vertx;
   private final GatewayMetrics metrics;
+  private final BufferBudget budget;
   /**
    * One client (so one connection pool) per event loop. A pool shared by all loops hands a request whatever
    * idle connection was used last, usually one owned by another loop, and then every write upstream and every
@@ -34,9 +35,16 @@ public final class UpstreamProxy implements AutoCloseable {
   private final Map<Exchange, ProxyCall> calls = new ConcurrentHashMap<>();
   private volatile boolean cut;
 
-  public UpstreamProxy(Vertx vertx, GatewayMetrics metrics) {
+  /** @param maxBuffered bytes of non-streaming answers held at once over all requests ({@link BufferBudget}) */
+  public UpstreamProxy(Vertx vertx, GatewayMetrics metrics, long maxBuffered) {
     this.vertx = vertx;
     this.metrics = metrics;
+    this.budget = new BufferBudget(maxBuffered);
+  }
+
+  /** The bytes of non-streaming answers held now, and the bound. */
+  public BufferBudget budget() {
+    return budget;
   }
 
   private HttpClient newClient() {
@@ -69,7 +77,7 @@ public final class UpstreamProxy implements AutoCloseable {
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
       UpstreamRequest.Builder upstreamFor, ResponseTap tap, Runnable done) throws ApiException {
-    ProxyCall call = new ProxyCall(vertx, client(), metrics, client, ex, request, chain, upstreamFor, tap, () -> {
+    ProxyCall call = new ProxyCall(vertx, client(), metrics, budget, client, ex, request, chain, upstreamFor, tap, () -> {
       calls.remove(ex);
       done.run();
     });

@@ -66,6 +66,7 @@ public final class SluiceMain {
     // drain (server.shutdownGrace, then the cut) ends them all before it.
     System.setProperty("quarkus.shutdown.timeout", config.server().shutdownGrace().plus(SluiceRuntime.CUT_LIMIT)
         .plusSeconds(5).toMillis() + "ms");
+    HttpLimits.apply(config.server().limits());
     Quarkus.run();
   }
 

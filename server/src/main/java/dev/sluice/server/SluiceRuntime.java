@@ -12,6 +12,7 @@ import dev.sluice.api.KeyApi;
 import dev.sluice.api.UsageApi;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ConnectionLimits;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.directory.DirectorySweep;
 import dev.sluice.gateway.CatalogSnapshot;
@@ -104,7 +105,11 @@ public final class SluiceRuntime implements AutoCloseable {
       throw e;
     }
     this.counters = store;
-    this.proxy = new UpstreamProxy(vertx, metrics);
+    long buffered = config.server().limits().maxBufferedResponses();
+    // Unset: a quarter of the heap, so the answers in flight leave room for everything else the gateway holds.
+    this.proxy = new UpstreamProxy(vertx, metrics,
+        buffered != ConnectionLimits.AUTO ? buffered : Runtime.getRuntime().maxMemory() / 4);
+    registry.gauge("sluice_buffered_response_bytes", proxy.budget(), b -> (double) b.held());
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage(), registry);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
@@ -178,6 +183,11 @@ public final class SluiceRuntime implements AutoCloseable {
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  /** The upstream side of the data plane (its buffered-answer budget is observable through it). */
+  public UpstreamProxy proxy() {
+    return proxy;
   }
 
   public Admission admission() {

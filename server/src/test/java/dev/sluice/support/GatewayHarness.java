@@ -9,7 +9,9 @@ import dev.sluice.route.discovery.AddressResolver;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import dev.sluice.front.HttpEdge;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,7 @@ public final class GatewayHarness implements AutoCloseable {
   private final SluiceRuntime runtime;
   private final HttpServer server;
   private final Router router;
+  private final HttpEdge edge;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final String apiKey;
   private final String apiKeyId;
@@ -89,7 +92,9 @@ public final class GatewayHarness implements AutoCloseable {
     runtime.gateway().mount(router);
     runtime.mountApi(router);
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+    edge = new HttpEdge(vertx, config.server().limits());
+    server = edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), config.server().limits())),
+        router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -134,6 +139,11 @@ public final class GatewayHarness implements AutoCloseable {
       full = "storage:\n  url: " + TestDatabases.h2().url() + "\n" + full;
     }
     return full;
+  }
+
+  /** The connection limits in front of the routes. */
+  public HttpEdge edge() {
+    return edge;
   }
 
   public int port() {
