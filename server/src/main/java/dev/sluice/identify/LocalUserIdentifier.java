@@ -49,6 +49,9 @@ public final class LocalUserIdentifier implements Identifier {
       return Future.failedFuture(wrong());
     }
     String name = decoded.substring(0, colon);
+    if (!ClaimValues.plausible(name)) {
+      return Future.failedFuture(wrong()); // no local user has such a name; not worth a hash
+    }
     char[] password = decoded.substring(colon + 1).toCharArray();
     LocalUser user = users.get(name);
     return vertx.executeBlocking(() -> {
