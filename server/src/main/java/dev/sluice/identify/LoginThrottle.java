@@ -30,6 +30,11 @@ public final class LoginThrottle {
     this.addresses = new Window(perAddress, window.toMillis(), millis, maxTracked);
   }
 
+  /** With the configured limits, on the system clock. */
+  public static LoginThrottle of(int perUser, int perAddress, Duration window) {
+    return new LoginThrottle(perUser, perAddress, window, System::currentTimeMillis, DEFAULT_MAX_TRACKED);
+  }
+
   public static LoginThrottle defaults() {
     return new LoginThrottle(DEFAULT_PER_USER, DEFAULT_PER_ADDRESS, DEFAULT_WINDOW, System::currentTimeMillis,
         DEFAULT_MAX_TRACKED);

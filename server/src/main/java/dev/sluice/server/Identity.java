@@ -12,6 +12,7 @@ import dev.sluice.identify.Identification;
 import dev.sluice.identify.Identifier;
 import dev.sluice.identify.LocalAdmin;
 import dev.sluice.identify.LocalUserIdentifier;
+import dev.sluice.identify.LoginThrottle;
 import dev.sluice.identify.OidcIdentifier;
 import dev.sluice.identify.OidcVerifier;
 import dev.sluice.identify.Principal;
@@ -89,7 +90,9 @@ final class Identity implements AutoCloseable {
       List<Identifier> api = new ArrayList<>();
       api.add(new RefuseApiKeys());
       oidc.ifPresent(api::add);
-      api.add(new LocalUserIdentifier(vertx, localUsers, seen));
+      var throttle = config.auth().loginThrottle();
+      api.add(new LocalUserIdentifier(vertx, localUsers, seen,
+          LoginThrottle.of(throttle.perUser(), throttle.perAddress(), throttle.window())));
       Identification apiIdentification = new Identification(api, oidc.isPresent()
           ? "an OIDC access token (Authorization: Bearer) or a local user's name and password (Basic)"
           : "a local user's name and password (Authorization: Basic)");
