@@ -12,17 +12,35 @@ import java.util.Set;
  * @param localUsers users defined in the file (password hashes only)
  * @param oidc the OIDC provider whose JWTs are accepted, if any
  * @param directory where key owners' current groups are looked up, if anywhere
+ * @param loginThrottle how many failed local-user passwords are allowed before 429
  */
 public record AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
-    Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory) {
+    Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory, LoginThrottle loginThrottle) {
   public AuthConfig {
     adminGroups = Set.copyOf(adminGroups);
     adminUsers = Set.copyOf(adminUsers);
     localUsers = List.copyOf(localUsers);
   }
 
+  public AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
+      Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory) {
+    this(adminGroups, adminUsers, localUsers, oidc, directory, LoginThrottle.defaults());
+  }
+
   public static AuthConfig defaults() {
     return new AuthConfig(Set.of("sluice-admins"), Set.of(), List.of(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Failed-password throttling of local users, in fixed windows.
+   *
+   * @param perUser attempts per user name in a window
+   * @param perAddress attempts per client address in a window
+   */
+  public record LoginThrottle(int perUser, int perAddress, java.time.Duration window) {
+    public static LoginThrottle defaults() {
+      return new LoginThrottle(10, 30, java.time.Duration.ofMinutes(5));
+    }
   }
 
   /** A user of the embedded user list: a name, a bcrypt or Argon2 hash, groups. */

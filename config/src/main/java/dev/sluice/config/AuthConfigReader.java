@@ -14,7 +14,8 @@ final class AuthConfigReader {
   private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize");
   private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory");
   private static final Set<String> ADMINS = Set.of("groups", "users");
-  private static final Set<String> LOCAL = Set.of("users");
+  private static final Set<String> LOCAL = Set.of("users", "throttle");
+  private static final Set<String> THROTTLE = Set.of("perUser", "perAddress", "window");
   private static final Set<String> LOCAL_USER = Set.of("name", "passwordHash", "groups");
   private static final Set<String> OIDC = Set.of("issuer", "audience", "groupsClaim", "usernameClaim", "clockSkew",
       "jwksRefreshInterval");
@@ -56,7 +57,8 @@ final class AuthConfigReader {
     List<AuthConfig.LocalUser> users = f.containsKey("local") ? localUsers(f.get("local")) : List.of();
     Optional<OidcConfig> oidc = Optional.ofNullable(f.get("oidc")).map(AuthConfigReader::oidc);
     Optional<DirectoryConfig> directory = Optional.ofNullable(f.get("directory")).map(AuthConfigReader::directory);
-    return new AuthConfig(adminGroups, adminUsers, users, oidc, directory);
+    AuthConfig.LoginThrottle throttle = f.containsKey("local") ? throttle(f.get("local")) : d.loginThrottle();
+    return new AuthConfig(adminGroups, adminUsers, users, oidc, directory, throttle);
   }
 
   private static List<AuthConfig.LocalUser> localUsers(YamlNode node) {
@@ -85,6 +87,22 @@ final class AuthConfigReader {
       users.add(new AuthConfig.LocalUser(name, hash, groups));
     }
     return users;
+  }
+
+  private static AuthConfig.LoginThrottle throttle(YamlNode local) {
+    AuthConfig.LoginThrottle d = AuthConfig.LoginThrottle.defaults();
+    YamlNode node = local.fields(LOCAL).get("throttle");
+    if (node == null) {
+      return d;
+    }
+    Map<String, YamlNode> f = node.fields(THROTTLE);
+    int perUser = f.containsKey("perUser") ? f.get("perUser").integer(1, 1_000_000) : d.perUser();
+    int perAddress = f.containsKey("perAddress") ? f.get("perAddress").integer(1, 1_000_000) : d.perAddress();
+    Duration window = f.containsKey("window") ? f.get("window").duration() : d.window();
+    if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
+      throw f.get("window").error("expected between 1s and 1d");
+    }
+    return new AuthConfig.LoginThrottle(perUser, perAddress, window);
   }
 
   private static OidcConfig oidc(YamlNode node) {

@@ -75,4 +75,17 @@ class AuthConfigTest {
     assertThat(ConfigLoaderTest.problem("auth:\n  directory:\n    keycloak: {url: https://k, realm: r, clientId: c, clientSecret: \"${NOPE}\"}\n" + MODEL))
         .contains("NOPE");
   }
+
+  @Test
+  void theLoginThrottleDefaultsToTenPerUserAndThirtyPerAddressInFiveMinutesAndCanBeTightened() {
+    assertThat(ConfigLoaderTest.parse(MODEL).auth().loginThrottle())
+        .isEqualTo(new AuthConfig.LoginThrottle(10, 30, Duration.ofMinutes(5)));
+    SluiceConfig c = ConfigLoaderTest.parse("auth:\n  local:\n    throttle: {perUser: 3, window: 1m}\n" + MODEL);
+    assertThat(c.auth().loginThrottle()).isEqualTo(new AuthConfig.LoginThrottle(3, 30, Duration.ofMinutes(1)));
+    assertThat(ConfigLoaderTest.problem("auth:\n  local:\n    throttle: {perUser: 0}\n" + MODEL))
+        .contains("auth.local.throttle.perUser");
+    assertThat(ConfigLoaderTest.problem("auth:\n  local:\n    throttle: {window: 2d}\n" + MODEL))
+        .contains("1s and 1d");
+  }
+
 }

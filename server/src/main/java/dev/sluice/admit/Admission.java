@@ -70,6 +70,11 @@ public final class Admission {
    * @param model the configured model name (the metric label and the plan's model match)
    */
   public Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout) {
+    try {
+      MaxTokens.check(request); // before any plan: a malformed bound is refused whether or not it is governed
+    } catch (ApiException e) {
+      return Future.succeededFuture(Ticket.refused(null, e.error(), Map.of()));
+    }
     Governance governance = resolver.resolve(caller, model);
     // Only a reservation needs the model's tokenizer (possibly on a worker, for a long prompt); without one the
     // estimate only feeds the usage record of a response that reports no usage, and the cheap bound does.

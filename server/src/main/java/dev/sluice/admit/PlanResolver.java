@@ -4,6 +4,7 @@ import dev.sluice.admit.Governance.Governed;
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.PlanConfig;
 import dev.sluice.identify.Principal;
+import dev.sluice.identify.Subjects;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class PlanResolver {
 
   /** How the plan names the caller: {@code "user"} or the first of the caller's groups it lists. */
   private static Optional<String> matchedBy(PlanConfig plan, Principal caller) {
-    if (plan.users().contains(caller.subject()) || plan.users().contains("*")) {
+    if (plan.users().contains("*") || Subjects.namedIn(plan.users(), caller.subject())) {
       return Optional.of("user");
     }
     return caller.groups().stream().filter(plan.groups()::contains).sorted().findFirst();

@@ -99,7 +99,12 @@ public final class KeyApi {
 
   /** The API's own identification (OIDC or a local user; never an API key), for routes mounted beside it. */
   public Future<Principal> identify(HttpServerRequest req) {
-    return identification.identify(req.headers());
+    return identification.identify(req.headers(), client(req));
+  }
+
+  /** The peer's address: Sluice trusts no forwarding header, so behind a proxy this is the proxy. */
+  private static String client(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
   }
 
   public boolean isAdmin(Principal caller) {
@@ -126,7 +131,7 @@ public final class KeyApi {
       }
     }
     req.pause();
-    identification.identify(req.headers())
+    identification.identify(req.headers(), client(req))
         .compose(caller -> BodyReader.read(req, MAX_BODY).map(body -> new Object[] {caller, body}))
         .compose(both -> vertx.executeBlocking(() -> action.run((Principal) both[0], (Buffer) both[1]), false))
         .onSuccess(reply -> {
@@ -150,9 +155,7 @@ public final class KeyApi {
       return api.error();
     }
     if (e instanceof IdentificationException id) {
-      if (id.error().status() == 401) {
-        req.response().putHeader("www-authenticate", "Bearer, Basic realm=\"sluice\"");
-      }
+      challenge(id, req);
       return id.error();
     }
     if (e instanceof KeyService.Refused refused) {
@@ -164,6 +167,16 @@ public final class KeyApi {
     }
     LOG.errorf(e, "key API %s %s failed", req.method(), req.path());
     return ApiError.internal();
+  }
+
+  /** The headers an identification failure asks for: a challenge with 401, {@code Retry-After} with 429. */
+  public static void challenge(IdentificationException id, HttpServerRequest req) {
+    if (id.error().status() == 401) {
+      req.response().putHeader("www-authenticate", "Bearer, Basic realm=\"sluice\"");
+    }
+    if (id.retryAfterSeconds() > 0) {
+      req.response().putHeader("retry-after", Long.toString(id.retryAfterSeconds()));
+    }
   }
 
   private Reply me(Principal caller, Buffer body) {

@@ -5,6 +5,7 @@ import dev.sluice.admit.QuotaView;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.Responses;
+import dev.sluice.identify.IdentificationException;
 import dev.sluice.identify.Principal;
 import dev.sluice.record.usage.UsageQuery;
 import dev.sluice.record.usage.UsageReader;
@@ -104,6 +105,9 @@ public final class UsageApi {
       if (ar.succeeded()) {
         Responses.json(ctx.response(), 200, ar.result());
       } else if (ar.cause() instanceof ApiException e) {
+        Responses.error(ctx.response(), e.error());
+      } else if (ar.cause() instanceof IdentificationException e) { // a wrong password is not an outage
+        KeyApi.challenge(e, ctx.request());
         Responses.error(ctx.response(), e.error());
       } else {
         LOG.errorf(ar.cause(), "usage API call %s failed", ctx.request().path());

@@ -2,6 +2,7 @@ package dev.sluice.authorize;
 
 import dev.sluice.config.AuthConfig;
 import dev.sluice.identify.Principal;
+import dev.sluice.identify.Subjects;
 
 /** Who administers keys: members of {@code auth.admins.groups} and the users in {@code auth.admins.users}. */
 public final class AdminPolicy {
@@ -15,7 +16,7 @@ public final class AdminPolicy {
     if (principal.keyId().isPresent()) {
       return false; // keys never administer, whoever owns them
     }
-    if (auth.adminUsers().contains(principal.name()) || auth.adminUsers().contains(principal.subject())) {
+    if (Subjects.namedIn(auth.adminUsers(), principal.subject(), principal.name())) {
       return true;
     }
     for (String group : principal.groups()) {

@@ -5,6 +5,7 @@ import dev.sluice.config.ModelConfig;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.identify.Principal;
+import dev.sluice.identify.Subjects;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class ModelAccess {
   /** Whether a person (not yet narrowed by any key) may use the model. */
   public boolean mayUse(String subject, String name, Set<String> groups, ModelConfig model) {
     AccessConfig access = model.access();
-    if (access.isPublic() || access.users().contains(name) || access.users().contains(subject)) {
+    if (access.isPublic() || Subjects.namedIn(access.users(), subject, name)) {
       return true;
     }
     for (String group : access.groups()) {

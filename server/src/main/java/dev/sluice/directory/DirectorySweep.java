@@ -1,5 +1,6 @@
 package dev.sluice.directory;
 
+import dev.sluice.identify.Subjects;
 import dev.sluice.keys.KeyOwner;
 import dev.sluice.keys.KeyService;
 import dev.sluice.store.KeyStore;
@@ -47,7 +48,7 @@ public final class DirectorySweep implements AutoCloseable {
     for (KeyOwner owner : store.ownersWithKeys(KeyOwner.OIDC)) {
       Optional<Directory.Person> person;
       try {
-        person = directory.lookup(owner.subject());
+        person = directory.lookup(Subjects.sub(owner.subject())); // the directory knows the bare sub
       } catch (Directory.DirectoryException e) {
         LOG.warnf("directory sweep skipped %s: %s", owner.subject(), e.getMessage());
         continue;

@@ -16,6 +16,7 @@ import dev.sluice.identify.Identification;
 import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.proxy.anthropic.Dialects;
+import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
@@ -272,7 +273,13 @@ public final class Gateway {
       ex.outcome = Outcome.REJECTED;
     }
     req.response().putHeader("x-request-id", ex.requestId);
-    Responses.error(req.response(), error);
+    if (Operation.MESSAGES.path().equals(ex.path)) { // an Anthropic client reads errors in Anthropic's shape
+      if (!req.response().headWritten()) {
+        Responses.json(req.response(), error.status(), MessagesResponses.anthropicError(error));
+      }
+    } else {
+      Responses.error(req.response(), error);
+    }
     finish(ex);
   }
 

@@ -7,11 +7,22 @@ import io.vertx.core.MultiMap;
  *
  * @param scheme how it was presented
  * @param value the token, key or Basic payload, without the scheme word
+ * @param client the client's address, for throttling failed passwords; empty when unknown
  */
-public record Credential(Scheme scheme, String value) {
+public record Credential(Scheme scheme, String value, String client) {
   public enum Scheme { NONE, BEARER, API_KEY_HEADER, BASIC, OTHER }
 
   public static final Credential NONE = new Credential(Scheme.NONE, "");
+
+  public Credential(Scheme scheme, String value) {
+    this(scheme, value, "");
+  }
+
+  /** As {@link #from(MultiMap)}, remembering the client's address. */
+  public static Credential from(MultiMap headers, String client) {
+    Credential c = from(headers);
+    return new Credential(c.scheme(), c.value(), client == null ? "" : client);
+  }
 
   /** {@code Authorization: Bearer|Basic ...} wins over {@code x-api-key} (Anthropic clients send the latter). */
   public static Credential from(MultiMap headers) {

@@ -19,7 +19,12 @@ public final class Identification {
   }
 
   public Future<Principal> identify(MultiMap headers) {
-    Credential credential = Credential.from(headers);
+    return identify(headers, "");
+  }
+
+  /** @param client the client's address, which throttles failed passwords */
+  public Future<Principal> identify(MultiMap headers, String client) {
+    Credential credential = Credential.from(headers, client);
     if (credential.scheme() == Credential.Scheme.NONE) {
       return Future.failedFuture(IdentificationException.invalid("missing_credentials",
           "No credentials: send " + accepted + "."));

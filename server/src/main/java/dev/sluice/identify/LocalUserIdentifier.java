@@ -23,9 +23,16 @@ public final class LocalUserIdentifier implements Identifier {
   private final Vertx vertx;
   private final Map<String, LocalUser> users;
   private final Consumer<Principal> seen;
+  private final LoginThrottle throttle;
 
   /** @param seen told of every successful sign-in (on a worker), to keep the owner's groups current */
   public LocalUserIdentifier(Vertx vertx, List<LocalUser> users, Consumer<Principal> seen) {
+    this(vertx, users, seen, LoginThrottle.defaults());
+  }
+
+  /** @param throttle bounds failed passwords per user name and per client address */
+  public LocalUserIdentifier(Vertx vertx, List<LocalUser> users, Consumer<Principal> seen, LoginThrottle throttle) {
+    this.throttle = throttle;
     this.vertx = vertx;
     this.users = users.stream().collect(Collectors.toUnmodifiableMap(LocalUser::name, Function.identity(), (a, b) -> a));
     this.seen = seen;
@@ -49,6 +56,13 @@ public final class LocalUserIdentifier implements Identifier {
       return Future.failedFuture(wrong());
     }
     String name = decoded.substring(0, colon);
+    if (!ClaimValues.plausible(name)) {
+      return Future.failedFuture(wrong()); // no local user has such a name; not worth a hash
+    }
+    long wait = throttle.attempt(name, credential.client());
+    if (wait > 0) {
+      return Future.failedFuture(IdentificationException.throttled(wait));
+    }
     char[] password = decoded.substring(colon + 1).toCharArray();
     LocalUser user = users.get(name);
     return vertx.executeBlocking(() -> {
@@ -56,6 +70,7 @@ public final class LocalUserIdentifier implements Identifier {
       if (!ok || user == null) {
         throw wrong();
       }
+      throttle.succeeded(name, credential.client());
       Principal principal = Principal.user(KeyService.LOCAL_SUBJECT_PREFIX + user.name(), user.name(), user.groups());
       seen.accept(principal);
       return principal;

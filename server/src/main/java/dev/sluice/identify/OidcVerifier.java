@@ -60,8 +60,13 @@ public final class OidcVerifier {
       throw IdentificationException.invalid("invalid_token", "The bearer token is not valid: " + e.getMessage());
     }
     String subject = claims.getSubject();
-    Object name = claims.getClaim(config.usernameClaim());
-    return new Verified(subject, name instanceof String s && !s.isBlank() ? s : subject, groups(claims));
+    ClaimValues.checkSubject(subject);
+    Object claimed = claims.getClaim(config.usernameClaim());
+    String name = claimed instanceof String s && !s.isBlank() ? s : subject;
+    ClaimValues.checkName(name, claimed instanceof String s && !s.isBlank() ? config.usernameClaim() : "sub");
+    Set<String> groups = groups(claims);
+    ClaimValues.checkGroups(groups, config.groupsClaim());
+    return new Verified(subject, name, groups);
   }
 
   private Set<String> groups(JWTClaimsSet claims) {

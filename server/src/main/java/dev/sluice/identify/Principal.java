@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * Who is calling, as every later stage sees it, whatever the credential was.
  *
- * @param subject the stable identifier: the OIDC {@code sub}, or {@code local:<name>} for a local user
+ * @param subject the stable identifier, qualified by its source ({@link Subjects}): {@code oidc:<issuer id>:<sub>}
+ *     for an OIDC user, {@code local:<name>} for a local user
  * @param name what to show and log: the user name
  * @param groups the caller's groups as known now (for a key: its owner's current groups)
  * @param keyId the API key used, when the caller used one

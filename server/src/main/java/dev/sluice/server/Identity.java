@@ -12,10 +12,12 @@ import dev.sluice.identify.Identification;
 import dev.sluice.identify.Identifier;
 import dev.sluice.identify.LocalAdmin;
 import dev.sluice.identify.LocalUserIdentifier;
+import dev.sluice.identify.LoginThrottle;
 import dev.sluice.identify.OidcIdentifier;
 import dev.sluice.identify.OidcVerifier;
 import dev.sluice.identify.Principal;
 import dev.sluice.identify.RefuseApiKeys;
+import dev.sluice.identify.Subjects;
 import dev.sluice.keys.InvalidationBus;
 import dev.sluice.keys.KeyCache;
 import dev.sluice.keys.KeyOwner;
@@ -72,9 +74,10 @@ final class Identity implements AutoCloseable {
       this.verified = new VerifiedKeys(vertx, store, cache, config.keys().cacheRefresh());
 
       Consumer<Principal> seen = p -> keys.ownerSeen(new KeyOwner(p.subject(), p.name(), p.groups(),
-          p.subject().startsWith(KeyService.LOCAL_SUBJECT_PREFIX) ? KeyOwner.LOCAL : KeyOwner.OIDC, true, clock.instant()));
+          Subjects.isLocal(p.subject()) ? KeyOwner.LOCAL : KeyOwner.OIDC, true, clock.instant()));
+      config.auth().oidc().ifPresent(o -> qualifyLegacySubjects(store, Subjects.oidcNamespace(o.issuer())));
       Optional<Identifier> oidc = config.auth().oidc()
-          .map(o -> new OidcIdentifier(vertx, new OidcVerifier(o), seen));
+          .map(o -> new OidcIdentifier(vertx, new OidcVerifier(o), Subjects.oidcNamespace(o.issuer()), seen));
       String baseUrl = "http://localhost:" + config.server().port();
       List<LocalUser> localUsers = LocalAdmin.users(config.auth(), new LocalUserStore(database), console, baseUrl);
 
@@ -87,7 +90,9 @@ final class Identity implements AutoCloseable {
       List<Identifier> api = new ArrayList<>();
       api.add(new RefuseApiKeys());
       oidc.ifPresent(api::add);
-      api.add(new LocalUserIdentifier(vertx, localUsers, seen));
+      var throttle = config.auth().loginThrottle();
+      api.add(new LocalUserIdentifier(vertx, localUsers, seen,
+          LoginThrottle.of(throttle.perUser(), throttle.perAddress(), throttle.window())));
       Identification apiIdentification = new Identification(api, oidc.isPresent()
           ? "an OIDC access token (Authorization: Bearer) or a local user's name and password (Basic)"
           : "a local user's name and password (Authorization: Basic)");
@@ -109,6 +114,19 @@ final class Identity implements AutoCloseable {
     } catch (RuntimeException e) {
       database.close();
       throw e;
+    }
+  }
+
+  /** Owners stored under a bare sub by an older Sluice move to the issuer's namespace (idempotent, every start). */
+  private static void qualifyLegacySubjects(KeyStore store, String namespace) {
+    try {
+      int moved = store.qualifyLegacyOidcSubjects(namespace);
+      if (moved > 0) {
+        LOG.infof("%d OIDC key owners stored under a bare sub moved to the issuer's namespace %s", moved, namespace);
+      }
+    } catch (RuntimeException e) {
+      // Another replica starting at the same moment moved them first; this one finds nothing left next start.
+      LOG.warnf("cannot move OIDC key owners to the issuer's namespace %s: %s", namespace, e.getMessage());
     }
   }
 

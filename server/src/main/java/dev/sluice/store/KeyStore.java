@@ -198,4 +198,50 @@ public final class KeyStore {
         fromJson(rs.getString("groups_json")), rs.getString("source"), rs.getBoolean("active"),
         instant(rs, "refreshed_at"));
   }
+
+  /**
+   * Moves key owners stored under a bare OIDC {@code sub} (before subjects were qualified by their source) into
+   * the issuer's namespace, with their keys and usage, in one transaction. Idempotent: qualified rows and local
+   * users are left alone, so it runs at every start. A bare sub that itself begins with {@code oidc:} cannot be
+   * told from a qualified one and is left as it is.
+   *
+   * @param namespace {@code oidc:<issuer id>:}
+   * @return how many owners moved
+   */
+  public int qualifyLegacyOidcSubjects(String namespace) {
+    String legacy = "SELECT subject FROM key_owners WHERE source = 'oidc' AND subject NOT LIKE 'oidc:%'";
+    return jdbc.run(c -> {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        int moved = update(c, "INSERT INTO key_owners (subject, name, groups_json, source, active, refreshed_at) "
+            + "SELECT ? || subject, name, groups_json, source, active, refreshed_at FROM key_owners "
+            + "WHERE source = 'oidc' AND subject NOT LIKE 'oidc:%'", namespace);
+        if (moved > 0) {
+          update(c, "UPDATE api_keys SET owner_subject = ? || owner_subject WHERE owner_subject IN (" + legacy + ")",
+              namespace);
+          update(c, "UPDATE usage_records SET subject = ? || subject WHERE subject IN (" + legacy + ")", namespace);
+          update(c, "UPDATE usage_rollups SET subject = ? || subject WHERE subject IN (" + legacy + ")", namespace);
+          update(c, "DELETE FROM key_owners WHERE source = 'oidc' AND subject NOT LIKE 'oidc:%'", null);
+        }
+        c.commit();
+        return moved;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    });
+  }
+
+  private static int update(Connection c, String sql, String parameter) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      if (parameter != null) {
+        ps.setString(1, parameter);
+      }
+      return ps.executeUpdate();
+    }
+  }
+
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.directory.Directory;
 import dev.sluice.directory.DirectorySweep;
+import dev.sluice.identify.Subjects;
 import dev.sluice.keys.ApiKey;
 import dev.sluice.keys.KeyFormat;
 import dev.sluice.keys.KeyStatus;
@@ -200,7 +201,7 @@ class ModelAccessTest {
     KeyStore store = new KeyStore(gw.runtime().database());
     mint(issuer.token("sub-old", "olga", "/llm"), "{\"name\":\"seed owner\"}");
     KeyFormat.Minted m = KeyFormat.mint();
-    store.insert(new ApiKey(m.keyId(), m.hash(), "old", "sub-old", Set.of(), KeyStatus.ACTIVE,
+    store.insert(new ApiKey(m.keyId(), m.hash(), "old", Subjects.oidc(URI.create(issuer.issuer()), "sub-old"), Set.of(), KeyStatus.ACTIVE,
         Instant.now().minusSeconds(7200), Instant.now().minusSeconds(1), Optional.empty()));
     HttpResponse<String> r = chat("chat", "Bearer " + m.key());
     assertThat(r.statusCode()).isEqualTo(401);

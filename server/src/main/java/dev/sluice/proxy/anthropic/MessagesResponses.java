@@ -2,6 +2,7 @@ package dev.sluice.proxy.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.front.ApiError;
 import dev.sluice.front.Json;
 
 /** Whole (non-streaming) response bodies and errors between OpenAI chat completions and Anthropic Messages. */
@@ -48,6 +49,24 @@ public final class MessagesResponses {
     long out = message.path("usage").path("output_tokens").asLong(0);
     completion.putObject("usage").put("prompt_tokens", in).put("completion_tokens", out).put("total_tokens", in + out);
     return completion;
+  }
+
+  /**
+   * An error of Sluice's own in Anthropic's shape ({@code {"type":"error","error":{"type","message"}}}), for
+   * clients of {@code /v1/messages}. The OpenAI {@code param} and {@code code} ride along inside {@code error}:
+   * Anthropic's SDKs ignore unknown fields, and the parameter at fault is worth telling.
+   */
+  public static ObjectNode anthropicError(ApiError e) {
+    ObjectNode out = Json.object();
+    out.put("type", "error");
+    ObjectNode error = out.putObject("error");
+    error.put("type", anthropicErrorType(e.status()));
+    error.put("message", e.message());
+    if (e.param() != null) {
+      error.put("param", e.param());
+    }
+    error.put("code", e.code());
+    return out;
   }
 
   /** An OpenAI error body ({@code {"error":{"message","type"}}}) in Anthropic's shape. */

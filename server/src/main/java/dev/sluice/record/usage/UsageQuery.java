@@ -4,7 +4,7 @@ import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,6 +16,9 @@ import java.util.Set;
 public record UsageQuery(Instant from, Instant to, String granularity, String groupBy, String subject) {
   /** A question whose answer could be longer than this many buckets is refused: narrow it or coarsen it. */
   static final long MAX_BUCKETS = 10_000;
+  /** The range a usage question may name: every record is after the first and long before the last. */
+  static final Instant EARLIEST = Instant.EPOCH;
+  static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   /**
    * Reads {@code from}, {@code to} (ISO-8601 instants or epoch seconds), {@code granularity} and {@code groupBy}.
@@ -49,11 +52,19 @@ public record UsageQuery(Instant from, Instant to, String granularity, String gr
   }
 
   private static Instant instant(String raw, String param) throws ApiException {
+    Instant at;
     try {
-      return raw.chars().allMatch(Character::isDigit) ? Instant.ofEpochSecond(Long.parseLong(raw)) : Instant.parse(raw);
-    } catch (DateTimeParseException | NumberFormatException e) {
+      at = raw.chars().allMatch(Character::isDigit) ? Instant.ofEpochSecond(Long.parseLong(raw)) : Instant.parse(raw);
+    } catch (DateTimeException | NumberFormatException e) { // DateTimeException: a number past Instant's range
       throw new ApiException(ApiError.badRequest("invalid_value", param,
           "'" + param + "' must be an ISO-8601 instant (2026-11-25T14:00:00Z) or epoch seconds."));
     }
+    // Instant reaches year ±1,000,000,000, which neither store's timestamps hold: such a value used to reach the
+    // database and come back as 503 with a stack trace in the log.
+    if (at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+      throw new ApiException(ApiError.badRequest("invalid_value", param,
+          "'" + param + "' must be between " + EARLIEST + " and " + LATEST + "."));
+    }
+    return at;
   }
 }
