@@ -104,7 +104,10 @@ public final class SluiceRuntime implements AutoCloseable {
     this.counters = store;
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
-    this.usage = new UsageWriter(identity.database(), config.usage(), registry);
+    // One spool per gateway process: the subdirectory named after its port, which a restart finds again.
+    this.usage = new UsageWriter(identity.database(), config.usage().withSpool(
+        config.usage().spoolDir().resolve(Integer.toString(config.server().port())), config.usage().spoolMaxBytes()),
+        registry);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
         new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),

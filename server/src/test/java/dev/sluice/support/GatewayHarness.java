@@ -2,6 +2,7 @@ package dev.sluice.support;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.UsageConfig;
 import dev.sluice.identify.Principal;
 import dev.sluice.keys.KeyService;
 import dev.sluice.server.SluiceRuntime;
@@ -58,7 +59,7 @@ public final class GatewayHarness implements AutoCloseable {
   private GatewayHarness(String yaml, String fileName, Map<String, String> env, boolean defaultKey,
       AddressResolver resolver, Duration poll) throws Exception {
     vertx = Vertx.vertx();
-    SluiceConfig config = new ConfigLoader(env::get).parse(yaml, fileName);
+    SluiceConfig config = privateSpool(new ConfigLoader(env::get).parse(yaml, fileName));
     runtime = resolver == null ? new SluiceRuntime(vertx, config, registry)
         : new SluiceRuntime(vertx, config, registry, resolver);
     if (poll != null) {
@@ -91,6 +92,17 @@ public final class GatewayHarness implements AutoCloseable {
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Unless the test names one, a usage spool of its own: harnesses in one JVM must not share a spool. */
+  private static SluiceConfig privateSpool(SluiceConfig c) throws java.io.IOException {
+    if (!c.usage().spoolDir().equals(UsageConfig.DEFAULT_SPOOL_DIR)) {
+      return c;
+    }
+    Path dir = Files.createTempDirectory("sluice-spool");
+    dir.toFile().deleteOnExit();
+    return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),
+        c.usage().withSpool(dir, c.usage().spoolMaxBytes()), c.dataClasses());
   }
 
   /**
