@@ -43,7 +43,7 @@ public class GatewayRoutes {
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
-    new HealthRoutes(() -> runtime != null).mount(router);
+    new HealthRoutes(() -> runtime).mount(router);
   }
 
   void started(@Observes StartupEvent event) {

@@ -66,6 +66,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
   private final UsageApi usageApi;
+  private final Readiness readiness;
+  private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
   private ConfigReloader reloader;
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
@@ -110,6 +112,8 @@ public final class SluiceRuntime implements AutoCloseable {
         registry);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
         new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
+    this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
+        config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
         () -> live.get().modelNames(), Clock.systemUTC());
   }
@@ -206,6 +210,11 @@ public final class SluiceRuntime implements AutoCloseable {
     return identity.sweep();
   }
 
+  /** Whether what the gateway needs to serve answers now (for {@code /health/ready}). */
+  Readiness readiness() {
+    return readiness;
+  }
+
   /** The store: keys, local users, usage. */
   public Database database() {
     return identity.database();
@@ -218,6 +227,7 @@ public final class SluiceRuntime implements AutoCloseable {
         reloader.close();
       }
     }
+    readiness.close();
     versions.close();
     monitor.close();
     proxy.close();
