@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 class PostgresOutageTest {
   private static final String CHAT = "{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
   private static final int MAX_REQUESTS = 20_000;
+  /** 3 s in the suite; {@code -Dsluice.outage.seconds=10} reproduces the 10 s outage by hand. */
+  private static final int OUTAGE_SECONDS = Integer.getInteger("sluice.outage.seconds", 3);
 
   private final StorageConfig storage = TestDatabases.postgres();
 
@@ -70,9 +72,9 @@ class PostgresOutageTest {
         proxy.cut();
         long cutAt = System.nanoTime();
         int beforeCut = answered.get();
-        // The outage lasts at least 3 s and until the writer has had to spool.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
-            System.nanoTime() - cutAt >= TimeUnit.SECONDS.toNanos(3) && spooled(gw) > 0);
+        // The outage lasts at least OUTAGE_SECONDS and until the writer has had to spool.
+        Awaitility.await().atMost(Duration.ofSeconds(30 + OUTAGE_SECONDS)).pollInterval(Duration.ofMillis(100))
+            .until(() -> System.nanoTime() - cutAt >= TimeUnit.SECONDS.toNanos(OUTAGE_SECONDS) && spooled(gw) > 0);
         int duringCut = answered.get() - beforeCut;
         proxy.restore();
         long restoredAt = System.nanoTime();
