@@ -106,16 +106,19 @@ public final class SluiceRuntime implements AutoCloseable {
     this.counters = store;
     this.proxy = new UpstreamProxy(vertx, metrics);
     this.accessLog = AccessLog.open(config.server().accessLog());
-    // One spool per gateway process: the subdirectory named after its port, which a restart finds again.
-    this.usage = new UsageWriter(identity.database(), config.usage().withSpool(
-        config.usage().spoolDir().resolve(Integer.toString(config.server().port())), config.usage().spoolMaxBytes()),
-        registry);
+    this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
+        config.usage().spoolMaxBytes()), registry);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
         new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
         () -> live.get().modelNames(), Clock.systemUTC());
+  }
+
+  /** One spool per gateway process: the subdirectory named after its port, which a restart finds again. */
+  static Path spoolDir(SluiceConfig config) {
+    return config.usage().spoolDir().resolve(Integer.toString(config.server().port()));
   }
 
   /**

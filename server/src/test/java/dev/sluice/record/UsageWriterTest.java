@@ -211,6 +211,16 @@ class UsageWriterTest {
   }
 
   @Test
+  void aSpoolThatCannotBeCreatedFailsTheStartCheckSayingWhere() throws Exception {
+    Path file = Files.writeString(spool.resolve("not-a-directory"), "x");
+    assertThatThrownBy(() -> UsageWriter.checkSpool(file.resolve("spool"), 1 << 20))
+        .hasMessageContaining("cannot open the usage spool at").hasMessageContaining("not-a-directory");
+    Path free = spool.resolve("free");
+    UsageWriter.checkSpool(free, 1 << 20);
+    UsageWriter.checkSpool(free, 1 << 20); // the check lets go of its lock
+  }
+
+  @Test
   void retentionRemovesRecordsAndRollupsOlderThanConfigured() throws Exception {
     try (Database db = Database.open(TestDatabases.h2())) {
       long old = System.currentTimeMillis() - Duration.ofDays(3).toMillis();

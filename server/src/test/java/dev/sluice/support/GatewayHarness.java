@@ -94,13 +94,28 @@ public final class GatewayHarness implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** Private spools made by harnesses, removed when the JVM ends (a harness may reopen one in a test). */
+  private static final java.util.Set<Path> PRIVATE_SPOOLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> PRIVATE_SPOOLS.forEach(GatewayHarness::deleteTree)));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // a temporary directory: the system cleans it up eventually
+    }
+  }
+
   /** Unless the test names one, a usage spool of its own: harnesses in one JVM must not share a spool. */
   private static SluiceConfig privateSpool(SluiceConfig c) throws java.io.IOException {
     if (!c.usage().spoolDir().equals(UsageConfig.DEFAULT_SPOOL_DIR)) {
       return c;
     }
     Path dir = Files.createTempDirectory("sluice-spool");
-    dir.toFile().deleteOnExit();
+    PRIVATE_SPOOLS.add(dir);
     return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),
         c.usage().withSpool(dir, c.usage().spoolMaxBytes()), c.dataClasses());
   }

@@ -92,6 +92,11 @@ public final class UsageWriter implements UsageSink {
     thread.scheduleWithFixedDelay(this::drain, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /** Fails, saying why, when the spool directory cannot be created or locked (another gateway holds it). */
+  public static void checkSpool(java.nio.file.Path dir, long maxBytes) {
+    UsageSpool.open(dir, maxBytes).close();
+  }
+
   @Override
   public void accept(UsageRecord record) {
     if (closed || !queue.offer(new Stamped(uidPrefix + Long.toString(uidSequence.incrementAndGet(), 36), record))) {
