@@ -109,15 +109,23 @@ public final class GatewayHarness implements AutoCloseable {
     }
   }
 
+  private static Path privateSpoolDir() {
+    try {
+      Path dir = Files.createTempDirectory("sluice-spool");
+      PRIVATE_SPOOLS.add(dir);
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Unless the test names one, a usage spool of its own: harnesses in one JVM must not share a spool. */
   private static SluiceConfig privateSpool(SluiceConfig c) throws java.io.IOException {
     if (!c.usage().spoolDir().equals(UsageConfig.DEFAULT_SPOOL_DIR)) {
       return c;
     }
-    Path dir = Files.createTempDirectory("sluice-spool");
-    PRIVATE_SPOOLS.add(dir);
     return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),
-        c.usage().withSpool(dir, c.usage().spoolMaxBytes()), c.dataClasses());
+        c.usage().withSpool(privateSpoolDir(), c.usage().spoolMaxBytes()), c.dataClasses());
   }
 
   /**
@@ -147,7 +155,8 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** {@code server} and {@code storage} sections for a followed file: quiet, and a private in-memory store. */
   public static String fileHeader() {
-    return "server:\n  accessLog: off\nstorage:\n  url: " + TestDatabases.h2().url() + "\n";
+    return "server:\n  accessLog: off\nstorage:\n  url: " + TestDatabases.h2().url() + "\nusage:\n  spool: {dir: \""
+        + privateSpoolDir() + "\"}\n";
   }
 
   /** A harness that sends nothing on the client's behalf: requests without credentials stay without. */
