@@ -11,7 +11,8 @@ import java.util.Set;
 
 /** The identity half of {@code sluice.yaml}: {@code storage}, {@code auth}, {@code keys}, {@code redis}, {@code access}. */
 final class AuthConfigReader {
-  private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize");
+  private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize", "connectTimeout",
+      "socketTimeout");
   private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory");
   private static final Set<String> ADMINS = Set.of("groups", "users");
   private static final Set<String> LOCAL = Set.of("users", "throttle");
@@ -41,7 +42,18 @@ final class AuthConfigReader {
     return new StorageConfig(url,
         Optional.ofNullable(f.get("user")).map(YamlNode::nonBlank),
         Optional.ofNullable(f.get("password")).map(YamlNode::string),
-        f.containsKey("maxPoolSize") ? f.get("maxPoolSize").integer(2, 200) : d.maxPoolSize());
+        f.containsKey("maxPoolSize") ? f.get("maxPoolSize").integer(2, 200) : d.maxPoolSize(),
+        f.containsKey("connectTimeout") ? seconds(f.get("connectTimeout")) : d.connectTimeout(),
+        f.containsKey("socketTimeout") ? seconds(f.get("socketTimeout")) : d.socketTimeout());
+  }
+
+  /** The JDBC drivers count these in whole seconds; 0 would mean "wait forever", which is what they prevent. */
+  private static java.time.Duration seconds(YamlNode node) {
+    java.time.Duration d = node.duration();
+    if (d.toMillis() < 1000 || d.compareTo(java.time.Duration.ofHours(1)) > 0) {
+      throw node.error("must be between 1s and 1h");
+    }
+    return d;
   }
 
   static AuthConfig auth(YamlNode node) {

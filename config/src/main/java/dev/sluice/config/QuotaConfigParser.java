@@ -21,7 +21,8 @@ final class QuotaConfigParser {
   private static final Set<String> LIMITS = Set.of("tokensPerMinute", "tokensPerHour", "tokensPerDay",
       "tokensPerMonth", "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest");
   private static final Set<String> QUOTA = Set.of("defaultMaxTokens", "storeTimeout", "onStoreUnavailable");
-  private static final Set<String> USAGE = Set.of("buffer", "flushInterval", "batchSize", "retention");
+  private static final Set<String> USAGE = Set.of("buffer", "flushInterval", "batchSize", "retention", "spool");
+  private static final Set<String> SPOOL = Set.of("dir", "maxBytes");
   private static final int MAX_LIMIT = 2_000_000_000;
 
   private QuotaConfigParser() {
@@ -83,11 +84,26 @@ final class QuotaConfigParser {
       return d;
     }
     Map<String, YamlNode> f = node.fields(USAGE);
+    java.nio.file.Path spoolDir = d.spoolDir();
+    long spoolMaxBytes = d.spoolMaxBytes();
+    if (f.containsKey("spool")) {
+      Map<String, YamlNode> s = f.get("spool").fields(SPOOL);
+      if (s.containsKey("dir")) {
+        spoolDir = java.nio.file.Path.of(s.get("dir").nonBlank());
+      }
+      if (s.containsKey("maxBytes")) {
+        spoolMaxBytes = s.get("maxBytes").size();
+        if (spoolMaxBytes < 1024 * 1024) {
+          throw s.get("maxBytes").error("must be at least 1MiB");
+        }
+      }
+    }
     return new UsageConfig(
         f.containsKey("buffer") ? f.get("buffer").integer(100, 10_000_000) : d.buffer(),
         f.containsKey("flushInterval") ? ConfigLoader.positive(f.get("flushInterval")) : d.flushInterval(),
         f.containsKey("batchSize") ? f.get("batchSize").integer(1, 100_000) : d.batchSize(),
-        f.containsKey("retention") ? ConfigLoader.positive(f.get("retention")) : d.retention());
+        f.containsKey("retention") ? ConfigLoader.positive(f.get("retention")) : d.retention(),
+        spoolDir, spoolMaxBytes);
   }
 
   private static PlanConfig plan(YamlNode node) {

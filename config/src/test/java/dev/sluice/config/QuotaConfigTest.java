@@ -55,6 +55,17 @@ class QuotaConfigTest {
   }
 
   @Test
+  void usageSpoolDefaultsUnderTheDataDirectoryAndTakesItsOwnPlaceAndBound() {
+    assertThat(parse(MODELS).usage().spoolDir()).isEqualTo(java.nio.file.Path.of("data", "usage-spool"));
+    assertThat(parse(MODELS).usage().spoolMaxBytes()).isEqualTo(256L * 1024 * 1024);
+    UsageConfig usage = parse("usage: {spool: {dir: /var/lib/sluice/spool, maxBytes: 2GiB}}\n" + MODELS).usage();
+    assertThat(usage.spoolDir()).isEqualTo(java.nio.file.Path.of("/var/lib/sluice/spool"));
+    assertThat(usage.spoolMaxBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(problem("usage: {spool: {maxBytes: 10kb}}\n" + MODELS)).contains("usage.spool.maxBytes")
+        .contains("at least 1MiB");
+  }
+
+  @Test
   void withoutPlansNothingIsGovernedAndRedisFailsClosed() {
     SluiceConfig config = parse(MODELS);
     assertThat(config.quota()).isEqualTo(QuotaConfig.defaults());

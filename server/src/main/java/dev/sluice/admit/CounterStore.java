@@ -32,6 +32,11 @@ public interface CounterStore extends AutoCloseable {
     return Future.succeededFuture();
   }
 
+  /** Completes when the store answers a trivial request now (for readiness); a local store always does. */
+  default Future<Void> ping() {
+    return Future.succeededFuture();
+  }
+
   @Override
   void close();
 }

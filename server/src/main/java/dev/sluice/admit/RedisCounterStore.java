@@ -123,6 +123,11 @@ public final class RedisCounterStore implements CounterStore {
     });
   }
 
+  @Override
+  public Future<Void> ping() {
+    return send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
   /**
    * A Redis that keeps no append-only file forgets every quota window when it restarts, day and month windows
    * included (a user was served 1.9× their limit across one restart): say so once, at start.

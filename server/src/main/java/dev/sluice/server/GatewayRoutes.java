@@ -50,9 +50,10 @@ public class GatewayRoutes {
     runtime.gateway().mount(router);
     runtime.mountApi(router);
     Runtime.getRuntime().addShutdownHook(drainHook);
+    // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
     new HealthRoutes(() -> {
       SluiceRuntime current = runtime;
-      return current != null && !current.draining();
+      return current == null || current.draining() ? null : current;
     }).mount(router);
   }
 

@@ -4,6 +4,7 @@ import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.store.Database;
 import dev.sluice.store.StoreException;
@@ -77,6 +78,12 @@ public final class SluiceMain {
       Database.open(config.storage()).close();
     } catch (StoreException e) {
       exit(1, e.getMessage() + " (storage.url in " + configPath + ")");
+    }
+    // The usage spool too: a directory another gateway holds, or one that cannot be written, is one line.
+    try {
+      UsageWriter.checkSpool(SluiceRuntime.spoolDir(config), config.usage().spoolMaxBytes());
+    } catch (RuntimeException e) {
+      exit(1, e.getMessage() + " (usage.spool.dir in " + configPath + ")");
     }
   }
 

@@ -68,6 +68,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
   private final UsageApi usageApi;
+  private final Readiness readiness;
+  private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
   private ConfigReloader reloader;
   private final Object drainLock = new Object();
 
@@ -111,11 +113,19 @@ public final class SluiceRuntime implements AutoCloseable {
         buffered != ConnectionLimits.AUTO ? buffered : Runtime.getRuntime().maxMemory() / 4);
     registry.gauge("sluice_buffered_response_bytes", proxy.budget(), b -> (double) b.held());
     this.accessLog = AccessLog.open(config.server().accessLog());
-    this.usage = new UsageWriter(identity.database(), config.usage(), registry);
+    this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
+        config.usage().spoolMaxBytes()), registry);
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
         new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
+    this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
+        config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
         () -> live.get().modelNames(), Clock.systemUTC());
+  }
+
+  /** One spool per gateway process: the subdirectory named after its port, which a restart finds again. */
+  static Path spoolDir(SluiceConfig config) {
+    return config.usage().spoolDir().resolve(Integer.toString(config.server().port()));
   }
 
   /**
@@ -215,6 +225,11 @@ public final class SluiceRuntime implements AutoCloseable {
     return identity.sweep();
   }
 
+  /** Whether what the gateway needs to serve answers now (for {@code /health/ready}). */
+  Readiness readiness() {
+    return readiness;
+  }
+
   /** The store: keys, local users, usage. */
   public Database database() {
     return identity.database();
@@ -278,6 +293,7 @@ public final class SluiceRuntime implements AutoCloseable {
         reloader.close();
       }
     }
+    readiness.close();
     versions.close();
     monitor.close();
     proxy.close();

@@ -51,6 +51,7 @@ public final class Database implements AutoCloseable {
               .connectionFactoryConfiguration(cf -> {
                 // Named rather than found through DriverManager, which does not see drivers across class loaders.
                 cf.jdbcUrl(config.url()).autoCommit(true).connectionProviderClass(driver(config).getClass());
+                timeouts(config).forEach((name, value) -> cf.jdbcProperty((String) name, (String) value));
                 if (!config.postgres() && !config.url().toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
                   // H2 closes its databases from a JVM shutdown hook of its own, racing the gateway's drain:
                   // the last usage records would find the store closed. Sluice closes it itself, after them.
@@ -85,7 +86,8 @@ public final class Database implements AutoCloseable {
         LOG.infof("Storage %s migrated to version %s", redact(config.url()), result.targetSchemaVersion);
       }
     } catch (FlywayException e) {
-      throw new StoreException("cannot migrate storage at " + redact(config.url()) + ": " + e.getMessage(), e);
+      throw new StoreException("cannot migrate storage at " + redact(config.url()) + ": " + e.getMessage()
+          + timeoutHint(e), e);
     }
   }
 
@@ -102,10 +104,38 @@ public final class Database implements AutoCloseable {
    * The caller closes it.
    */
   public Connection dedicatedConnection() throws SQLException {
-    Properties props = new Properties();
+    Properties props = timeouts(config);
     config.user().ifPresent(user -> props.setProperty("user", user));
     config.password().ifPresent(password -> props.setProperty("password", password));
     return driver(config).connect(config.url(), props);
+  }
+
+  /** Names the setting that ended the wait, when a timeout did: the server answered nothing in time. */
+  private String timeoutHint(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException
+          || (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("timed out"))) {
+        return " (the server did not answer within storage.connectTimeout " + config.connectTimeout().toSeconds()
+            + "s / storage.socketTimeout " + config.socketTimeout().toSeconds() + "s)";
+      }
+    }
+    return "";
+  }
+
+  /**
+   * Bounds on every wait for the server, at start and at run time: without them a server that accepts the
+   * connection and never answers holds the caller forever (the PostgreSQL driver's socket and login timeouts
+   * default to none). Values in the URL win over these. The embedded H2 does not go over a network.
+   */
+  static Properties timeouts(StorageConfig config) {
+    Properties props = new Properties();
+    if (config.postgres()) {
+      String connect = Long.toString(Math.max(1, config.connectTimeout().toSeconds()));
+      props.setProperty("connectTimeout", connect);
+      props.setProperty("loginTimeout", connect);
+      props.setProperty("socketTimeout", Long.toString(Math.max(1, config.socketTimeout().toSeconds())));
+    }
+    return props;
   }
 
   private static Driver driver(StorageConfig config) {

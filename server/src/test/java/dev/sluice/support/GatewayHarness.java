@@ -2,6 +2,7 @@ package dev.sluice.support;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.config.UsageConfig;
 import dev.sluice.identify.Principal;
 import dev.sluice.keys.KeyService;
 import dev.sluice.server.SluiceRuntime;
@@ -61,7 +62,7 @@ public final class GatewayHarness implements AutoCloseable {
   private GatewayHarness(String yaml, String fileName, Map<String, String> env, boolean defaultKey,
       AddressResolver resolver, Duration poll) throws Exception {
     vertx = Vertx.vertx();
-    SluiceConfig config = new ConfigLoader(env::get).parse(yaml, fileName);
+    SluiceConfig config = privateSpool(new ConfigLoader(env::get).parse(yaml, fileName));
     runtime = resolver == null ? new SluiceRuntime(vertx, config, registry)
         : new SluiceRuntime(vertx, config, registry, resolver);
     if (poll != null) {
@@ -98,6 +99,40 @@ public final class GatewayHarness implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** Private spools made by harnesses, removed when the JVM ends (a harness may reopen one in a test). */
+  private static final java.util.Set<Path> PRIVATE_SPOOLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> PRIVATE_SPOOLS.forEach(GatewayHarness::deleteTree)));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // a temporary directory: the system cleans it up eventually
+    }
+  }
+
+  private static Path privateSpoolDir() {
+    try {
+      Path dir = Files.createTempDirectory("sluice-spool");
+      PRIVATE_SPOOLS.add(dir);
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Unless the test names one, a usage spool of its own: harnesses in one JVM must not share a spool. */
+  private static SluiceConfig privateSpool(SluiceConfig c) throws java.io.IOException {
+    if (!c.usage().spoolDir().equals(UsageConfig.DEFAULT_SPOOL_DIR)) {
+      return c;
+    }
+    return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),
+        c.usage().withSpool(privateSpoolDir(), c.usage().spoolMaxBytes()), c.dataClasses());
+  }
+
   /**
    * @param yaml a complete sluice.yaml; {@code accessLog: off} is added when it has no server section, and a
    *     private in-memory H2 store when it has no storage section
@@ -125,7 +160,8 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** {@code server} and {@code storage} sections for a followed file: quiet, and a private in-memory store. */
   public static String fileHeader() {
-    return "server:\n  accessLog: off\nstorage:\n  url: " + TestDatabases.h2().url() + "\n";
+    return "server:\n  accessLog: off\nstorage:\n  url: " + TestDatabases.h2().url() + "\nusage:\n  spool: {dir: \""
+        + privateSpoolDir() + "\"}\n";
   }
 
   /** A harness that sends nothing on the client's behalf: requests without credentials stay without. */

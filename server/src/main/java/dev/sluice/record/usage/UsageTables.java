@@ -2,13 +2,18 @@ package dev.sluice.record.usage;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The SQL of usage metering, shared by H2 and PostgreSQL. Blocking: worker threads only. */
 final class UsageTables {
@@ -16,8 +21,10 @@ final class UsageTables {
   static final String[] GRANULARITY = {"minute", "hour", "day"};
 
   private static final String INSERT = "INSERT INTO usage_records (at, request_id, subject, key_id, model, endpoint,"
-      + " prompt_tokens, completion_tokens, estimated, status, latency_ms, ttft_ms)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " prompt_tokens, completion_tokens, estimated, status, latency_ms, ttft_ms, record_uid)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** Ids looked up per query: well under PostgreSQL's limit of 32,767 parameters. */
+  private static final int LOOKUP_CHUNK = 500;
 
   private static final String MERGE = "MERGE INTO usage_rollups r USING (VALUES (CAST(? AS VARCHAR(8)),"
       + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(64)),"
@@ -39,12 +46,24 @@ final class UsageTables {
   private record RollupKey(int granularity, long bucket, String subject, String keyId, String model) {
   }
 
-  /** Inserts the records and adds them to the roll-ups, in one transaction. */
-  static void write(Connection c, List<UsageRecord> batch) throws SQLException {
+  /**
+   * Inserts the records the store does not have yet and adds those to the roll-ups, in one transaction; the
+   * records whose id is already stored (a batch written again after its commit went unacknowledged, or
+   * replayed after a crash) are skipped, so writing a batch twice counts it once.
+   *
+   * @return how many records were new
+   */
+  static int write(Connection c, List<Stamped> offered) throws SQLException {
     c.setAutoCommit(false);
     try {
+      List<Stamped> batch = fresh(c, offered);
+      if (batch.isEmpty()) {
+        c.commit();
+        return 0;
+      }
       try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-        for (UsageRecord r : batch) {
+        for (Stamped stamped : batch) {
+          UsageRecord r = stamped.record();
           ps.setObject(1, utc(r.time()));
           ps.setString(2, r.requestId());
           ps.setString(3, r.subject());
@@ -61,13 +80,15 @@ final class UsageTables {
           } else {
             ps.setLong(12, r.ttftMs());
           }
+          ps.setString(13, stamped.uid());
           ps.addBatch();
         }
         ps.executeBatch();
       }
       // Aggregate first: a batch of a thousand requests by one caller is three row updates, not three thousand.
       Map<RollupKey, long[]> sums = new LinkedHashMap<>();
-      for (UsageRecord r : batch) {
+      for (Stamped stamped : batch) {
+        UsageRecord r = stamped.record();
         for (int g = 0; g < GRANULARITY_MS.length; g++) {
           long bucket = r.time() - Math.floorMod(r.time(), GRANULARITY_MS[g]);
           long[] s = sums.computeIfAbsent(new RollupKey(g, bucket, r.subject(), r.keyId(), r.model()), k -> new long[5]);
@@ -94,12 +115,43 @@ final class UsageTables {
         ps.executeBatch();
       }
       c.commit();
+      return batch.size();
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {
       c.setAutoCommit(true);
     }
+  }
+
+  /** The offered records whose id the store does not hold yet, in their order. */
+  private static List<Stamped> fresh(Connection c, List<Stamped> offered) throws SQLException {
+    Set<String> stored = new HashSet<>();
+    for (int from = 0; from < offered.size(); from += LOOKUP_CHUNK) {
+      List<Stamped> chunk = offered.subList(from, Math.min(offered.size(), from + LOOKUP_CHUNK));
+      String marks = String.join(",", Collections.nCopies(chunk.size(), "?"));
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT record_uid FROM usage_records WHERE record_uid IN (" + marks + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 1, chunk.get(i).uid());
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            stored.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    if (stored.isEmpty()) {
+      return offered;
+    }
+    List<Stamped> out = new ArrayList<>(offered.size() - stored.size());
+    for (Stamped s : offered) {
+      if (!stored.contains(s.uid())) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   /** Retention: raw records and roll-ups whose bucket is older than the cut-off. */
