@@ -81,17 +81,24 @@ final class RedisScripts {
       return out
       """;
 
-  /** ARGV: id, then per bucket: charge, keepUntil. Charges even when the reservation already expired. */
-  static final String SETTLE = """
-      local id = ARGV[1]
-      for i = 1, #KEYS / 2 do
-        local h, z = KEYS[2*i-1], KEYS[2*i]
+  /** Gives back reservation {@code id} in bucket {@code h}/{@code z}, if it is there. Shared by settle and release. */
+  private static final String GIVE_BACK = """
+      local function give_back(h, z, id)
         local amt = redis.call('HGET', h, 'r:' .. id)
         if amt then
           redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
           redis.call('HDEL', h, 'r:' .. id)
           redis.call('ZREM', z, id)
         end
+      end
+      """;
+
+  /** ARGV: id, then per bucket: charge, keepUntil. Charges even when the reservation already expired. */
+  static final String SETTLE = GIVE_BACK + """
+      local id = ARGV[1]
+      for i = 1, #KEYS / 2 do
+        local h, z = KEYS[2*i-1], KEYS[2*i]
+        give_back(h, z, id)
         local charge = tonumber(ARGV[2*i])
         if charge > 0 then
           redis.call('HINCRBY', h, 'used', charge)
@@ -107,17 +114,11 @@ final class RedisScripts {
    * order-free: when the reservation is not there (the reserve never ran, or has not run yet), a tombstone in
    * the first bucket makes the reserve refuse it if it arrives later; the tombstone expires with the reservation.
    */
-  static final String RELEASE = """
+  static final String RELEASE = GIVE_BACK + """
       local id = ARGV[1]
       if redis.call('HEXISTS', KEYS[1], 'r:' .. id) == 1 then
         for i = 1, #KEYS / 2 do
-          local h, z = KEYS[2*i-1], KEYS[2*i]
-          local amt = redis.call('HGET', h, 'r:' .. id)
-          if amt then
-            redis.call('HINCRBY', h, 'reserved', -tonumber(amt))
-            redis.call('HDEL', h, 'r:' .. id)
-            redis.call('ZREM', z, id)
-          end
+          give_back(KEYS[2*i-1], KEYS[2*i], id)
         end
         return 1
       end

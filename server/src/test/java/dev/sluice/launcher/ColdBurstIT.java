@@ -6,23 +6,18 @@ import dev.sluice.sim.Simulator;
 import dev.sluice.support.Http;
 import dev.sluice.support.Metering;
 import dev.sluice.support.Sims;
-import dev.sluice.support.TestDatabases;
 import dev.sluice.support.TestUsers;
-import dev.sluice.config.StorageConfig;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * model's tokenizer, admits at least 90% of the requests that fit by what they really used.
  */
 class ColdBurstIT {
-  private static final Path JAR = LauncherIT.ROOT.resolve("server/target/quarkus-app/quarkus-run.jar");
   private static final int LIMIT = 10_000;
   private static final int REQUESTS = 300;
   private static final int GATEWAYS = 3;
@@ -47,30 +41,19 @@ class ColdBurstIT {
   @TempDir
   Path tmp;
 
-  private final StorageConfig storage = TestDatabases.postgres();
-  private final List<Process> processes = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (Process p : processes) {
-      p.destroy();
-      p.waitFor(20, TimeUnit.SECONDS);
-    }
-    TestDatabases.drop(storage);
-  }
 
   @Test
   void threeColdReplicasTakeABurstWithOnly200Or429NoOvershootAndAdmitNearlyAllThatFits() throws Exception {
     // Every request generates its full max_tokens at one token per millisecond, so the burst overlaps.
-    try (Simulator sim = Sims.start("m", Duration.ofMillis(1))) {
-      String prefix = "burst-" + UUID.randomUUID() + ":";
+    // A day window: a burst that crossed a minute boundary would meet a fresh window and look like an overshoot.
+    // The upstream is the simulator, so admission counts prompts with the simulator's tokenizer.
+    try (Simulator sim = Sims.start("m", Duration.ofMillis(1));
+         TeamGateways team = new TeamGateways(tmp, "{tokensPerDay: " + LIMIT + "}", "    tokenizer: simulator\n")) {
       List<String> gateways = new ArrayList<>();
       for (int i = 0; i < GATEWAYS; i++) {
-        gateways.add(start("g" + i, sim, prefix));
+        gateways.add(team.start("g" + i, sim));
       }
-      for (int i = 0; i < GATEWAYS; i++) {
-        LauncherIT.waitUntilReady(gateways.get(i), processes.get(i));
-      }
+      team.awaitReady();
       String key = Http.mintKey(gateways.get(0), "alice", TestUsers.PASSWORD);
 
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
@@ -102,38 +85,5 @@ class ColdBurstIT {
       assertThat(admitted).as("admitted of the %d that fit by actual use", fits)
           .isGreaterThanOrEqualTo((int) Math.ceil(0.9 * fits));
     }
-  }
-
-  private String start(String name, Simulator sim, String redisPrefix) throws Exception {
-    int port = Sims.deadPort();
-    Path config = tmp.resolve(name + ".yaml");
-    // A day window: a burst that crossed a minute boundary would meet a fresh window and look like an overshoot.
-    // The model is the simulator's, so admission counts prompts with the simulator's tokenizer.
-    Files.writeString(config, """
-        server: {port: %d}
-        storage: {url: "%s"}
-        redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
-        auth:
-          local:
-            users:
-              - {name: alice, passwordHash: "%s", groups: [team]}
-        plans:
-          - name: team
-            subjects: {groups: [team]}
-            scope: group
-            limits: {tokensPerDay: %d}
-        models:
-          - name: m
-            access: {groups: [team]}
-            upstream: {endpoints: [%s]}
-            tokenizer: simulator
-        """.formatted(port, storage.url(), redisPrefix, TestUsers.HASH, LIMIT, sim.baseUrl()));
-    processes.add(new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
-        .redirectOutput(tmp.resolve(name + ".log").toFile()).redirectErrorStream(true).start());
-    return "http://127.0.0.1:" + port;
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

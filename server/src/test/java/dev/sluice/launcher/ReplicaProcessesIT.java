@@ -3,28 +3,22 @@ package dev.sluice.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.admit.PromptEstimate;
-import dev.sluice.config.StorageConfig;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.sim.Simulator;
 import dev.sluice.support.Http;
 import dev.sluice.support.Metering;
 import dev.sluice.support.Sims;
-import dev.sluice.support.TestDatabases;
 import dev.sluice.support.TestUsers;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and together they never charge more than a plan allows.
  */
 class ReplicaProcessesIT {
-  private static final Path JAR = LauncherIT.ROOT.resolve("server/target/quarkus-app/quarkus-run.jar");
   private static final int LIMIT = 5_000;
   private static final int REQUESTS = 200;
   private static final String CHAT = "{\"model\":\"m\",\"max_tokens\":100,"
@@ -43,27 +36,15 @@ class ReplicaProcessesIT {
   @TempDir
   Path tmp;
 
-  private final StorageConfig storage = TestDatabases.postgres();
-  private final List<Process> processes = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (Process p : processes) {
-      p.destroy();
-      p.waitFor(20, TimeUnit.SECONDS);
-    }
-    TestDatabases.drop(storage);
-  }
 
   @Test
   void twoProcessesShareKeysRevocationsAndOnePlan() throws Exception {
     // Each request generates its full max_tokens, one token per millisecond, so the requests overlap.
-    try (Simulator sim = Sims.start("m", Duration.ofMillis(1))) {
-      String prefix = "it-" + UUID.randomUUID() + ":";
-      String a = start("a", sim, prefix);
-      String b = start("b", sim, prefix);
-      LauncherIT.waitUntilReady(a, processes.get(0));
-      LauncherIT.waitUntilReady(b, processes.get(1));
+    try (Simulator sim = Sims.start("m", Duration.ofMillis(1));
+         TeamGateways gateways = new TeamGateways(tmp, "{tokensPerMinute: " + LIMIT + "}", "")) {
+      String a = gateways.start("a", sim);
+      String b = gateways.start("b", sim);
+      gateways.awaitReady();
 
       String key = Http.mintKey(a, "alice", TestUsers.PASSWORD);
       assertThat(Http.chatWithKey(b, "m", key).statusCode()).as("a key minted on A works on B at once").isEqualTo(200);
@@ -102,35 +83,5 @@ class ReplicaProcessesIT {
       assertThat(status).as("B refuses the key revoked on A").isEqualTo(401);
       assertThat(tookMillis).as("ms until B refused the revoked key").isLessThanOrEqualTo(1000);
     }
-  }
-
-  private String start(String name, Simulator sim, String redisPrefix) throws Exception {
-    int port = Sims.deadPort();
-    Path config = tmp.resolve(name + ".yaml");
-    Files.writeString(config, """
-        server: {port: %d}
-        storage: {url: "%s"}
-        redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
-        auth:
-          local:
-            users:
-              - {name: alice, passwordHash: "%s", groups: [team]}
-        plans:
-          - name: team
-            subjects: {groups: [team]}
-            scope: group
-            limits: {tokensPerMinute: %d}
-        models:
-          - name: m
-            access: {groups: [team]}
-            upstream: {endpoints: [%s]}
-        """.formatted(port, storage.url(), redisPrefix, TestUsers.HASH, LIMIT, sim.baseUrl()));
-    processes.add(new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
-        .redirectOutput(tmp.resolve(name + ".log").toFile()).redirectErrorStream(true).start());
-    return "http://127.0.0.1:" + port;
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }
