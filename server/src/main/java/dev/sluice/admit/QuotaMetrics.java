@@ -41,11 +41,12 @@ public final class QuotaMetrics {
   }
 
   /** @param type prompt | completion */
-  public void tokens(String model, String type, long count) {
+  /** @param plan the governing plan's name, or {@code none} for a request no plan governs */
+  public void tokens(String model, String plan, String type, long count) {
     if (count > 0) {
-      tokens.computeIfAbsent(model + '|' + type, k -> Counter.builder("sluice.tokens")
-          .description("Tokens charged, by model and type (prompt | completion)")
-          .tag("model", model).tag("type", type).register(registry)).increment(count);
+      tokens.computeIfAbsent(model + '|' + plan + '|' + type, k -> Counter.builder("sluice.tokens")
+          .description("Tokens charged, by model, plan and type (prompt | completion)")
+          .tag("model", model).tag("plan", plan).tag("type", type).register(registry)).increment(count);
     }
   }
 

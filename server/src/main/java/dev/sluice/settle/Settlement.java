@@ -35,8 +35,9 @@ public final class Settlement {
   /** Fills the exchange's token fields and settles the reservation (asynchronously; nobody waits for it). */
   public void settle(Ticket ticket, UsageMeter meter, Exchange ex) {
     charge(ticket, meter, ex);
-    metrics.tokens(ex.modelLabel, "prompt", ex.promptTokens);
-    metrics.tokens(ex.modelLabel, "completion", ex.completionTokens);
+    String plan = ticket.planName();
+    metrics.tokens(ex.modelLabel, plan, "prompt", ex.promptTokens);
+    metrics.tokens(ex.modelLabel, plan, "completion", ex.completionTokens);
     if (ticket.ask() != null) {
       long started = System.nanoTime();
       store.settle(ticket.ask(), ex.promptTokens + ex.completionTokens)

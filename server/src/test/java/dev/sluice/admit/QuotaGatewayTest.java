@@ -107,8 +107,8 @@ class QuotaGatewayTest {
       assertThat(admitted).isEqualTo(10);
       // "user: Hello there, simulator" is 6 tokens to the simulator; the echo is 4 ("Hello there, simulator").
       // Settlement runs as the response ends, so the last request's charge may land just after its response.
-      org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(gw.metrics()).contains("sluice_tokens_total{model=\"m\",type=\"prompt\",} 60.0")
-          .contains("sluice_tokens_total{model=\"m\",type=\"completion\",} 40.0"));
+      org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(gw.metrics()).contains("sluice_tokens_total{model=\"m\",plan=\"everyone\",type=\"prompt\",} 60.0")
+          .contains("sluice_tokens_total{model=\"m\",plan=\"everyone\",type=\"completion\",} 40.0"));
     }
   }
 

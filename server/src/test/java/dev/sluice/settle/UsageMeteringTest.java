@@ -123,7 +123,7 @@ class UsageMeteringTest {
       });
       // The Prometheus counters charge the same tokens, estimates included.
       long allPrompt = rows.stream().mapToLong(Row::prompt).sum();
-      assertThat(gw.metrics()).contains("sluice_tokens_total{model=\"m\",type=\"prompt\",} " + (double) allPrompt);
+      assertThat(gw.metrics()).contains("sluice_tokens_total{model=\"m\",plan=\"everyone\",type=\"prompt\",} " + (double) allPrompt);
       Map<Integer, Long> byStatus = rows.stream().collect(Collectors.groupingBy(Row::status, Collectors.counting()));
       assertThat(byStatus.keySet()).contains(200, 500, 502, 499);
     }
