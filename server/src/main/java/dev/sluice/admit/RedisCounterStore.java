@@ -146,6 +146,23 @@ public final class RedisCounterStore implements CounterStore {
    * release per call, and Redis executes one command at a time anyway.
    */
   private Future<Response> send(Request request) {
+    return send(slot(), request);
+  }
+
+  private Future<Response> send(Slot slot, Request request) {
+    Future<RedisConnection> used = slot.connection();
+    return used.compose(c -> c.send(request)).onFailure(t -> {
+      if (!(t instanceof io.vertx.redis.client.impl.types.ErrorType)) {
+        slot.holder().compareAndSet(used, null); // a broken connection, not a Redis error reply: reconnect next time
+      }
+    });
+  }
+
+  /** The calling event loop's connection (opened now if it has none) and where it is held. */
+  private record Slot(AtomicReference<Future<RedisConnection>> holder, Future<RedisConnection> connection) {
+  }
+
+  private Slot slot() {
     // Keyed by the event-loop thread, not the context: every HTTP request runs on a context of its own
     // (a duplicate of its loop's), and a connection per request would drain the pool.
     Context ctx = Vertx.currentContext();
@@ -163,12 +180,7 @@ public final class RedisCounterStore implements CounterStore {
         current = fresh;
       }
     }
-    Future<RedisConnection> used = current;
-    return used.compose(c -> c.send(request)).onFailure(t -> {
-      if (!(t instanceof io.vertx.redis.client.impl.types.ErrorType)) {
-        connection.compareAndSet(used, null); // a broken connection, not a Redis error reply: reconnect next time
-      }
-    });
+    return new Slot(connection, current);
   }
 
   private void dropConnectionOfThisLoop() {
@@ -281,8 +293,22 @@ public final class RedisCounterStore implements CounterStore {
    */
   private Future<Response> call(Request bySha, String script, String op) {
     Promise<Response> promise = Promise.promise();
-    long[] timer = deadline(promise, quota.storeTimeout().toMillis());
-    send(bySha).recover(t -> {
+    long[] timer = {-1};
+    Slot slot = slot();
+    // The wait for Redis starts once the connection is open: opening one is bounded by its own connect timeout
+    // (the same storeTimeout), and a connection still opening is not Redis being slow to answer.
+    long timeout = quota.storeTimeout().toMillis();
+    if (!slot.connection().isComplete()) { // a connection that opens but never greets is bounded here
+      timer[0] = vertx.setTimer(timeout, id -> promise.tryFail(new TimeoutException(
+          "Redis did not complete a connection within " + timeout + " ms")));
+    }
+    slot.connection().onSuccess(c -> {
+      if (!promise.future().isComplete()) {
+        vertx.cancelTimer(timer[0]);
+        deadline(promise, timeout, timer);
+      }
+    });
+    send(slot, bySha).recover(t -> {
       if (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")) {
         return send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).compose(loaded -> send(bySha));
       }
@@ -309,10 +335,9 @@ public final class RedisCounterStore implements CounterStore {
    * after one timeout, plus the loop's next I/O pass (a 1 ms timer set then runs after it), which reads any reply
    * already sent.
    *
-   * @return a holder of the pending timer's id, to cancel it when the answer comes
+   * @param timer holds the pending timer's id, to cancel it when the answer comes
    */
-  private long[] deadline(Promise<Response> promise, long timeoutMs) {
-    long[] timer = new long[1];
+  private void deadline(Promise<Response> promise, long timeoutMs, long[] timer) {
     long start = System.nanoTime();
     long step = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     long limit = start + PATIENCE * step;
@@ -340,7 +365,6 @@ public final class RedisCounterStore implements CounterStore {
       }
     };
     timer[0] = vertx.setTimer(timeoutMs, check);
-    return timer;
   }
 
   private void health(boolean ok, String op, Throwable cause) {
