@@ -32,7 +32,7 @@ class ColdBurstIT {
   private static final int LIMIT = 10_000;
   private static final int REQUESTS = 300;
   private static final int GATEWAYS = 3;
-  /** About 45 tokens of prompt, as the held-out test that found admission refusing half of what fit used. */
+  /** About 40 tokens of prompt (the simulator's count), as the held-out test that found admission refusing half of what fit used. */
   static final String CHAT = """
       {"model":"m","max_tokens":100,"messages":[
        {"role":"system","content":"You are a concise assistant for an engineering team."},
