@@ -16,6 +16,8 @@ import java.util.List;
 public record QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen) {
 
   public static QuotaConfig defaults() {
-    return new QuotaConfig(List.of(), 4096, Duration.ofMillis(500), false);
+    // 2 s, as Kong's Redis timeout: long enough that a replica starting cold under a burst does not mistake its
+    // own slowness for Redis' (issue 10), short enough that a frozen Redis fails requests promptly.
+    return new QuotaConfig(List.of(), 4096, Duration.ofSeconds(2), false);
   }
 }
