@@ -70,8 +70,11 @@ public final class Admission {
    * @param model the configured model name (the metric label and the plan's model match)
    */
   public Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout) {
+    long choices;
     try {
-      MaxTokens.check(request); // before any plan: a malformed bound is refused whether or not it is governed
+      // Before any plan: a malformed bound or choice count is refused whether or not it is governed.
+      MaxTokens.check(request);
+      choices = Completions.choices(request);
     } catch (ApiException e) {
       return Future.succeededFuture(Ticket.refused(null, e.error(), Map.of()));
     }
@@ -80,11 +83,11 @@ public final class Admission {
     // estimate only feeds the usage record of a response that reports no usage, and the cheap bound does.
     Future<Long> promptBound = governance instanceof Governed ? prompts.bound(model, request)
         : Future.succeededFuture(prompts.cheapBound(model, request));
-    return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt));
+    return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt, choices));
   }
 
   private Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout,
-      Governance governance, long prompt) {
+      Governance governance, long prompt, long choices) {
     JsonNode original = requestedMaxTokens(request);
     if (governance == Governance.DENIED) {
       metrics.rejection(model, "none", "no_plan");
@@ -97,12 +100,6 @@ public final class Admission {
       return Future.succeededFuture(Ticket.unlimited(prompt, bound, false));
     }
     PlanConfig plan = governed.plan();
-    long choices;
-    try {
-      choices = Completions.choices(request);
-    } catch (ApiException e) {
-      return Future.succeededFuture(Ticket.refused(plan, e.error(), Map.of()));
-    }
     long cap = plan.limits().maxTokensPerRequest();
     if (original != null && cap > 0 && Completions.total(original.asLong(), choices) > cap
         && plan.overMax() == OverMax.REJECT) {
