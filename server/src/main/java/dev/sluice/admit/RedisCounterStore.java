@@ -183,13 +183,10 @@ public final class RedisCounterStore implements CounterStore {
     return new Slot(connection, current);
   }
 
-  private void dropConnectionOfThisLoop() {
-    Context ctx = Vertx.currentContext();
-    AtomicReference<Future<RedisConnection>> ref = connections.get(
-        ctx != null && ctx.isEventLoopContext() ? Thread.currentThread() : NO_CONTEXT);
-    Future<RedisConnection> dropped = ref == null ? null : ref.getAndSet(null);
-    if (dropped != null && dropped.succeeded()) {
-      dropped.result().close();
+  /** Gives up on the slot's connection (unless it was replaced meanwhile): the next call opens a new one. */
+  private static void drop(Slot slot) {
+    if (slot.holder().compareAndSet(slot.connection(), null) && slot.connection().succeeded()) {
+      slot.connection().result().close();
     }
   }
 
@@ -305,7 +302,7 @@ public final class RedisCounterStore implements CounterStore {
     slot.connection().onSuccess(c -> {
       if (!promise.future().isComplete()) {
         vertx.cancelTimer(timer[0]);
-        deadline(promise, timeout, timer);
+        deadline(promise, timeout, timer, () -> drop(slot));
       }
     });
     send(slot, bySha).recover(t -> {
@@ -336,8 +333,9 @@ public final class RedisCounterStore implements CounterStore {
    * already sent.
    *
    * @param timer holds the pending timer's id, to cancel it when the answer comes
+   * @param giveUp what to do with the connection when the call fails for want of an answer
    */
-  private void deadline(Promise<Response> promise, long timeoutMs, long[] timer) {
+  private void deadline(Promise<Response> promise, long timeoutMs, long[] timer, Runnable giveUp) {
     long start = System.nanoTime();
     long step = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     long limit = start + PATIENCE * step;
@@ -359,7 +357,7 @@ public final class RedisCounterStore implements CounterStore {
         timer[0] = vertx.setTimer(1, again -> {
           if (promise.tryFail(new TimeoutException("Redis did not answer within " + timeoutMs + " ms"
               + (waited > 2 * timeoutMs ? " (waited " + waited + " ms: a busy replica or a long queue)" : "")))) {
-            dropConnectionOfThisLoop(); // a silent connection may be half-open: the next call opens a new one
+            giveUp.run(); // a silent connection may be half-open
           }
         });
       }
