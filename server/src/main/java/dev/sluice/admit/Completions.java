@@ -40,7 +40,7 @@ final class Completions {
     }
     if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1) {
       throw new ApiException(ApiError.badRequest("invalid_value", field,
-          "'" + field + "' must be a whole number of at least 1, got " + value + "."));
+          "'" + field + "' must be a whole number of at least 1, got " + MaxTokens.shown(value) + "."));
     }
     return value.asLong();
   }

@@ -42,7 +42,7 @@ final class MaxTokens {
   }
 
   /** The offending value as the client wrote it, cut short: it is echoed back and may be anything. */
-  private static String shown(JsonNode value) {
+  static String shown(JsonNode value) {
     String text = value.toString();
     return text.length() > 40 ? text.substring(0, 40) + "…" : text;
   }
