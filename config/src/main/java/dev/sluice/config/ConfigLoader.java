@@ -31,7 +31,8 @@ public final class ConfigLoader {
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
       "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses");
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
-      "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), TokenizerConfigReader.MODEL_KEYS);
+      "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
+      SpendConfigReader.MODEL_KEYS));
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
       "discovery");
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
@@ -104,6 +105,7 @@ public final class ConfigLoader {
     Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
     QuotaConfig quota = QuotaConfigParser.quota(top);
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
+    SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));
     return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
         QuotaConfigParser.usage(top.get("usage")), dataClasses);
   }
@@ -175,7 +177,8 @@ public final class ConfigLoader {
     AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
     return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan,
-        RoutingConfigReader.read(f, upstream), TokenizerConfigReader.read(f, baseDir));
+        RoutingConfigReader.read(f, upstream), TokenizerConfigReader.read(f, baseDir),
+        Optional.ofNullable(f.get("prices")).map(SpendConfigReader::prices));
   }
 
   private static UpstreamConfig upstream(YamlNode node) {

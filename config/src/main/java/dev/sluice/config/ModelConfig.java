@@ -11,9 +11,16 @@ import java.util.Optional;
  *     empty means deny when plans are configured and unlimited when none are
  * @param routing endpoint choice, health, fallbacks and data tier
  * @param tokenizer how admission bounds the model's prompt tokens
+ * @param prices what its tokens cost; empty: the model is not priced (its records carry no cost)
  */
 public record ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,
-    AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing, TokenizerConfig tokenizer) {
+    AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing, TokenizerConfig tokenizer,
+    Optional<Prices> prices) {
+
+  public ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,
+      AccessConfig access, Optional<String> defaultPlan, RoutingConfig routing, TokenizerConfig tokenizer) {
+    this(name, description, upstream, timeouts, access, defaultPlan, routing, tokenizer, Optional.empty());
+  }
 
   /** A model whose prompts are bounded the default way (see {@link TokenizerConfig.Kind#DEFAULT}). */
   public ModelConfig(String name, String description, UpstreamConfig upstream, Timeouts timeouts,

@@ -12,8 +12,14 @@ import java.util.List;
  * @param storeTimeout every Redis call is abandoned after this long, so admission cannot hang on a dead Redis
  * @param failOpen when Redis is unreachable: admit against this replica's own counters (true) or reject with
  *     503 (false, the default)
+ * @param spend currency, cost header, alerts and group budgets
  */
-public record QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen) {
+public record QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen,
+    SpendConfig spend) {
+
+  public QuotaConfig(List<PlanConfig> plans, int defaultMaxTokens, Duration storeTimeout, boolean failOpen) {
+    this(plans, defaultMaxTokens, storeTimeout, failOpen, SpendConfig.defaults());
+  }
 
   public static QuotaConfig defaults() {
     // 2 s, as Kong's Redis timeout: long enough that a replica starting cold under a burst does not mistake its

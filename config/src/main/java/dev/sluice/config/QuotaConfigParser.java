@@ -3,6 +3,7 @@ package dev.sluice.config;
 import dev.sluice.config.PlanConfig.Limits;
 import dev.sluice.config.PlanConfig.OverMax;
 import dev.sluice.config.PlanConfig.Scope;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,12 +15,12 @@ import java.util.Set;
 
 /** The {@code plans}, {@code quota}, {@code redis} and {@code usage} sections of sluice.yaml. */
 final class QuotaConfigParser {
-  static final Set<String> TOP_KEYS = Set.of("plans", "quota", "usage");
+  static final Set<String> TOP_KEYS = Set.of("plans", "quota", "usage", "spend");
   private static final Set<String> PLAN = Set.of("name", "priority", "subjects", "models", "scope", "limits",
-      "overMaxTokens", "shrinkToRemaining");
+      "overMaxTokens", "shrinkToRemaining", "prices", "alertAt");
   private static final Set<String> SUBJECTS = Set.of("groups", "users");
   private static final Set<String> LIMITS = Set.of("tokensPerMinute", "tokensPerHour", "tokensPerDay",
-      "tokensPerMonth", "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest");
+      "tokensPerMonth", "requestsPerMinute", "maxConcurrent", "maxTokensPerRequest", "costPerDay", "costPerMonth");
   private static final Set<String> QUOTA = Set.of("defaultMaxTokens", "storeTimeout", "onStoreUnavailable");
   private static final Set<String> USAGE = Set.of("buffer", "flushInterval", "batchSize", "retention", "spool");
   private static final Set<String> SPOOL = Set.of("dir", "maxBytes");
@@ -61,7 +62,8 @@ final class QuotaConfigParser {
         };
       }
     }
-    return new QuotaConfig(List.copyOf(plans), defaultMaxTokens, storeTimeout, failOpen);
+    return new QuotaConfig(List.copyOf(plans), defaultMaxTokens, storeTimeout, failOpen,
+        SpendConfigReader.spend(top.get("spend")));
   }
 
   /** Every model's {@code defaultPlan} must name a plan that exists. */
@@ -149,8 +151,11 @@ final class QuotaConfigParser {
       };
     }
     boolean shrink = f.containsKey("shrinkToRemaining") && f.get("shrinkToRemaining").bool();
+    Map<String, dev.sluice.config.Prices> prices = f.containsKey("prices")
+        ? SpendConfigReader.planPrices(f.get("prices")) : Map.of();
+    Optional<BigDecimal> alertAt = Optional.ofNullable(f.get("alertAt")).map(YamlNode::fraction);
     return new PlanConfig(name, priority, Set.copyOf(groups), Set.copyOf(users), List.copyOf(models), scope,
-        limits, overMax, shrink);
+        limits, overMax, shrink, prices, alertAt);
   }
 
   private static Limits limits(YamlNode node) {
@@ -159,7 +164,8 @@ final class QuotaConfigParser {
       throw node.error("set at least one limit");
     }
     return new Limits(limit(f, "tokensPerMinute"), limit(f, "tokensPerHour"), limit(f, "tokensPerDay"),
-        limit(f, "tokensPerMonth"), limit(f, "requestsPerMinute"), limit(f, "maxConcurrent"), limit(f, "maxTokensPerRequest"));
+        limit(f, "tokensPerMonth"), limit(f, "requestsPerMinute"), limit(f, "maxConcurrent"), limit(f, "maxTokensPerRequest"),
+        SpendConfigReader.budget(f, "costPerDay"), SpendConfigReader.budget(f, "costPerMonth"));
   }
 
   private static long limit(Map<String, YamlNode> f, String key) {

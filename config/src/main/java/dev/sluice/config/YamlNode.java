@@ -66,6 +66,25 @@ final class YamlNode {
     return out;
   }
 
+  /** A mapping whose keys are names, not a fixed set (a plan's prices by model name), in file order. */
+  Map<String, YamlNode> entries() {
+    if (!(node instanceof MappingNode mapping)) {
+      throw error("expected a mapping (name: value)");
+    }
+    Map<String, YamlNode> out = new LinkedHashMap<>();
+    for (NodeTuple tuple : mapping.getValue()) {
+      if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
+        throw error("keys must be plain words");
+      }
+      String key = keyNode.getValue();
+      YamlNode child = new YamlNode(tuple.getValueNode(), path.isEmpty() ? key : path + "." + key, file, env);
+      if (out.put(key, child) != null) {
+        throw child.error("duplicate key");
+      }
+    }
+    return out;
+  }
+
   List<YamlNode> items() {
     if (!(node instanceof SequenceNode seq)) {
       throw error("expected a list");
@@ -115,6 +134,46 @@ final class YamlNode {
       return value;
     } catch (NumberFormatException e) {
       throw error("expected a number, got '" + raw + "'");
+    }
+  }
+
+  /**
+   * An exact decimal amount: at most {@code maxScale} decimals, from 0 (when {@code zeroAllowed}) or above, up to
+   * {@code max}. Read from the scalar's text, never through a double.
+   */
+  java.math.BigDecimal amount(int maxScale, java.math.BigDecimal max, boolean zeroAllowed) {
+    String raw = string().trim();
+    java.math.BigDecimal value;
+    try {
+      value = new java.math.BigDecimal(raw);
+    } catch (NumberFormatException e) {
+      throw error("expected a decimal amount such as 2.50, got '" + raw + "'");
+    }
+    if (value.signum() < 0 || (!zeroAllowed && value.signum() == 0)) {
+      throw error("must be " + (zeroAllowed ? "0 or more" : "more than 0") + ", got " + raw);
+    }
+    if (value.compareTo(max) > 0) {
+      throw error("must be at most " + max.toPlainString() + ", got " + raw);
+    }
+    if (value.stripTrailingZeros().scale() > maxScale) {
+      throw error("at most " + maxScale + " decimals, got " + raw);
+    }
+    return Money.plain(value);
+  }
+
+  /** A fraction in (0, 1]: {@code 0.8} or {@code 80%}. */
+  java.math.BigDecimal fraction() {
+    String raw = string().trim();
+    try {
+      java.math.BigDecimal value = raw.endsWith("%")
+          ? new java.math.BigDecimal(raw.substring(0, raw.length() - 1).trim()).movePointLeft(2)
+          : new java.math.BigDecimal(raw);
+      if (value.signum() <= 0 || value.compareTo(java.math.BigDecimal.ONE) > 0) {
+        throw error("must be above 0 and at most 1 (100%), got " + raw);
+      }
+      return Money.plain(value);
+    } catch (NumberFormatException e) {
+      throw error("expected a fraction such as 0.8 or a percentage such as 80%, got '" + raw + "'");
     }
   }
 

@@ -4,8 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.Governance.Governed;
 import dev.sluice.admit.prompt.PromptCounters;
+import dev.sluice.admit.Ticket.Reservation;
+import dev.sluice.config.Money;
 import dev.sluice.config.PlanConfig;
 import dev.sluice.config.PlanConfig.OverMax;
+import dev.sluice.config.Prices;
+import dev.sluice.config.SpendConfig;
+import dev.sluice.config.SpendConfig.GroupBudget;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
@@ -15,7 +20,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +44,7 @@ public final class Admission {
   private final QuotaMetrics metrics;
   private final LongSupplier clock;
   private final PromptCounters prompts;
+  private final SpendConfig spend;
 
   /** Bounds every prompt by its bytes ({@link PromptEstimate}). */
   public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
@@ -47,6 +55,13 @@ public final class Admission {
   /** @param prompts each model's prompt counter (ADR 033) */
   public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
       LongSupplier clock, PromptCounters prompts) {
+    this(resolver, store, defaultMaxTokens, metrics, clock, prompts, SpendConfig.defaults());
+  }
+
+  /** @param spend the currency, and the group budgets enforced beside the plans */
+  public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
+      LongSupplier clock, PromptCounters prompts, SpendConfig spend) {
+    this.spend = spend;
     this.prompts = prompts;
     this.resolver = resolver;
     this.store = store;
@@ -61,6 +76,10 @@ public final class Admission {
 
   public PlanResolver resolver() {
     return resolver;
+  }
+
+  public SpendConfig spend() {
+    return spend;
   }
 
   /**
@@ -81,7 +100,8 @@ public final class Admission {
     Governance governance = resolver.resolve(caller, model);
     // Only a reservation needs the model's tokenizer (possibly on a worker, for a long prompt); without one the
     // estimate only feeds the usage record of a response that reports no usage, and the cheap bound does.
-    Future<Long> promptBound = governance instanceof Governed ? prompts.bound(model, request)
+    Future<Long> promptBound = governance instanceof Governed || !budgetScopes(caller).isEmpty()
+        ? prompts.bound(model, request)
         : Future.succeededFuture(prompts.cheapBound(model, request));
     return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt, choices));
   }
@@ -95,9 +115,24 @@ public final class Admission {
           "model_not_permitted", "model", "No plan gives you access to model `" + model + "`."), Map.of()));
     }
     if (!(governance instanceof Governed governed)) {
-      // Nothing is reserved, so the body is left as the client sent it; the bound only feeds estimates.
-      long bound = original != null && original.asLong() > 0 ? original.asLong() : defaultMaxTokens;
-      return Future.succeededFuture(Ticket.unlimited(prompt, bound, false));
+      Prices prices = resolver.prices(null, model).orElse(null);
+      List<BudgetScope> budgets = prices == null ? List.of() : budgetScopes(caller);
+      if (budgets.isEmpty()) {
+        // Nothing is reserved, so the body is left as the client sent it; the bound only feeds estimates.
+        long bound = original != null && original.asLong() > 0 ? original.asLong() : defaultMaxTokens;
+        return Future.succeededFuture(Ticket.unlimited(prompt, bound, false)
+            .priced(prices, List.of(), spend.currency(), ""));
+      }
+      // No plan, but a budget beside it: the completion must be bounded (and the bound sent) like a plan's.
+      long maxTokens = Completions.total(completionBound(request, original, 0, choices), choices);
+      long now = clock.getAsLong();
+      long money = Money.units(Pricing.bound(prices, prompt, maxTokens));
+      List<Reservation> extra = budgetReservations(budgets, newId(), now,
+          now + requestTimeout.toMillis() + EXPIRY_SLACK_MS, money);
+      Ticket ticket = Ticket.unlimited(prompt, maxTokens, changed(original, request))
+          .priced(prices, extra, spend.currency(), groupOf(budgets));
+      return reserveBudgets(model, extra, 0, null).map(refusal -> refusal != null ? refusal : ticket)
+          .otherwise(t -> unavailable(model, null, t));
     }
     PlanConfig plan = governed.plan();
     long cap = plan.limits().maxTokensPerRequest();
@@ -119,15 +154,20 @@ public final class Admission {
     long maxTokens = Completions.total(perChoice, choices);
     long cost = prompt + maxTokens;
     long now = clock.getAsLong();
-    Ask ask = new Ask(governed.scope(), newId(), buckets(governed, now), cost,
-        plan.shrinkToRemaining() && perChoice > 1 ? prompt + choices : cost, now,
-        now + requestTimeout.toMillis() + EXPIRY_SLACK_MS);
+    Prices prices = resolver.prices(plan, model).orElse(null);
+    // The most the request can cost, reserved whole in every budget; a shrunk max_tokens keeps it (it only errs
+    // towards holding more while the request runs), and settlement charges the real cost.
+    long money = prices == null ? 0 : Money.units(Pricing.bound(prices, prompt, maxTokens));
+    String id = newId();
+    long expiresAt = now + requestTimeout.toMillis() + EXPIRY_SLACK_MS;
+    Ask ask = new Ask(governed.scope(), id, buckets(governed, now), cost,
+        plan.shrinkToRemaining() && perChoice > 1 ? prompt + choices : cost, now, expiresAt, money);
     long started = System.nanoTime();
-    return onCallersContext(store.reserve(ask)).map(verdict -> {
+    return onCallersContext(store.reserve(ask)).compose(verdict -> {
       metrics.reservation(System.nanoTime() - started);
       Map<String, String> headers = RateLimitHeaders.of(ask, verdict);
       if (!verdict.admitted()) {
-        return refuse(model, plan, ask, verdict, headers);
+        return Future.succeededFuture(refuse(model, plan, ask, verdict, headers));
       }
       long granted = verdict.granted() - prompt;
       long completion = maxTokens;
@@ -135,20 +175,150 @@ public final class Admission {
         setMaxTokens(request, granted / choices);
         completion = granted / choices * choices;
       }
-      return Ticket.admitted(plan, ask, prompt, completion, headers, changed(original, request));
-    }).otherwise(t -> {
-      metrics.rejection(model, plan.name(), "store_unavailable");
-      return Ticket.refused(plan, new ApiError(503, "server_error", "quota_unavailable", null,
-          (t instanceof java.util.concurrent.TimeoutException
-              ? "Quota counters did not answer in time (" + t.getMessage() + ")"
-              : "Quota counters are unreachable") + ", so the request cannot be admitted; retry shortly."),
-          Map.of("retry-after", "1"));
+      List<Reservation> all = new ArrayList<>();
+      all.add(new Reservation(ask, "plan `" + plan.name() + "`", plan.alertAt().or(spend::alertAt).orElse(null)));
+      List<BudgetScope> budgets = prices == null ? List.of() : budgetScopes(caller);
+      List<Reservation> extra = budgetReservations(budgets, id, now, expiresAt, money);
+      all.addAll(extra);
+      String via = governed.scope().substring(governed.scope().indexOf('|') + 1);
+      String group = plan.scope() == PlanConfig.Scope.GROUP && via.startsWith("g:")
+          && caller.groups().contains(via.substring(2)) ? via.substring(2) : groupOf(budgets);
+      Ticket ticket = Ticket.admitted(plan, ask, prompt, completion, headers, changed(original, request))
+          .priced(prices, all, spend.currency(), group);
+      return reserveBudgets(model, extra, 0, ask).map(refusal -> refusal != null ? refusal : ticket);
+    }).otherwise(t -> unavailable(model, plan, t));
+  }
+
+  private Ticket unavailable(String model, PlanConfig plan, Throwable t) {
+    metrics.rejection(model, plan == null ? "none" : plan.name(), "store_unavailable");
+    return Ticket.refused(plan, new ApiError(503, "server_error", "quota_unavailable", null,
+        (t instanceof java.util.concurrent.TimeoutException
+            ? "Quota counters did not answer in time (" + t.getMessage() + ")"
+            : "Quota counters are unreachable") + ", so the request cannot be admitted; retry shortly."),
+        Map.of("retry-after", "1"));
+  }
+
+  /** A budget beside the plan: a group's (shared by its members) or, later, a key's. */
+  record BudgetScope(String scope, String name, BigDecimal costPerDay, BigDecimal costPerMonth, BigDecimal alertAt) {
+  }
+
+  /** The budgets beside any plan that a caller's requests count against: those of the caller's groups. */
+  private List<BudgetScope> budgetScopes(Principal caller) {
+    List<BudgetScope> out = new ArrayList<>(2);
+    for (GroupBudget g : spend.groups()) {
+      if (caller.groups().contains(g.group())) {
+        out.add(new BudgetScope("budget|g:" + g.group(), "group `" + g.group() + "`", g.costPerDay(), g.costPerMonth(),
+            g.alertAt().or(spend::alertAt).orElse(null)));
+      }
+    }
+    return out;
+  }
+
+  private static String groupOf(List<BudgetScope> budgets) {
+    for (BudgetScope b : budgets) {
+      if (b.scope().startsWith("budget|g:")) {
+        return b.scope().substring("budget|g:".length());
+      }
+    }
+    return "";
+  }
+
+  private static List<Reservation> budgetReservations(List<BudgetScope> scopes, String id, long now, long expiresAt,
+      long money) {
+    List<Reservation> out = new ArrayList<>(scopes.size());
+    for (BudgetScope b : scopes) {
+      out.add(new Reservation(new Ask(b.scope(), id, budgetBuckets(b, now), 0, 0, now, expiresAt, money), b.name(),
+          b.alertAt()));
+    }
+    return out;
+  }
+
+  /** The windows of a budget beside a plan, as {@link #buckets} makes a plan's. */
+  static List<Bucket> budgetBuckets(BudgetScope b, long now) {
+    List<Bucket> out = new ArrayList<>(2);
+    String tag = "{" + b.scope().replace('{', '(').replace('}', ')') + "}:";
+    if (b.costPerDay() != null) {
+      long window = Limit.COST_PER_DAY.windowStart(now);
+      out.add(new Bucket(tag + Limit.COST_PER_DAY.label() + ":" + window, Limit.COST_PER_DAY,
+          Money.units(b.costPerDay()), window));
+    }
+    if (b.costPerMonth() != null) {
+      long window = Limit.COST_PER_MONTH.windowStart(now);
+      out.add(new Bucket(tag + Limit.COST_PER_MONTH.label() + ":" + window, Limit.COST_PER_MONTH,
+          Money.units(b.costPerMonth()), window));
+    }
+    return out;
+  }
+
+  /**
+   * Reserves the budgets beside the plan one scope at a time (each atomic in its own scope, as a Redis Cluster
+   * slot requires); on a refusal gives back what it reserved before, the plan's included, and answers the
+   * refusal; null when every budget had room.
+   */
+  private Future<Ticket> reserveBudgets(String model, List<Reservation> budgets, int from, Ask plan) {
+    if (from == budgets.size()) {
+      return Future.succeededFuture(null);
+    }
+    Reservation r = budgets.get(from);
+    return onCallersContext(store.reserve(r.ask())).recover(t -> {
+      releaseAll(budgets, from, plan);
+      return Future.failedFuture(t);
+    }).compose(verdict -> {
+      if (verdict.admitted()) {
+        return reserveBudgets(model, budgets, from + 1, plan);
+      }
+      releaseAll(budgets, from, plan);
+      Map<String, String> headers = Ticket.newHeaders();
+      return Future.succeededFuture(budgetRefusal(model, null, r.budget(), r.ask(), verdict, headers));
     });
+  }
+
+  private void releaseAll(List<Reservation> budgets, int upTo, Ask plan) {
+    if (plan != null) {
+      store.release(plan);
+    }
+    for (int i = 0; i < upTo; i++) {
+      store.release(budgets.get(i).ask());
+    }
+  }
+
+  /** A 429 that names the budget, what was spent and when it resets (ADR 080). */
+  private Ticket budgetRefusal(String model, PlanConfig plan, String budget, Ask ask, Verdict verdict,
+      Map<String, String> headers) {
+    int failed = verdict.failed();
+    Bucket b = ask.buckets().get(failed);
+    metrics.rejection(model, plan == null ? "none" : plan.name(), b.limit().label());
+    String currency = spend.currency();
+    boolean inFlight = verdict.reserved()[failed] > 0 && verdict.used()[failed] + ask.moneyCost() <= b.capacity();
+    headers.put("retry-after", inFlight ? "1" : Long.toString(RateLimitHeaders.retryAfterSeconds(ask, failed)));
+    String window = b.limit() == Limit.COST_PER_DAY ? "cost per day" : "cost per month";
+    String resets = Instant.ofEpochMilli(b.resetAt(ask.now())).toString();
+    String message;
+    if (ask.moneyCost() > b.capacity()) {
+      message = "This request may cost up to " + money(ask.moneyCost(), currency) + " (prompt bound + max_tokens "
+          + "for every choice, at its model's prices), more than the " + window + " budget of " + budget + " ("
+          + money(b.capacity(), currency) + "); lower max_tokens.";
+    } else {
+      message = "Budget reached for " + budget + " on " + window + ": Limit " + money(b.capacity(), currency)
+          + ", Spent " + money(verdict.used()[failed], currency) + ", Reserved "
+          + money(verdict.reserved()[failed], currency) + ", Requested up to " + money(ask.moneyCost(), currency)
+          + ". It resets at " + resets + "."
+          + (inFlight ? " The money is held by requests in flight, which give back what they do not use as they "
+              + "finish; please try again in 1s." : "");
+    }
+    return Ticket.refused(plan, new ApiError(429, "budget", "budget_exceeded", null, message), headers);
+  }
+
+  private static String money(long units, String currency) {
+    return Money.amount(units).toPlainString() + " " + currency;
   }
 
   private Ticket refuse(String model, PlanConfig plan, Ask ask, Verdict verdict, Map<String, String> headers) {
     int failed = verdict.failed();
     Bucket b = ask.buckets().get(failed);
+    if (b.limit().money()) {
+      return budgetRefusal(model, plan, "plan `" + plan.name() + "`", ask, verdict, headers);
+    }
     metrics.rejection(model, plan.name(), b.limit().label());
     // Refused only because of requests in flight: their reservations turn into (usually smaller) charges as they
     // finish, so room comes back in seconds, not at the end of the window.
@@ -188,6 +358,15 @@ public final class Admission {
       }
     }
     return out;
+  }
+
+  /** A budget beside the plans and its windows as they are now, for {@code GET /api/quota}. */
+  public record BudgetView(String name, String scope, List<Bucket> buckets) {
+  }
+
+  /** The budgets beside any plan that count the caller's requests (their groups'), as they are now. */
+  public List<BudgetView> budgetsOf(Principal caller, long now) {
+    return budgetScopes(caller).stream().map(b -> new BudgetView(b.name(), b.scope(), budgetBuckets(b, now))).toList();
   }
 
   /** The buckets of a scope as they are now, for {@code GET /api/quota}. */

@@ -9,14 +9,26 @@ import java.util.List;
  */
 public interface CounterStore extends AutoCloseable {
 
-  /** For every bucket: admit only if used + reserved + cost ≤ capacity; if all admit, reserve in all. */
+  /**
+   * For every bucket: admit only if used + reserved + cost ≤ capacity (the token cost in token buckets, the
+   * money cost in budgets, 1 in the others); if all admit, reserve in all.
+   */
   Future<Verdict> reserve(Ask ask);
 
   /**
    * Releases the ask's reservation and charges what the request actually consumed ({@link Limit#charge}).
    * Charging still happens when the reservation already expired.
    */
-  Future<Void> settle(Ask ask, long tokens);
+  default Future<Void> settle(Ask ask, long tokens) {
+    return settle(ask, tokens, 0).mapEmpty();
+  }
+
+  /**
+   * As {@link #settle(Ask, long)}, charging {@code cost} counter units to the budgets.
+   *
+   * @return per bucket, what it counts as used once this charge is in (budget alerts compare it to thresholds)
+   */
+  Future<long[]> settle(Ask ask, long tokens, long cost);
 
   /**
    * Gives back the ask's reservation without charging anything: for an admission whose caller gave up on the

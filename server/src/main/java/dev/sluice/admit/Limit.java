@@ -8,7 +8,8 @@ import java.time.ZonedDateTime;
 /**
  * The dimensions a plan limits. Windowed limits are fixed windows (see ADR 030): minute, hour and day windows are
  * aligned to the epoch, the month window is the calendar month in UTC; the concurrency limit has no window: its
- * reservations are released, never charged.
+ * reservations are released, never charged. Budgets count money in counter units ({@link
+ * dev.sluice.config.Money}): a request reserves the most it can cost and is charged what it cost (ADR 080).
  */
 public enum Limit {
   TOKENS_PER_MINUTE("tokens_per_minute", 60_000L, true),
@@ -17,7 +18,9 @@ public enum Limit {
   /** Calendar months differ in length; {@link #windowStart} and {@link #windowEnd} know them. */
   TOKENS_PER_MONTH("tokens_per_month", -1L, true),
   REQUESTS_PER_MINUTE("requests_per_minute", 60_000L, false),
-  CONCURRENT("max_concurrent", 0L, false);
+  CONCURRENT("max_concurrent", 0L, false),
+  COST_PER_DAY("cost_per_day", 86_400_000L, false),
+  COST_PER_MONTH("cost_per_month", -1L, false);
 
   private final String label;
   private final long windowMillis;
@@ -27,6 +30,15 @@ public enum Limit {
     this.label = label;
     this.windowMillis = windowMillis;
     this.tokens = tokens;
+  }
+
+  /** A budget: counts money (counter units), reserved and charged per request like tokens. */
+  public boolean money() {
+    return this == COST_PER_DAY || this == COST_PER_MONTH;
+  }
+
+  private boolean monthly() {
+    return windowMillis == -1L;
   }
 
   /** The {@code limit} label of {@code sluice_quota_rejections_total}. */
@@ -41,7 +53,7 @@ public enum Limit {
 
   /** The start (epoch ms) of the window holding {@code now}; 0 for concurrency. */
   public long windowStart(long now) {
-    if (this == TOKENS_PER_MONTH) {
+    if (monthly()) {
       ZonedDateTime t = Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC);
       return t.withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     }
@@ -50,7 +62,7 @@ public enum Limit {
 
   /** The end (epoch ms, exclusive) of the window that starts at {@code start}. */
   public long windowEnd(long start) {
-    if (this == TOKENS_PER_MONTH) {
+    if (monthly()) {
       return Instant.ofEpochMilli(start).atZone(ZoneOffset.UTC).plusMonths(1).toInstant().toEpochMilli();
     }
     return start + windowMillis;
@@ -68,16 +80,28 @@ public enum Limit {
       case TOKENS_PER_MONTH -> limits.tokensPerMonth();
       case REQUESTS_PER_MINUTE -> limits.requestsPerMinute();
       case CONCURRENT -> limits.maxConcurrent();
+      case COST_PER_DAY -> limits.costPerDay() == null ? 0 : dev.sluice.config.Money.units(limits.costPerDay());
+      case COST_PER_MONTH -> limits.costPerMonth() == null ? 0 : dev.sluice.config.Money.units(limits.costPerMonth());
     };
   }
 
   /** What one admitted request reserves in this dimension. */
   public long reserve(long tokenCost) {
-    return tokens ? tokenCost : 1;
+    return reserve(tokenCost, 0);
+  }
+
+  /** What one admitted request reserves in this dimension, its money bound in counter units. */
+  public long reserve(long tokenCost, long moneyCost) {
+    return tokens ? tokenCost : money() ? moneyCost : 1;
   }
 
   /** What one settled request is charged in this dimension: concurrency is only ever released. */
   public long charge(long tokens) {
-    return this.tokens ? tokens : this == CONCURRENT ? 0 : 1;
+    return charge(tokens, 0);
+  }
+
+  /** What one settled request is charged, its cost in counter units. */
+  public long charge(long tokens, long cost) {
+    return this.tokens ? tokens : money() ? cost : this == CONCURRENT ? 0 : 1;
   }
 }

@@ -90,7 +90,7 @@ public final class LocalCounterStore implements CounterStore {
             granted = room;
             tightest = i;
           }
-        } else if (room < 1 && failed < 0) {
+        } else if (room < b.limit().reserve(0, ask.moneyCost()) && failed < 0) {
           failed = i;
         }
       }
@@ -103,7 +103,7 @@ public final class LocalCounterStore implements CounterStore {
       for (int i = 0; i < n; i++) {
         Bucket b = buckets.get(i);
         Cell cell = held[i];
-        long amount = b.limit().reserve(granted);
+        long amount = b.limit().reserve(granted, ask.moneyCost());
         cell.reserved += amount;
         cell.reservations.put(ask.id(), new long[] {amount, ask.expiresAt()});
         cell.earliestExpiry = Math.min(cell.earliestExpiry, ask.expiresAt());
@@ -115,26 +115,29 @@ public final class LocalCounterStore implements CounterStore {
   }
 
   @Override
-  public Future<Void> settle(Ask ask, long tokens) {
-    settleNow(ask, tokens);
-    return Future.succeededFuture();
+  public Future<long[]> settle(Ask ask, long tokens, long cost) {
+    return Future.succeededFuture(settleNow(ask, tokens, cost));
   }
 
-  void settleNow(Ask ask, long tokens) {
+  long[] settleNow(Ask ask, long tokens, long cost) {
     Object lock = stripe(ask.scope());
+    long[] used = new long[ask.buckets().size()];
     synchronized (lock) {
-      for (Bucket b : ask.buckets()) {
+      for (int i = 0; i < used.length; i++) {
+        Bucket b = ask.buckets().get(i);
         Cell cell = cells.computeIfAbsent(b.key(), k -> new Cell(lock));
         long[] r = cell.reservations.remove(ask.id());
         if (r != null) {
           cell.reserved -= r[0];
         }
-        long charge = b.limit().charge(tokens);
+        long charge = b.limit().charge(tokens, cost);
         cell.used += charge;
         cell.unsynced += charge;
         cell.dropAfter = Math.max(cell.dropAfter, b.resetAt(ask.now()));
+        used[i] = cell.used;
       }
     }
+    return used;
   }
 
   /** The in-process store answers at once, so nobody gives up on it; releasing is still exact and idempotent. */

@@ -20,6 +20,7 @@ public final class PlanResolver {
   private final List<PlanConfig> byPriority;
   private final Map<String, PlanConfig> byName = new HashMap<>();
   private final Map<String, String> defaults = new HashMap<>();
+  private final Map<String, dev.sluice.config.Prices> prices = new HashMap<>();
   private final String fallback;
 
   public PlanResolver(List<PlanConfig> plans, List<ModelConfig> models) {
@@ -28,6 +29,21 @@ public final class PlanResolver {
     plans.forEach(p -> byName.put(p.name(), p));
     this.fallback = plans.isEmpty() ? "unlimited" : "deny";
     models.forEach(m -> defaults.put(m.name(), m.defaultPlan().orElse(fallback)));
+    models.forEach(m -> m.prices().ifPresent(p -> prices.put(m.name(), p)));
+  }
+
+  /**
+   * The prices of a model for a request the plan governs (null plan: not governed): the plan's own for it, else
+   * the model's; empty when neither sets any (the request has no cost).
+   */
+  public Optional<dev.sluice.config.Prices> prices(PlanConfig plan, String model) {
+    if (plan != null) {
+      Optional<dev.sluice.config.Prices> own = plan.pricesFor(model);
+      if (own.isPresent()) {
+        return own;
+      }
+    }
+    return Optional.ofNullable(prices.get(model));
   }
 
   public Governance resolve(Principal caller, String model) {

@@ -66,6 +66,34 @@ public final class QuotaMetrics {
     }
   }
 
+  private final Map<String, Counter> spend = new ConcurrentHashMap<>();
+  private final Map<String, Counter> alerts = new ConcurrentHashMap<>();
+
+  /**
+   * Money charged, in the configured currency, by model and plan. A double is fine for a dashboard's rate; the
+   * exact amounts are on the usage records.
+   */
+  public void cost(String model, String plan, java.math.BigDecimal amount) {
+    if (amount != null && amount.signum() > 0) {
+      spend.computeIfAbsent(model + '|' + plan, k -> Counter.builder("sluice.cost")
+          .description("Cost charged in the configured currency (spend.currency), by model and plan; exact "
+              + "amounts are on the usage records")
+          .tag("model", model).tag("plan", plan).register(registry)).increment(amount.doubleValue());
+    }
+  }
+
+  /**
+   * A budget crossed its alert threshold in a window.
+   *
+   * @param kind plan | group | key
+   * @param name the plan's or group's name ({@code key} for key budgets: keys are unbounded)
+   */
+  public void budgetAlert(String kind, String name, String limit) {
+    alerts.computeIfAbsent(kind + '|' + name + '|' + limit, k -> Counter.builder("sluice.budget.alerts")
+        .description("Budgets that crossed their alert threshold (spend.alertAt), by budget and window")
+        .tag("kind", kind).tag("budget", name).tag("limit", limit).register(registry)).increment();
+  }
+
   public void rejection(String model, String plan, String limit) {
     rejections.computeIfAbsent(model + '|' + plan + '|' + limit, k -> Counter.builder("sluice.quota.rejections")
         .description("Requests refused by a plan's limit")

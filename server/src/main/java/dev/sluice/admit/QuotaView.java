@@ -3,6 +3,7 @@ package dev.sluice.admit;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.admit.Governance.Governed;
+import dev.sluice.config.Money;
 import dev.sluice.front.Json;
 import dev.sluice.identify.Principal;
 import io.vertx.core.Future;
@@ -47,21 +48,40 @@ public final class QuotaView {
       row.put("unlimited", false);
       ArrayNode windows = row.putArray("limits");
       List<Bucket> buckets = admission.bucketsOf(governed, now);
-      reads.add(admission.store().peek(buckets, now).onSuccess(state -> {
-        for (int i = 0; i < buckets.size(); i++) {
-          Bucket b = buckets.get(i);
-          ObjectNode w = windows.addObject();
-          w.put("limit", b.limit().label());
-          w.put("max", b.capacity());
-          w.put("used", state[i][0]);
-          w.put("reserved", state[i][1]);
-          w.put("remaining", Math.max(0, b.capacity() - state[i][0] - state[i][1]));
-          if (b.limit().windowed()) {
-            w.put("resetsAt", Instant.ofEpochMilli(b.resetAt(now)).toString());
-          }
-        }
-      }));
+      reads.add(admission.store().peek(buckets, now).onSuccess(state -> describe(windows, buckets, state, now)));
+    }
+    // Budgets beside the plans (a group's, shared by its members): what is spent and what remains.
+    ArrayNode budgets = out.putArray("budgets");
+    for (Admission.BudgetView budget : admission.budgetsOf(caller, now)) {
+      ObjectNode row = budgets.addObject();
+      row.put("budget", budget.name().replace("`", ""));
+      ArrayNode windows = row.putArray("limits");
+      reads.add(admission.store().peek(budget.buckets(), now)
+          .onSuccess(state -> describe(windows, budget.buckets(), state, now)));
     }
     return Future.all(reads).map(v -> out);
+  }
+
+  private void describe(ArrayNode windows, List<Bucket> buckets, long[][] state, long now) {
+    for (int i = 0; i < buckets.size(); i++) {
+      Bucket b = buckets.get(i);
+      ObjectNode w = windows.addObject();
+      w.put("limit", b.limit().label());
+      if (b.limit().money()) { // a budget: exact amounts in the configured currency (counted in units, ADR 080)
+        w.put("max", Money.amount(b.capacity()));
+        w.put("used", Money.amount(state[i][0]));
+        w.put("reserved", Money.amount(state[i][1]));
+        w.put("remaining", Money.amount(Math.max(0, b.capacity() - state[i][0] - state[i][1])));
+        w.put("currency", admission.spend().currency());
+      } else {
+        w.put("max", b.capacity());
+        w.put("used", state[i][0]);
+        w.put("reserved", state[i][1]);
+        w.put("remaining", Math.max(0, b.capacity() - state[i][0] - state[i][1]));
+      }
+      if (b.limit().windowed()) {
+        w.put("resetsAt", Instant.ofEpochMilli(b.resetAt(now)).toString());
+      }
+    }
   }
 }

@@ -195,9 +195,10 @@ public final class RedisCounterStore implements CounterStore {
     List<Bucket> buckets = ask.buckets();
     Request req = Request.cmd(Command.EVALSHA).arg(reserveSha).arg(buckets.size() * 2);
     keys(req, buckets);
-    req.arg(ask.now()).arg(ask.id()).arg(ask.expiresAt()).arg(ask.tokenCost()).arg(ask.minTokenCost());
+    req.arg(ask.now()).arg(ask.id()).arg(ask.expiresAt()).arg(ask.tokenCost()).arg(ask.minTokenCost())
+        .arg(ask.moneyCost());
     for (Bucket b : buckets) {
-      req.arg(b.capacity()).arg(b.limit().tokens() ? "1" : "0").arg(keepUntil(b, ask));
+      req.arg(b.capacity()).arg(b.limit().tokens() ? "1" : b.limit().money() ? "2" : "0").arg(keepUntil(b, ask));
     }
     return call(req, RedisScripts.RESERVE, "reserve").map(r -> {
       int n = buckets.size();
@@ -239,23 +240,29 @@ public final class RedisCounterStore implements CounterStore {
   }
 
   @Override
-  public Future<Void> settle(Ask ask, long tokens) {
+  public Future<long[]> settle(Ask ask, long tokens, long cost) {
     if (admittedLocally.remove(ask.id())) {
-      fallback.settleNow(ask, tokens);
+      long[] used = fallback.settleNow(ask, tokens, cost);
       if (!down.get()) {
         writeBack(); // Redis came back while this request ran: its charge belongs there too
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(used);
     }
     Request req = Request.cmd(Command.EVALSHA).arg(settleSha).arg(ask.buckets().size() * 2);
     keys(req, ask.buckets());
     req.arg(ask.id());
     for (Bucket b : ask.buckets()) {
-      req.arg(b.limit().charge(tokens)).arg(keepUntil(b, ask));
+      req.arg(b.limit().charge(tokens, cost)).arg(keepUntil(b, ask));
     }
     // A settlement lost to an outage leaves its reservation to expire and its usage uncharged in Redis; the
     // usage record still has it, so metering stays exact even when enforcement loses one request's charge.
-    return call(req, RedisScripts.SETTLE, "settle").mapEmpty();
+    return call(req, RedisScripts.SETTLE, "settle").map(r -> {
+      long[] used = new long[ask.buckets().size()];
+      for (int i = 0; i < used.length; i++) {
+        used[i] = r.get(i).toLong();
+      }
+      return used;
+    });
   }
 
   @Override

@@ -34,8 +34,11 @@ final class RedisScripts {
       """;
 
   /**
-   * ARGV: now, id, expiresAt, cost, minCost, then per bucket: capacity, isTokens (1|0), keepUntil. Refuses an id
-   * that was released before it ran (a tombstone {@code x:<id>} in the first bucket): its caller gave up on it.
+   * ARGV: now, id, expiresAt, cost, minCost, moneyCost, then per bucket: capacity, kind, keepUntil, where kind is
+   * 1 for tokens (reserves the granted cost, which may shrink down to minCost), 2 for a budget (reserves
+   * moneyCost whole) and 0 for the others (reserve 1). Refuses an id that was released before it ran (a
+   * tombstone {@code x:<id>} in the first bucket): its caller gave up on it. Budgets hold counter units below
+   * 2^53, so the script's doubles compute them exactly (ADR 080).
    */
   static final String RESERVE = EXPIRE + """
       local now = tonumber(ARGV[1])
@@ -43,6 +46,7 @@ final class RedisScripts {
       local exp = tonumber(ARGV[3])
       local granted = tonumber(ARGV[4])
       local minCost = tonumber(ARGV[5])
+      local money = tonumber(ARGV[6])
       local n = #KEYS / 2
       local used, reserved = {}, {}
       local tightest, failed = 0, 0
@@ -53,10 +57,15 @@ final class RedisScripts {
         local v = redis.call('HMGET', h, 'used', 'reserved')
         used[i] = tonumber(v[1]) or 0
         reserved[i] = tonumber(v[2]) or 0
-        local room = tonumber(ARGV[3 + 3*i]) - used[i] - reserved[i]
-        if ARGV[4 + 3*i] == '1' then
+        local room = tonumber(ARGV[4 + 3*i]) - used[i] - reserved[i]
+        local kind = ARGV[5 + 3*i]
+        if kind == '1' then
           if room < granted then granted = room; tightest = i end
-        elseif room < 1 and failed == 0 then failed = i end
+        else
+          local need = 1
+          if kind == '2' then need = money end
+          if room < need and failed == 0 then failed = i end
+        end
       end
       if failed == 0 and granted < minCost then failed = tightest end
       if released and failed == 0 then failed = 1 end
@@ -66,12 +75,13 @@ final class RedisScripts {
         for i = 1, n do
           local h, z = KEYS[2*i-1], KEYS[2*i]
           local amt = 1
-          if ARGV[4 + 3*i] == '1' then amt = granted end
+          local kind = ARGV[5 + 3*i]
+          if kind == '1' then amt = granted elseif kind == '2' then amt = money end
           reserved[i] = redis.call('HINCRBY', h, 'reserved', amt)
           redis.call('HSET', h, 'r:' .. id, amt)
           redis.call('ZADD', z, exp, id)
-          redis.call('PEXPIREAT', h, ARGV[5 + 3*i])
-          redis.call('PEXPIREAT', z, ARGV[5 + 3*i])
+          redis.call('PEXPIREAT', h, ARGV[6 + 3*i])
+          redis.call('PEXPIREAT', z, ARGV[6 + 3*i])
         end
       end
       for i = 1, n do
@@ -93,19 +103,25 @@ final class RedisScripts {
       end
       """;
 
-  /** ARGV: id, then per bucket: charge, keepUntil. Charges even when the reservation already expired. */
+  /**
+   * ARGV: id, then per bucket: charge, keepUntil. Charges even when the reservation already expired. Returns
+   * each bucket's used after the charge, so exactly one settlement sees a budget cross an alert threshold.
+   */
   static final String SETTLE = GIVE_BACK + """
       local id = ARGV[1]
+      local out = {}
       for i = 1, #KEYS / 2 do
         local h, z = KEYS[2*i-1], KEYS[2*i]
         give_back(h, z, id)
         local charge = tonumber(ARGV[2*i])
         if charge > 0 then
-          redis.call('HINCRBY', h, 'used', charge)
+          out[i] = redis.call('HINCRBY', h, 'used', charge)
           if redis.call('PTTL', h) < 0 then redis.call('PEXPIREAT', h, ARGV[2*i + 1]) end
+        else
+          out[i] = tonumber(redis.call('HGET', h, 'used')) or 0
         end
       end
-      return 1
+      return out
       """;
 
   /**

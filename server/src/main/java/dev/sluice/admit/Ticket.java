@@ -1,9 +1,12 @@
 package dev.sluice.admit;
 
 import dev.sluice.config.PlanConfig;
+import dev.sluice.config.Prices;
 import dev.sluice.front.ApiError;
 import io.vertx.core.http.HttpServerResponse;
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +14,21 @@ import java.util.Map;
  * was reserved, which settlement needs to release it. Headers go on the response either way.
  */
 public final class Ticket {
+  /**
+   * One reservation to settle: the plan's (its token, request and budget windows) or a budget beside it (a
+   * group's, a key's), each in its own scope.
+   *
+   * @param budget what a person reads in an alert: {@code plan team}, {@code group ml}, {@code key abc}
+   * @param alertAt the alert threshold of its budgets (a fraction), or null for none
+   */
+  public record Reservation(Ask ask, String budget, BigDecimal alertAt) {
+  }
+
   private final PlanConfig plan;
+  private Prices prices;
+  private List<Reservation> reservations = List.of();
+  private String currency = "USD";
+  private String group = "";
   private final Ask ask;
   private final long promptEstimate;
   private final long maxTokens;
@@ -41,6 +58,35 @@ public final class Ticket {
 
   static Ticket refused(PlanConfig plan, ApiError error, Map<String, String> headers) {
     return new Ticket(plan, null, 0, 0, error, headers, false);
+  }
+
+  /** Prices the request's usage and the reservations settlement must settle (the plan's first, if any). */
+  Ticket priced(Prices prices, List<Reservation> reservations, String currency, String group) {
+    this.prices = prices;
+    this.reservations = List.copyOf(reservations);
+    this.currency = currency;
+    this.group = group == null ? "" : group;
+    return this;
+  }
+
+  /** The currency of its cost. */
+  public String currency() {
+    return currency;
+  }
+
+  /** The group whose shared counters it is charged to (a group-scoped plan's, or a group budget's); "" if none. */
+  public String group() {
+    return group;
+  }
+
+  /** The prices its usage is charged at; null when the model is not priced (the request has no cost). */
+  public Prices prices() {
+    return prices;
+  }
+
+  /** Every reservation to settle: the plan's first (when governed), then budgets beside it. */
+  public List<Reservation> reservations() {
+    return reservations;
   }
 
   /** Admission changed {@code max_tokens} (clamped, defaulted or shrunk): the body must be re-serialized. */

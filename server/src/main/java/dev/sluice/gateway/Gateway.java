@@ -49,6 +49,7 @@ public final class Gateway {
   private final Identification identification;
   private final ModelAccess access;
   private final Drain drain = new Drain();
+  private final java.util.function.BooleanSupplier costHeader;
 
   /**
    * @param live the configuration version in force: models, pools, plans; each request runs on the one in
@@ -56,6 +57,14 @@ public final class Gateway {
    */
   public Gateway(ServerConfig server, Identification identification, ModelAccess access, LiveCatalog live,
       UpstreamProxy proxy, Recorder recorder, Settlement settlement) {
+    this(server, identification, access, live, proxy, recorder, settlement,
+        () -> live.get() != null && live.get().config().quota().spend().costHeader());
+  }
+
+  /** @param costHeader whether non-streaming answers carry {@code x-sluice-cost} ({@code spend.costHeader}) */
+  public Gateway(ServerConfig server, Identification identification, ModelAccess access, LiveCatalog live,
+      UpstreamProxy proxy, Recorder recorder, Settlement settlement, java.util.function.BooleanSupplier costHeader) {
+    this.costHeader = costHeader;
     this.server = server;
     this.identification = identification;
     this.access = access;
@@ -227,10 +236,18 @@ public final class Gateway {
   private void proceed(HttpServerRequest req, Exchange ex, ApiRequest request, List<ModelPool> chain, Ticket ticket,
       UsageMeter meter) {
     ex.plan = ticket.planName();
+    ex.group = ticket.group();
+    ex.currency = ticket.currency();
     ticket.applyHeaders(req.response());
     if (!ticket.admitted()) {
       reject(req, ex, ticket.error());
       return;
+    }
+    if (costHeader.getAsBoolean() && ticket.prices() != null && !request.stream()) {
+      // Known only once the whole answer is read: non-streaming answers carry it, streams do not (no trailers).
+      meter.onBuffered(m -> req.response().putHeader("x-sluice-cost", Settlement.cost(ticket, m.promptTokens(),
+          Math.min(m.cachedTokens(), m.promptTokens()), m.cacheWriteTokens(), m.completionTokens()).toPlainString()
+          + " " + ticket.currency()));
     }
     Runnable settleThenRecord = () -> {
       settlement.settle(ticket, meter, ex);                                   // settle → record

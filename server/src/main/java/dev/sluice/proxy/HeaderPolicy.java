@@ -41,8 +41,10 @@ public final class HeaderPolicy {
     Set<String> listedInConnection = connectionTokens(from);
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
-      // An upstream's x-ratelimit-* describe Sluice's own account upstream; the client gets its plan's instead.
+      // An upstream's x-ratelimit-* describe Sluice's own account upstream; the client gets its plan's instead. An
+      // upstream's x-sluice-cost (another gateway's) is not what this one charged.
       if (HOP_BY_HOP.contains(name) || RESPONSE_DROPPED.contains(name) || name.startsWith("x-ratelimit-")
+          || name.equals("x-sluice-cost")
           || (!listedInConnection.isEmpty() && listedInConnection.contains(name))) {
         continue;
       }

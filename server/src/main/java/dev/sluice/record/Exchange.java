@@ -47,8 +47,16 @@ public final class Exchange {
   public long completionTokens;
   /** Of {@link #promptTokens}, those the upstream served from its prefix cache (0 when it did not say). */
   public long cachedTokens;
+  /** Of {@link #promptTokens}, those the upstream wrote to its prompt cache (Anthropic), priced apart. */
+  public long cacheWriteTokens;
   /** The token counts are Sluice's estimate, not the upstream's report (see ADR 031). */
   public boolean usageEstimated;
+  /** What the charged tokens cost at the request's prices, exactly; null when its model has no prices. */
+  public java.math.BigDecimal cost;
+  /** The currency of {@link #cost} (spend.currency). */
+  public String currency;
+  /** The group whose shared counters the request was charged to (a group-scoped plan's or a group budget's). */
+  public String group;
 
   /**
    * Run once, by the gateway, after the exchange is recorded: lets go of the configuration version the

@@ -35,7 +35,8 @@ public final class Recorder {
       long ttft = ex.ttftNanos();
       usage.accept(new UsageRecord(System.currentTimeMillis(), ex.requestId, ex.principal.subject(),
           ex.principal.keyId().orElse(""), ex.modelLabel, ex.path, ex.promptTokens, ex.completionTokens,
-          ex.usageEstimated, ex.status, ex.durationNanos() / 1_000_000, ttft < 0 ? -1 : ttft / 1_000_000));
+          ex.usageEstimated, ex.status, ex.durationNanos() / 1_000_000, ttft < 0 ? -1 : ttft / 1_000_000,
+          ex.plan, ex.group, ex.cachedTokens, ex.cacheWriteTokens, ex.cost, ex.cost == null ? null : ex.currency));
     }
   }
 }

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Which parts of {@code sluice.yaml} a running gateway takes from a changed file. Models (with their access,
- * routing and endpoints), plans, {@code quota.defaultMaxTokens} and {@code dataClasses} are reloaded. The
+ * routing and endpoints), plans, {@code quota.defaultMaxTokens}, {@code spend} and {@code dataClasses} are reloaded. The
  * listener, the store, identity, keys, Redis, the quota store's behaviour and usage metering are wired into
  * long-lived connections and caches at start; a change to them is reported and left for a restart.
  */
@@ -19,7 +19,7 @@ final class ReloadScope {
   /** The configuration to run after a reload: the reloadable parts of {@code next}, the rest as running. */
   static SluiceConfig apply(SluiceConfig running, SluiceConfig next) {
     QuotaConfig quota = new QuotaConfig(next.quota().plans(), next.quota().defaultMaxTokens(),
-        running.quota().storeTimeout(), running.quota().failOpen());
+        running.quota().storeTimeout(), running.quota().failOpen(), next.quota().spend());
     return new SluiceConfig(running.server(), running.storage(), running.auth(), running.keys(), running.redis(),
         next.models(), quota, running.usage(), next.dataClasses());
   }

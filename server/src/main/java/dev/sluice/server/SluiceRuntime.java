@@ -31,6 +31,7 @@ import dev.sluice.record.usage.UsageReader;
 import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.SystemResolver;
+import dev.sluice.settle.BudgetAlerts;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,6 +68,7 @@ public final class SluiceRuntime implements AutoCloseable {
   /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
+  private final BudgetAlerts alerts;
   private final UsageApi usageApi;
   private final Readiness readiness;
   private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
@@ -94,7 +96,7 @@ public final class SluiceRuntime implements AutoCloseable {
       this.versions = new CatalogVersions(live, new PoolBuilder(vertx, metrics, monitor, simulators, resolver),
           c -> new Admission(new PlanResolver(c.quota().plans(), c.models()), counterStore,
               c.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis,
-              PromptCounters.of(vertx, c.models(), System::getenv, tokenizers)));
+              PromptCounters.of(vertx, c.models(), System::getenv, tokenizers), c.quota().spend()));
       versions.install(config, "-");
     } catch (RuntimeException e) {
       if (store != null) {
@@ -115,11 +117,14 @@ public final class SluiceRuntime implements AutoCloseable {
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
         config.usage().spoolMaxBytes()), registry);
+    this.alerts = new BudgetAlerts(vertx, quotaMetrics, () -> live.get().config().quota().spend().currency(),
+        () -> live.get().config().quota().spend().webhook());
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
-        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
+        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics, alerts));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
-    this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
+    this.usageApi = new UsageApi(vertx, new UsageReader(identity.database(),
+        () -> live.get().config().quota().spend().currency()), () -> live.get().quota(),
         () -> live.get().modelNames(), Clock.systemUTC());
   }
 
@@ -297,6 +302,7 @@ public final class SluiceRuntime implements AutoCloseable {
     versions.close();
     monitor.close();
     proxy.close();
+    alerts.close();
     counters.close();
     usage.close(); // after the proxy: the last requests' records are queued by now, and written here
     identity.close(); // closes the store, after the usage writer's last batch

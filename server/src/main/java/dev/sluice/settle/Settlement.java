@@ -1,8 +1,11 @@
 package dev.sluice.settle;
 
 import dev.sluice.admit.CounterStore;
+import dev.sluice.admit.Pricing;
 import dev.sluice.admit.QuotaMetrics;
 import dev.sluice.admit.Ticket;
+import dev.sluice.admit.Ticket.Reservation;
+import dev.sluice.config.Money;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 
@@ -26,10 +29,16 @@ import dev.sluice.record.Exchange.Outcome;
 public final class Settlement {
   private final CounterStore store;
   private final QuotaMetrics metrics;
+  private final BudgetAlerts alerts;
 
   public Settlement(CounterStore store, QuotaMetrics metrics) {
+    this(store, metrics, new BudgetAlerts(null, metrics, () -> "USD", java.util.Optional::empty));
+  }
+
+  public Settlement(CounterStore store, QuotaMetrics metrics, BudgetAlerts alerts) {
     this.store = store;
     this.metrics = metrics;
+    this.alerts = alerts;
   }
 
   /** Fills the exchange's token fields and settles the reservation (asynchronously; nobody waits for it). */
@@ -39,17 +48,35 @@ public final class Settlement {
     metrics.tokens(ex.modelLabel, plan, "prompt", ex.promptTokens);
     metrics.tokens(ex.modelLabel, plan, "completion", ex.completionTokens);
     metrics.cachedTokens(ex.modelLabel, plan, ex.cachedTokens);
-    if (ticket.ask() != null) {
+    metrics.cost(ex.modelLabel, plan, ex.cost);
+    // The counters hold whole units; the record keeps the exact cost (ADR 080).
+    long units = ex.cost == null ? 0 : Money.units(ex.cost);
+    long tokens = ex.promptTokens + ex.completionTokens;
+    for (Reservation r : ticket.reservations()) {
       long started = System.nanoTime();
-      store.settle(ticket.ask(), ex.promptTokens + ex.completionTokens)
-          .onComplete(ar -> metrics.settlement(System.nanoTime() - started));
+      store.settle(r.ask(), tokens, units).onComplete(ar -> {
+        metrics.settlement(System.nanoTime() - started);
+        if (ar.succeeded()) {
+          alerts.settled(r, units, ar.result());
+        }
+      });
     }
+    if (ticket.ask() != null && ticket.reservations().isEmpty()) { // admitted without prices attached
+      long started = System.nanoTime();
+      store.settle(ticket.ask(), tokens, units).onComplete(ar -> metrics.settlement(System.nanoTime() - started));
+    }
+  }
+
+  /** What usage of these counts costs at the ticket's prices; null when the request is not priced. */
+  public static java.math.BigDecimal cost(Ticket ticket, long prompt, long cached, long cacheWrite, long completion) {
+    return ticket.prices() == null ? null : Pricing.cost(ticket.prices(), prompt, cached, cacheWrite, completion);
   }
 
   static void charge(Ticket ticket, UsageMeter meter, Exchange ex) {
     if (meter.hasUsage()) {
       set(ex, meter.promptTokens(), meter.completionTokens(), false);
       ex.cachedTokens = Math.min(meter.cachedTokens(), meter.promptTokens());
+      ex.cacheWriteTokens = Math.min(meter.cacheWriteTokens(), meter.promptTokens() - ex.cachedTokens);
     } else if (ex.attempts == 0) {
       set(ex, 0, 0, false); // never sent upstream
     } else if (ex.outcome == Outcome.SERVER_SHUTDOWN) {
@@ -67,11 +94,17 @@ public final class Settlement {
     } else {
       set(ex, 0, 0, false); // an upstream error status, or no answer at all
     }
+    price(ticket, ex);
   }
 
   private static void set(Exchange ex, long prompt, long completion, boolean estimated) {
     ex.promptTokens = prompt;
     ex.completionTokens = completion;
     ex.usageEstimated = estimated;
+  }
+
+  /** Prices what {@link #charge} decided: an estimate is priced as plain input and output. */
+  private static void price(Ticket ticket, Exchange ex) {
+    ex.cost = cost(ticket, ex.promptTokens, ex.cachedTokens, ex.cacheWriteTokens, ex.completionTokens);
   }
 }

@@ -39,7 +39,9 @@ public final class UsageMeter implements ResponseTap {
   private long cacheWrites = -1;
   private long cacheReads = -1;
   private long cachedTokens;
+  private long cacheWriteTokens;
   private long contentChunks;
+  private java.util.function.Consumer<UsageMeter> onBuffered;
   private boolean sawResponse;
 
   private UsageMeter(boolean stripUsage, boolean bodyChanged) {
@@ -87,6 +89,22 @@ public final class UsageMeter implements ResponseTap {
    */
   public long cachedTokens() {
     return cachedTokens;
+  }
+
+  /**
+   * Prompt tokens the upstream wrote to its prompt cache (Anthropic's {@code cache_creation_input_tokens}; part
+   * of {@link #promptTokens()}), priced at their own rate. 0 when the upstream does not say.
+   */
+  public long cacheWriteTokens() {
+    return cacheWriteTokens;
+  }
+
+  /**
+   * Runs {@code hook} once a whole (non-streaming) answer has been read, before it is sent to the client: the
+   * moment a header can still say what it cost.
+   */
+  public void onBuffered(java.util.function.Consumer<UsageMeter> hook) {
+    this.onBuffered = hook;
   }
 
   /** Chunks that carried generated output: the completion estimate when no usage came. */
@@ -154,12 +172,15 @@ public final class UsageMeter implements ResponseTap {
         p.nextToken();
         if (usage) {
           readUsage(p.readValueAsTree());
-          return;
+          break;
         }
         p.skipChildren();
       }
     } catch (IOException | RuntimeException e) {
       // Not JSON, or no usage: settlement estimates and marks the record.
+    }
+    if (onBuffered != null && hasUsage()) {
+      onBuffered.accept(this);
     }
   }
 
@@ -255,6 +276,7 @@ public final class UsageMeter implements ResponseTap {
     if (uncachedInput >= 0 || cacheWrites >= 0 || cacheReads >= 0) {
       promptTokens = Math.max(0, uncachedInput) + Math.max(0, cacheWrites) + Math.max(0, cacheReads);
       cachedTokens = Math.max(0, cacheReads);
+      cacheWriteTokens = Math.max(0, cacheWrites);
     }
     if (usage.path("output_tokens").isNumber()) {
       completionTokens = usage.get("output_tokens").asLong();

@@ -36,8 +36,9 @@ public record UsageQuery(Instant from, Instant to, String granularity, String gr
       case "minute" -> 60;
       case "hour" -> 3600;
       case "day" -> 86400;
+      case "month" -> 28 * 86400;
       default -> throw new ApiException(ApiError.badRequest("invalid_value", "granularity",
-          "'granularity' must be minute, hour or day."));
+          "'granularity' must be minute, hour, day or month."));
     };
     if ((to.getEpochSecond() - from.getEpochSecond()) / step > MAX_BUCKETS) {
       throw new ApiException(ApiError.badRequest("invalid_value", "from", "The range holds more than "

@@ -12,20 +12,37 @@ import java.time.OffsetDateTime;
 
 /** Answers usage questions from the roll-ups. Blocking: run it on a worker. */
 public final class UsageReader {
+  /** Every grouping a usage question may ask for; the API offers a caller those that make sense for them. */
+  public static final java.util.Set<String> GROUPINGS = java.util.Set.of("user", "key", "model", "plan", "group");
+
   private final Database db;
+  private final java.util.function.Supplier<String> currency;
 
   public UsageReader(Database db) {
-    this.db = db;
+    this(db, () -> "USD");
   }
 
+  /** @param currency the configured currency, stated beside every cost */
+  public UsageReader(Database db, java.util.function.Supplier<String> currency) {
+    this.db = db;
+    this.currency = currency;
+  }
+
+  /**
+   * Per bucket and group: requests, errors, estimated, prompt, completion, cached and cache-written tokens, and
+   * {@code cost}, the exact sum of the priced requests' costs in {@code currency} (a JSON number, never rounded).
+   */
   public ObjectNode read(UsageQuery q) throws SQLException {
     String column = switch (q.groupBy()) {
       case "user" -> "subject";
       case "key" -> "key_id";
+      case "plan" -> "plan";
+      case "group" -> "grp";
       default -> "model";
     };
     String sql = "SELECT bucket, " + column + ", SUM(requests), SUM(errors), SUM(estimated), SUM(prompt_tokens),"
-        + " SUM(completion_tokens) FROM usage_rollups WHERE granularity = ? AND bucket >= ? AND bucket < ?"
+        + " SUM(completion_tokens), SUM(cached_tokens), SUM(cache_write_tokens), SUM(cost)"
+        + " FROM usage_rollups WHERE granularity = ? AND bucket >= ? AND bucket < ?"
         + (q.subject() == null ? "" : " AND subject = ?")
         + " GROUP BY bucket, " + column + " ORDER BY bucket, " + column;
     ObjectNode out = Json.MAPPER.createObjectNode();
@@ -34,6 +51,7 @@ public final class UsageReader {
     out.put("to", q.to().toString());
     out.put("granularity", q.granularity());
     out.put("groupBy", q.groupBy());
+    out.put("currency", currency.get());
     ArrayNode data = out.putArray("data");
     try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, q.granularity());
@@ -53,6 +71,10 @@ public final class UsageReader {
           row.put("promptTokens", rs.getLong(6));
           row.put("completionTokens", rs.getLong(7));
           row.put("totalTokens", rs.getLong(6) + rs.getLong(7));
+          row.put("cachedTokens", rs.getLong(8));
+          row.put("cacheWriteTokens", rs.getLong(9));
+          java.math.BigDecimal cost = rs.getBigDecimal(10);
+          row.put("cost", dev.sluice.config.Money.plain(cost == null ? java.math.BigDecimal.ZERO : cost));
         }
       }
     }

@@ -17,33 +17,50 @@ import java.util.Set;
 
 /** The SQL of usage metering, shared by H2 and PostgreSQL. Blocking: worker threads only. */
 final class UsageTables {
-  static final long[] GRANULARITY_MS = {60_000L, 3_600_000L, 86_400_000L};
-  static final String[] GRANULARITY = {"minute", "hour", "day"};
+  /** Fixed roll-up periods; the last, -1, is the calendar month in UTC. */
+  static final long[] GRANULARITY_MS = {60_000L, 3_600_000L, 86_400_000L, -1L};
+  static final String[] GRANULARITY = {"minute", "hour", "day", "month"};
 
   private static final String INSERT = "INSERT INTO usage_records (at, request_id, subject, key_id, model, endpoint,"
-      + " prompt_tokens, completion_tokens, estimated, status, latency_ms, ttft_ms, record_uid)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " prompt_tokens, completion_tokens, estimated, status, latency_ms, ttft_ms, record_uid, plan, grp,"
+      + " cached_tokens, cache_write_tokens, cost, currency)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /** Ids looked up per query: well under PostgreSQL's limit of 32,767 parameters. */
   private static final int LOOKUP_CHUNK = 500;
 
   private static final String MERGE = "MERGE INTO usage_rollups r USING (VALUES (CAST(? AS VARCHAR(8)),"
-      + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(64)),"
-      + " CAST(? AS VARCHAR(128)), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
-      + " CAST(? AS BIGINT))) AS v (granularity, bucket, subject, key_id, model, requests, errors, estimated,"
-      + " prompt_tokens, completion_tokens)"
+      + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR(300)), CAST(? AS VARCHAR(64)),"
+      + " CAST(? AS VARCHAR(128)), CAST(? AS VARCHAR(128)), CAST(? AS VARCHAR(255)), CAST(? AS BIGINT),"
+      + " CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+      + " CAST(? AS BIGINT), CAST(? AS NUMERIC(38, 12))))"
+      + " AS v (granularity, bucket, subject, key_id, model, plan, grp, requests, errors, estimated,"
+      + " prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost)"
       + " ON r.granularity = v.granularity AND r.bucket = v.bucket AND r.subject = v.subject"
-      + " AND r.key_id = v.key_id AND r.model = v.model"
+      + " AND r.key_id = v.key_id AND r.model = v.model AND r.plan = v.plan AND r.grp = v.grp"
       + " WHEN MATCHED THEN UPDATE SET requests = r.requests + v.requests, errors = r.errors + v.errors,"
       + " estimated = r.estimated + v.estimated, prompt_tokens = r.prompt_tokens + v.prompt_tokens,"
-      + " completion_tokens = r.completion_tokens + v.completion_tokens"
-      + " WHEN NOT MATCHED THEN INSERT (granularity, bucket, subject, key_id, model, requests, errors, estimated,"
-      + " prompt_tokens, completion_tokens) VALUES (v.granularity, v.bucket, v.subject, v.key_id, v.model,"
-      + " v.requests, v.errors, v.estimated, v.prompt_tokens, v.completion_tokens)";
+      + " completion_tokens = r.completion_tokens + v.completion_tokens,"
+      + " cached_tokens = r.cached_tokens + v.cached_tokens,"
+      + " cache_write_tokens = r.cache_write_tokens + v.cache_write_tokens, cost = r.cost + v.cost"
+      + " WHEN NOT MATCHED THEN INSERT (granularity, bucket, subject, key_id, model, plan, grp, requests, errors,"
+      + " estimated, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost)"
+      + " VALUES (v.granularity, v.bucket, v.subject, v.key_id, v.model, v.plan, v.grp, v.requests, v.errors,"
+      + " v.estimated, v.prompt_tokens, v.completion_tokens, v.cached_tokens, v.cache_write_tokens, v.cost)";
 
   private UsageTables() {
   }
 
-  private record RollupKey(int granularity, long bucket, String subject, String keyId, String model) {
+  private record RollupKey(int granularity, long bucket, String subject, String keyId, String model, String plan,
+      String group) {
+  }
+
+  /** The start of the roll-up period of granularity {@code g} that holds {@code time}. */
+  static long bucketStart(int g, long time) {
+    if (GRANULARITY_MS[g] < 0) {
+      return java.time.Instant.ofEpochMilli(time).atZone(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1)
+          .atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+    return time - Math.floorMod(time, GRANULARITY_MS[g]);
   }
 
   /**
@@ -81,22 +98,40 @@ final class UsageTables {
             ps.setLong(12, r.ttftMs());
           }
           ps.setString(13, stamped.uid());
+          ps.setString(14, r.plan());
+          ps.setString(15, r.group());
+          ps.setLong(16, r.cachedTokens());
+          ps.setLong(17, r.cacheWriteTokens());
+          if (r.cost() == null) {
+            ps.setNull(18, java.sql.Types.NUMERIC);
+            ps.setNull(19, java.sql.Types.VARCHAR);
+          } else {
+            ps.setBigDecimal(18, r.cost());
+            ps.setString(19, r.currency());
+          }
           ps.addBatch();
         }
         ps.executeBatch();
       }
       // Aggregate first: a batch of a thousand requests by one caller is three row updates, not three thousand.
       Map<RollupKey, long[]> sums = new LinkedHashMap<>();
+      Map<RollupKey, java.math.BigDecimal> costs = new java.util.HashMap<>();
       for (Stamped stamped : batch) {
         UsageRecord r = stamped.record();
         for (int g = 0; g < GRANULARITY_MS.length; g++) {
-          long bucket = r.time() - Math.floorMod(r.time(), GRANULARITY_MS[g]);
-          long[] s = sums.computeIfAbsent(new RollupKey(g, bucket, r.subject(), r.keyId(), r.model()), k -> new long[5]);
+          RollupKey key = new RollupKey(g, bucketStart(g, r.time()), r.subject(), r.keyId(), r.model(), r.plan(),
+              r.group());
+          long[] s = sums.computeIfAbsent(key, k -> new long[7]);
           s[0]++;
           s[1] += r.status() >= 400 ? 1 : 0;
           s[2] += r.estimated() ? 1 : 0;
           s[3] += r.promptTokens();
           s[4] += r.completionTokens();
+          s[5] += r.cachedTokens();
+          s[6] += r.cacheWriteTokens();
+          if (r.cost() != null) {
+            costs.merge(key, r.cost(), java.math.BigDecimal::add);
+          }
         }
       }
       try (PreparedStatement ps = c.prepareStatement(MERGE)) {
@@ -107,9 +142,12 @@ final class UsageTables {
           ps.setString(3, k.subject());
           ps.setString(4, k.keyId());
           ps.setString(5, k.model());
-          for (int i = 0; i < 5; i++) {
-            ps.setLong(6 + i, e.getValue()[i]);
+          ps.setString(6, k.plan());
+          ps.setString(7, k.group());
+          for (int i = 0; i < 7; i++) {
+            ps.setLong(8 + i, e.getValue()[i]);
           }
+          ps.setBigDecimal(15, costs.getOrDefault(k, java.math.BigDecimal.ZERO));
           ps.addBatch();
         }
         ps.executeBatch();
