@@ -268,6 +268,8 @@ public final class UsageMeter implements ResponseTap {
       promptTokens = usage.get("prompt_tokens").asLong();
       completionTokens = usage.path("completion_tokens").asLong(0);
       cachedTokens = Math.max(0, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+      // Set by Sluice's own translation of an Anthropic answer (MessagesResponses.details).
+      cacheWriteTokens = Math.max(0, usage.path("prompt_tokens_details").path("cache_creation_input_tokens").asLong(0));
       return;
     }
     uncachedInput = count(usage, "input_tokens", uncachedInput);

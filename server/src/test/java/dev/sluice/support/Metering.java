@@ -40,6 +40,26 @@ public final class Metering {
       int status, long latencyMs, Long ttftMs) {
   }
 
+  /** A stored usage record's tokens as priced, and its cost. */
+  public record Priced(String requestId, String model, String endpoint, long prompt, long cached, long cacheWrite,
+      long completion, boolean estimated, java.math.BigDecimal cost, String currency, String plan, String group) {
+  }
+
+  public static List<Priced> priced(DataSource ds) throws SQLException {
+    List<Priced> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT request_id, model, endpoint, prompt_tokens, cached_tokens,"
+             + " cache_write_tokens, completion_tokens, estimated, cost, currency, plan, grp FROM usage_records"
+             + " ORDER BY id")) {
+      while (rs.next()) {
+        out.add(new Priced(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+            rs.getLong(6), rs.getLong(7), rs.getBoolean(8), rs.getBigDecimal(9), rs.getString(10), rs.getString(11),
+            rs.getString(12)));
+      }
+    }
+    return out;
+  }
+
   public static List<Row> records(DataSource ds) throws SQLException {
     List<Row> out = new ArrayList<>();
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();

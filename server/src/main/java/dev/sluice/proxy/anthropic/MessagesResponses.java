@@ -54,8 +54,20 @@ public final class MessagesResponses {
     long out = usage.path("output_tokens").asLong(0);
     ObjectNode to = completion.putObject("usage");
     to.put("prompt_tokens", in).put("completion_tokens", out).put("total_tokens", in + out);
-    to.putObject("prompt_tokens_details").put("cached_tokens", usage.path("cache_read_input_tokens").asLong(0));
+    details(to, usage.path("cache_read_input_tokens").asLong(0), usage.path("cache_creation_input_tokens").asLong(0));
     return completion;
+  }
+
+  /**
+   * OpenAI's {@code prompt_tokens_details}: {@code cached_tokens}, and, when Anthropic wrote some of the prompt to
+   * its cache, {@code cache_creation_input_tokens} (Anthropic's name; OpenAI has no field for them), which cost
+   * their own price: without it a bill could not tell them from plain input.
+   */
+  static void details(ObjectNode usage, long cached, long written) {
+    ObjectNode details = usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+    if (written > 0) {
+      details.put("cache_creation_input_tokens", written);
+    }
   }
 
   /**

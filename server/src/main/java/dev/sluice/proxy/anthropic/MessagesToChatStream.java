@@ -22,6 +22,8 @@ public final class MessagesToChatStream implements ResponseTranslator {
   private long outputTokens;
   /** Of the prompt, the tokens the upstream read from its cache. */
   private long cachedTokens;
+  /** Of the prompt, the tokens the upstream wrote to its cache (priced apart, see MessagesResponses). */
+  private long cacheWriteTokens;
   private boolean ended;
 
   /** @param includeUsage the client asked for {@code stream_options.include_usage} */
@@ -58,6 +60,7 @@ public final class MessagesToChatStream implements ResponseTranslator {
           model = message.path("model").asText("");
           inputTokens = MessagesResponses.promptTokens(message.path("usage"));
           cachedTokens = message.path("usage").path("cache_read_input_tokens").asLong(0);
+          cacheWriteTokens = message.path("usage").path("cache_creation_input_tokens").asLong(0);
           ObjectNode c = chunk();
           c.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
               .putObject("delta").put("role", "assistant").put("content", "");
@@ -86,7 +89,7 @@ public final class MessagesToChatStream implements ResponseTranslator {
             c.putArray("choices");
             ObjectNode usage = c.putObject("usage").put("prompt_tokens", inputTokens)
                 .put("completion_tokens", outputTokens).put("total_tokens", inputTokens + outputTokens);
-            usage.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens);
+            MessagesResponses.details(usage, cachedTokens, cacheWriteTokens);
             data(out, c);
           }
           out.appendString("data: [DONE]\n\n");
