@@ -103,7 +103,10 @@ public final class Admission {
     Future<Long> promptBound = governance instanceof Governed || !budgetScopes(caller).isEmpty()
         ? prompts.bound(model, request)
         : Future.succeededFuture(prompts.cheapBound(model, request));
-    return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt, choices));
+    return promptBound.compose(prompt -> admit(caller, request, model, requestTimeout, governance, prompt, choices))
+        .map(t -> t.admitted() || t.prices() != null ? t
+            // A refusal costs nothing; its record says 0 rather than "not priced" when the model has prices.
+            : t.priced(resolver.prices(t.plan(), model).orElse(null), List.of(), spend.currency(), ""));
   }
 
   private Future<Ticket> admit(Principal caller, ApiRequest request, String model, Duration requestTimeout,

@@ -102,6 +102,10 @@ public final class Ticket {
     return error;
   }
 
+  PlanConfig plan() {
+    return plan;
+  }
+
   /** The governing plan's name, or {@code "none"}. */
   public String planName() {
     return plan == null ? "none" : plan.name();

@@ -240,6 +240,7 @@ public final class Gateway {
     ex.currency = ticket.currency();
     ticket.applyHeaders(req.response());
     if (!ticket.admitted()) {
+      ex.cost = ticket.prices() == null ? null : java.math.BigDecimal.ZERO;
       reject(req, ex, ticket.error());
       return;
     }
