@@ -40,3 +40,7 @@ INSERT INTO usage_rollups_v7 (granularity, bucket, subject, key_id, model, plan,
 DROP TABLE usage_rollups;
 ALTER TABLE usage_rollups_v7 RENAME TO usage_rollups;
 CREATE INDEX usage_rollups_subject ON usage_rollups (subject, granularity, bucket);
+
+-- A key's own budget (set at creation, within its owner's plan); NULL for none in that window.
+ALTER TABLE api_keys ADD COLUMN budget_per_day NUMERIC(20, 9);
+ALTER TABLE api_keys ADD COLUMN budget_per_month NUMERIC(20, 9);

@@ -205,9 +205,17 @@ public final class Admission {
   record BudgetScope(String scope, String name, BigDecimal costPerDay, BigDecimal costPerMonth, BigDecimal alertAt) {
   }
 
-  /** The budgets beside any plan that a caller's requests count against: those of the caller's groups. */
+  /**
+   * The budgets beside any plan that a caller's requests count against: those of the caller's groups, and the
+   * key's own.
+   */
   private List<BudgetScope> budgetScopes(Principal caller) {
     List<BudgetScope> out = new ArrayList<>(2);
+    if (!caller.keyBudget().isEmpty() && caller.keyId().isPresent()) {
+      String key = caller.keyId().get();
+      out.add(new BudgetScope("budget|k:" + key, "key `" + key + "`", caller.keyBudget().costPerDay(),
+          caller.keyBudget().costPerMonth(), spend.alertAt().orElse(null)));
+    }
     for (GroupBudget g : spend.groups()) {
       if (caller.groups().contains(g.group())) {
         out.add(new BudgetScope("budget|g:" + g.group(), "group `" + g.group() + "`", g.costPerDay(), g.costPerMonth(),

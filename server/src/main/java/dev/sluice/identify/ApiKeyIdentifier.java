@@ -65,7 +65,7 @@ public final class ApiKeyIdentifier implements Identifier {
     }
     keys.cache().markUsed(key.id(), now);
     return Future.succeededFuture(new Principal(owner.subject(), owner.name(), owner.groups(), Optional.of(key.id()),
-        key.models()));
+        key.models(), key.budget()));
   }
 
   private static IdentificationException invalidKey() {

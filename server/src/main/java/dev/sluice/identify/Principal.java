@@ -1,5 +1,6 @@
 package dev.sluice.identify;
 
+import dev.sluice.keys.KeyBudget;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -13,14 +14,21 @@ import java.util.Set;
  * @param groups the caller's groups as known now (for a key: its owner's current groups)
  * @param keyId the API key used, when the caller used one
  * @param keyModels the models the key is scoped to; empty means every model its owner may use
+ * @param keyBudget the key's own budget, {@link KeyBudget#NONE} without a key or a budget
  */
-public record Principal(String subject, String name, Set<String> groups, Optional<String> keyId, Set<String> keyModels) {
+public record Principal(String subject, String name, Set<String> groups, Optional<String> keyId, Set<String> keyModels,
+    KeyBudget keyBudget) {
   public Principal {
     Objects.requireNonNull(subject);
     Objects.requireNonNull(name);
     groups = Set.copyOf(groups);
     Objects.requireNonNull(keyId);
     keyModels = Set.copyOf(keyModels);
+    keyBudget = keyBudget == null ? KeyBudget.NONE : keyBudget;
+  }
+
+  public Principal(String subject, String name, Set<String> groups, Optional<String> keyId, Set<String> keyModels) {
+    this(subject, name, groups, keyId, keyModels, KeyBudget.NONE);
   }
 
   /** A person identified directly (a JWT, a password), not through a key. */

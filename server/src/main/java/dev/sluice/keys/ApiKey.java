@@ -9,11 +9,19 @@ import java.util.Set;
  *
  * @param models the models it is scoped to; empty means every model its owner may use at call time
  * @param status as stored (active, revoked or suspended); see {@link #statusAt}
+ * @param budget its own budget, {@link KeyBudget#NONE} for none
  */
 public record ApiKey(String id, byte[] secretHash, String name, String ownerSubject, Set<String> models,
-    KeyStatus status, Instant createdAt, Instant expiresAt, Optional<Instant> lastUsedAt) {
+    KeyStatus status, Instant createdAt, Instant expiresAt, Optional<Instant> lastUsedAt, KeyBudget budget) {
   public ApiKey {
     models = Set.copyOf(models);
+    budget = budget == null ? KeyBudget.NONE : budget;
+  }
+
+  /** A key without a budget of its own. */
+  public ApiKey(String id, byte[] secretHash, String name, String ownerSubject, Set<String> models,
+      KeyStatus status, Instant createdAt, Instant expiresAt, Optional<Instant> lastUsedAt) {
+    this(id, secretHash, name, ownerSubject, models, status, createdAt, expiresAt, lastUsedAt, KeyBudget.NONE);
   }
 
   public String prefix() {
@@ -29,7 +37,7 @@ public record ApiKey(String id, byte[] secretHash, String name, String ownerSubj
   }
 
   public ApiKey withStatus(KeyStatus newStatus) {
-    return new ApiKey(id, secretHash, name, ownerSubject, models, newStatus, createdAt, expiresAt, lastUsedAt);
+    return new ApiKey(id, secretHash, name, ownerSubject, models, newStatus, createdAt, expiresAt, lastUsedAt, budget);
   }
 
   @Override

@@ -64,6 +64,37 @@ public final class KeyService implements InvalidationBus.Listener {
    * @param lifetimeDays empty for the configured default
    */
   public Created create(Principal creator, String name, Set<String> models, Optional<Integer> lifetimeDays) {
+    return create(creator, name, models, lifetimeDays, KeyBudget.NONE);
+  }
+
+  /**
+   * Decides whether a key budget fits within what its owner's plans (and group budgets) allow for the models the
+   * key reaches: a refusal's reason, or empty when it fits.
+   */
+  @FunctionalInterface
+  public interface BudgetCeiling {
+    Optional<String> exceeded(Principal owner, Set<String> models, KeyBudget budget);
+  }
+
+  private volatile BudgetCeiling ceiling = (owner, models, budget) -> Optional.empty();
+
+  /** Set once the plans are known (they live with the configuration version in force). */
+  public void budgetCeiling(BudgetCeiling ceiling) {
+    this.ceiling = ceiling;
+  }
+
+  /**
+   * Mints a key with a budget of its own, which must fit within its owner's: a key budget above what the owner's
+   * plan allows in a window is refused, so a key can never spend more than its owner may.
+   */
+  public Created create(Principal creator, String name, Set<String> models, Optional<Integer> lifetimeDays,
+      KeyBudget budget) {
+    if (!budget.isEmpty()) {
+      Optional<String> over = ceiling.exceeded(creator, models, budget);
+      if (over.isPresent()) {
+        throw new Refused(over.get());
+      }
+    }
     for (String model : models) {
       boolean usable = access.models().stream().anyMatch(m -> m.name().equals(model)
           && access.mayUse(creator.subject(), creator.name(), creator.groups(), m));
@@ -83,7 +114,7 @@ public final class KeyService implements InvalidationBus.Listener {
     ownerSeen(new KeyOwner(creator.subject(), creator.name(), creator.groups(), source, true, now));
     KeyFormat.Minted minted = KeyFormat.mint();
     ApiKey key = new ApiKey(minted.keyId(), minted.hash(), name, creator.subject(), models, KeyStatus.ACTIVE,
-        now, now.plus(Duration.ofDays(days)), Optional.empty());
+        now, now.plus(Duration.ofDays(days)), Optional.empty(), budget);
     store.insert(key);
     // Replicas that once looked this id up remember it as absent; tell them it exists now.
     announce(Invalidation.key(key.id()));

@@ -117,6 +117,10 @@ public final class SluiceRuntime implements AutoCloseable {
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
         config.usage().spoolMaxBytes()), registry);
+    // A key's budget must fit its owner's, under the plans in force when the key is made.
+    identity.keys().budgetCeiling((owner, scope, budget) -> dev.sluice.admit.KeyBudgets.exceeded(
+        live.get().admission().resolver(), live.get().config().models(), live.get().config().quota().spend(),
+        (p, m) -> access.mayUse(p.subject(), p.name(), p.groups(), m), owner, scope, budget));
     this.alerts = new BudgetAlerts(vertx, quotaMetrics, () -> live.get().config().quota().spend().currency(),
         () -> live.get().config().quota().spend().webhook());
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,

@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 public final class KeyStore {
   private static final String KEY_COLUMNS = "k.id, k.secret_hash, k.name, k.owner_subject, k.models_json, k.status, "
-      + "k.created_at, k.expires_at, k.last_used_at";
+      + "k.created_at, k.expires_at, k.last_used_at, k.budget_per_day, k.budget_per_month";
   private static final String OWNER_COLUMNS = "o.subject, o.name AS owner_name, o.groups_json, o.source, o.active, o.refreshed_at";
 
   private final Jdbc jdbc;
@@ -90,7 +90,8 @@ public final class KeyStore {
   public void insert(ApiKey key) {
     jdbc.run(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (id, secret_hash, prefix, name, owner_subject, "
-          + "models_json, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          + "models_json, status, created_at, expires_at, budget_per_day, budget_per_month)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         ps.setString(1, key.id());
         ps.setString(2, KeyFormat.hex(key.secretHash()));
         ps.setString(3, key.prefix());
@@ -100,6 +101,8 @@ public final class KeyStore {
         ps.setString(7, key.status().wire());
         ps.setTimestamp(8, ts(key.createdAt()));
         ps.setTimestamp(9, ts(key.expiresAt()));
+        ps.setBigDecimal(10, key.budget().costPerDay());
+        ps.setBigDecimal(11, key.budget().costPerMonth());
         ps.executeUpdate();
       }
       return null;
@@ -190,7 +193,13 @@ public final class KeyStore {
   private static ApiKey key(ResultSet rs) throws SQLException {
     return new ApiKey(rs.getString("id"), KeyFormat.unhex(rs.getString("secret_hash")), rs.getString("name"),
         rs.getString("owner_subject"), fromJson(rs.getString("models_json")), KeyStatus.parse(rs.getString("status")),
-        instant(rs, "created_at"), instant(rs, "expires_at"), Optional.ofNullable(instant(rs, "last_used_at")));
+        instant(rs, "created_at"), instant(rs, "expires_at"), Optional.ofNullable(instant(rs, "last_used_at")),
+        new dev.sluice.keys.KeyBudget(amount(rs, "budget_per_day"), amount(rs, "budget_per_month")));
+  }
+
+  private static java.math.BigDecimal amount(ResultSet rs, String column) throws SQLException {
+    java.math.BigDecimal v = rs.getBigDecimal(column);
+    return v == null ? null : dev.sluice.config.Money.plain(v);
   }
 
   private static KeyOwner owner(ResultSet rs) throws SQLException {
