@@ -134,7 +134,8 @@ public final class Admission {
           now + requestTimeout.toMillis() + EXPIRY_SLACK_MS, money);
       Ticket ticket = Ticket.unlimited(prompt, maxTokens, changed(original, request))
           .priced(prices, extra, spend.currency(), groupOf(budgets));
-      return reserveBudgets(model, extra, 0, null).map(refusal -> refusal != null ? refusal : ticket)
+      return reserveBudgets(model, null, extra, 0, null).map(refusal -> refusal != null
+              ? refusal.priced(prices, List.of(), spend.currency(), groupOf(budgets)) : ticket)
           .otherwise(t -> unavailable(model, null, t));
     }
     PlanConfig plan = governed.plan();
@@ -188,7 +189,8 @@ public final class Admission {
           && caller.groups().contains(via.substring(2)) ? via.substring(2) : groupOf(budgets);
       Ticket ticket = Ticket.admitted(plan, ask, prompt, completion, headers, changed(original, request))
           .priced(prices, all, spend.currency(), group);
-      return reserveBudgets(model, extra, 0, ask).map(refusal -> refusal != null ? refusal : ticket);
+      return reserveBudgets(model, plan, extra, 0, ask).map(refusal -> refusal != null
+          ? refusal.priced(prices, List.of(), spend.currency(), group) : ticket);
     }).otherwise(t -> unavailable(model, plan, t));
   }
 
@@ -266,7 +268,8 @@ public final class Admission {
    * slot requires); on a refusal gives back what it reserved before, the plan's included, and answers the
    * refusal; null when every budget had room.
    */
-  private Future<Ticket> reserveBudgets(String model, List<Reservation> budgets, int from, Ask plan) {
+  private Future<Ticket> reserveBudgets(String model, PlanConfig governing, List<Reservation> budgets, int from,
+      Ask plan) {
     if (from == budgets.size()) {
       return Future.succeededFuture(null);
     }
@@ -276,11 +279,11 @@ public final class Admission {
       return Future.failedFuture(t);
     }).compose(verdict -> {
       if (verdict.admitted()) {
-        return reserveBudgets(model, budgets, from + 1, plan);
+        return reserveBudgets(model, governing, budgets, from + 1, plan);
       }
       releaseAll(budgets, from, plan);
       Map<String, String> headers = Ticket.newHeaders();
-      return Future.succeededFuture(budgetRefusal(model, null, r.budget(), r.ask(), verdict, headers));
+      return Future.succeededFuture(budgetRefusal(model, governing, r.budget(), r.ask(), verdict, headers));
     });
   }
 
