@@ -203,7 +203,7 @@ public final class Admission {
         Map.of("retry-after", "1"));
   }
 
-  /** A budget beside the plan: a group's (shared by its members) or, later, a key's. */
+  /** A budget beside the plan: a group's (shared by its members) or a key's own. */
   record BudgetScope(String scope, String name, BigDecimal costPerDay, BigDecimal costPerMonth, BigDecimal alertAt) {
   }
 

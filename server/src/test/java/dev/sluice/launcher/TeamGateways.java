@@ -68,6 +68,11 @@ final class TeamGateways implements AutoCloseable {
     return url;
   }
 
+  /** The database the gateways share. */
+  StorageConfig storage() {
+    return storage;
+  }
+
   /** Waits until every gateway started so far answers ready. */
   void awaitReady() throws Exception {
     for (int i = 0; i < urls.size(); i++) {
