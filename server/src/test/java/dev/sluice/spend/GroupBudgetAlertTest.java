@@ -36,6 +36,25 @@ class GroupBudgetAlertTest {
   void membersShareTheirGroupsBudgetAndCrossingItsThresholdAlertsOnce() throws Exception {
     List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     AtomicInteger posts = new AtomicInteger();
+    List<String> logged = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          logged.add(record.getMessage() + " " + java.util.Arrays.toString(record.getParameters()));
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(dev.sluice.settle.BudgetAlerts.class.getName());
+    logger.addHandler(capture);
     try (Simulator sim = Sims.start("m", Duration.ofNanos(1));
          ScriptedUpstream hook = new ScriptedUpstream((req, body) -> {
            if (posts.incrementAndGet() == 1) { // the first attempt fails: the alert is posted again
@@ -115,6 +134,11 @@ class GroupBudgetAlertTest {
       assertThat(posts.get()).as("one failed attempt, then the alert").isEqualTo(2);
       assertThat(gw.metrics()).contains(
           "sluice_budget_alerts_total{budget=\"ml\",kind=\"group\",limit=\"cost_per_day\",} 1.0");
+      assertThat(logged).as("one log event for the crossing").filteredOn(l -> l.startsWith("budget alert:"))
+          .singleElement().satisfies(l -> assertThat(l).contains("group `ml`").contains("budget|g:ml")
+              .contains("cost per day"));
+    } finally {
+      logger.removeHandler(capture);
     }
   }
 
