@@ -1,25 +1,57 @@
 package dev.sluice.sim;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Bodies of /v1/chat/completions and /v1/completions, in vLLM's shapes. The two differ only in
  * object names and where the text goes ({@code message}/{@code delta} vs {@code text}), so one
  * class with a flag. The invariant part of every chunk is rendered once per stream.
+ *
+ * <p>A chat answer may be tool calls instead of text ({@link Shape#calls}): the planned output is
+ * then the calls' arguments one after the other, streamed as {@code tool_calls} argument
+ * fragments as vLLM streams them (the first fragment of each call carries its id and name). With
+ * {@code n} choices, each token step renders one event per choice; choices other than the first
+ * draw their own tokens from {@link Shape#others}. With logprobs, each token carries a
+ * deterministic log probability (and the top alternatives asked for).
  */
 final class TextFormat implements ResponseFormat {
 
   static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
+  /** One planned tool call: its arguments are the next {@code argumentChars} characters of output. */
+  record Call(String id, String name, int argumentChars) {
+  }
+
+  /**
+   * What a response holds besides one choice of text.
+   *
+   * @param calls tool calls (chat), or empty for a text answer
+   * @param others the outputs of choices 1..n-1 (same length as the first)
+   * @param logprobs -1 for none, else how many top alternatives each token lists
+   */
+  record Shape(List<Call> calls, List<Generator.Output> others, int logprobs) {
+    static final Shape PLAIN = new Shape(List.of(), List.of(), -1);
+  }
+
   private final boolean chat;
   private final boolean includeUsage;
+  private final Shape shape;
   /** {@code {"id":..,"object":..,"created":..,"model":..,} } up to and including the comma. */
   private final String head;
   private final String chunkHead;
+  /** Characters of output streamed so far (of the first choice; the others' calls are alike). */
+  private int streamedChars;
 
   TextFormat(boolean chat, String id, long created, String model, boolean includeUsage) {
+    this(chat, id, created, model, includeUsage, Shape.PLAIN);
+  }
+
+  TextFormat(boolean chat, String id, long created, String model, boolean includeUsage, Shape shape) {
     this.chat = chat;
     this.includeUsage = includeUsage;
+    this.shape = shape;
     this.head = head(id, chat ? "chat.completion" : "text_completion", created, model);
     this.chunkHead = "data: " + head(id, chat ? "chat.completion.chunk" : "text_completion",
         created, model);
@@ -33,21 +65,58 @@ final class TextFormat implements ResponseFormat {
     return sb.toString();
   }
 
+  private int choices() {
+    return 1 + shape.others().size();
+  }
+
   @Override
   public Buffer full(Generator.Output out, int promptTokens, int cachedTokens) {
-    String text = out.rest();
-    StringBuilder sb = new StringBuilder(head.length() + text.length() + 256);
-    sb.append(head).append("\"choices\":[{\"index\":0,");
-    if (chat) {
-      sb.append("\"message\":{\"role\":\"assistant\",\"content\":");
-      Json.quote(sb, text).append(",\"refusal\":null,\"tool_calls\":[]},");
-    } else {
-      sb.append("\"text\":");
-      Json.quote(sb, text).append(',');
+    StringBuilder sb = new StringBuilder(head.length() + 256);
+    sb.append(head).append("\"choices\":[");
+    int produced = 0;
+    for (int c = 0; c < choices(); c++) {
+      Generator.Output o = c == 0 ? out : shape.others().get(c - 1);
+      StringBuilder text = new StringBuilder(o.count() * 7);
+      StringBuilder logprobs = shape.logprobs() >= 0 ? new StringBuilder() : null;
+      while (o.hasNext()) {
+        String token = o.next();
+        if (logprobs != null) {
+          logprob(logprobs, token, text.length());
+        }
+        text.append(token);
+      }
+      produced += o.produced();
+      sb.append(c == 0 ? "" : ",").append("{\"index\":").append(c).append(',');
+      if (chat && !shape.calls().isEmpty()) {
+        sb.append("\"message\":{\"role\":\"assistant\",\"content\":null,\"refusal\":null,\"tool_calls\":[");
+        int at = 0;
+        for (int i = 0; i < shape.calls().size() && at <= text.length(); i++) {
+          Call call = shape.calls().get(i);
+          int end = Math.min(text.length(), at + call.argumentChars());
+          sb.append(i == 0 ? "" : ",").append("{\"id\":\"").append(call.id())
+              .append("\",\"type\":\"function\",\"function\":{\"name\":");
+          Json.quote(sb, call.name()).append(",\"arguments\":");
+          Json.quote(sb, text.substring(at, end)).append("}}");
+          at = end;
+          if (end == text.length()) {
+            break;
+          }
+        }
+        sb.append("]},");
+      } else if (chat) {
+        sb.append("\"message\":{\"role\":\"assistant\",\"content\":");
+        Json.quote(sb, text.toString()).append(",\"refusal\":null,\"tool_calls\":[]},");
+      } else {
+        sb.append("\"text\":");
+        Json.quote(sb, text.toString()).append(',');
+      }
+      sb.append("\"logprobs\":");
+      logprobs(sb, logprobs);
+      sb.append(",\"finish_reason\":\"").append(finishReason(o.finishReason()))
+          .append("\",\"stop_reason\":null}");
     }
-    sb.append("\"logprobs\":null,\"finish_reason\":\"").append(out.finishReason())
-        .append("\",\"stop_reason\":null}],");
-    usage(sb, promptTokens, out.produced(), cachedTokens).append('}');
+    sb.append("],");
+    usage(sb, promptTokens, produced, cachedTokens).append('}');
     return Json.buffer(sb);
   }
 
@@ -57,31 +126,145 @@ final class TextFormat implements ResponseFormat {
       return null;
     }
     StringBuilder sb = new StringBuilder(chunkHead.length() + 160);
-    sb.append(chunkHead).append("\"choices\":[{\"index\":0,")
-        .append("\"delta\":{\"role\":\"assistant\",\"content\":\"\"},")
-        .append("\"logprobs\":null,\"finish_reason\":null}]");
-    return end(sb);
+    for (int c = 0; c < choices(); c++) {
+      sb.append(chunkHead).append("\"choices\":[{\"index\":").append(c).append(',')
+          .append("\"delta\":{\"role\":\"assistant\",\"content\":\"\"},")
+          .append("\"logprobs\":null,\"finish_reason\":null}]");
+      end(sb);
+    }
+    return Json.buffer(sb);
   }
 
   @Override
   public Buffer streamToken(String text, String finishReason) {
+    int at = streamedChars;
+    streamedChars += text.length();
     StringBuilder sb = new StringBuilder(chunkHead.length() + text.length() + 128);
-    sb.append(chunkHead).append("\"choices\":[{\"index\":0,");
-    if (chat) {
+    token(sb, 0, text, at, finishReason);
+    for (int c = 1; c < choices(); c++) {
+      Generator.Output o = shape.others().get(c - 1);
+      String t = o.hasNext() ? o.next() : "";
+      token(sb, c, t, at, finishReason == null ? null : o.finishReason());
+    }
+    return Json.buffer(sb);
+  }
+
+  private void token(StringBuilder sb, int choice, String text, int at, String finishReason) {
+    sb.append(chunkHead).append("\"choices\":[{\"index\":").append(choice).append(',');
+    if (chat && !shape.calls().isEmpty()) {
+      sb.append("\"delta\":{\"tool_calls\":[");
+      callFragment(sb, at, text);
+      sb.append("]},");
+    } else if (chat) {
       sb.append("\"delta\":{\"content\":");
       Json.quote(sb, text).append("},");
     } else {
       sb.append("\"text\":");
       Json.quote(sb, text).append(',');
     }
-    sb.append("\"logprobs\":null,\"finish_reason\":");
+    sb.append("\"logprobs\":");
+    StringBuilder logprobs = null;
+    if (shape.logprobs() >= 0 && !text.isEmpty()) {
+      logprobs = new StringBuilder();
+      logprob(logprobs, text, at);
+    }
+    logprobs(sb, logprobs);
+    sb.append(",\"finish_reason\":");
     if (finishReason == null) {
       sb.append("null");
     } else {
-      sb.append('"').append(finishReason).append('"');
+      sb.append('"').append(finishReason(finishReason)).append('"');
     }
     sb.append(",\"stop_reason\":null}]");
-    return end(sb);
+    end(sb);
+  }
+
+  /** The tool-call delta for output characters {@code [at, at + text.length())}; a call's first carries id and name. */
+  private void callFragment(StringBuilder sb, int at, String text) {
+    int start = 0;
+    for (int i = 0; i < shape.calls().size(); i++) {
+      Call call = shape.calls().get(i);
+      if (at < start + call.argumentChars() || i == shape.calls().size() - 1) {
+        sb.append("{\"index\":").append(i);
+        if (at == start) {
+          sb.append(",\"id\":\"").append(call.id()).append("\",\"type\":\"function\",\"function\":{\"name\":");
+          Json.quote(sb, call.name()).append(",\"arguments\":");
+        } else {
+          sb.append(",\"function\":{\"arguments\":");
+        }
+        Json.quote(sb, text).append("}}");
+        return;
+      }
+      start += call.argumentChars();
+    }
+  }
+
+  /** vLLM's reasons, with "stop" meaning "tool_calls" when the answer is tool calls. */
+  private String finishReason(String reason) {
+    return chat && !shape.calls().isEmpty() && reason.equals("stop") ? "tool_calls" : reason;
+  }
+
+  /**
+   * One token's entry: chat's {@code {"token","logprob","bytes","top_logprobs"}}, or the completions form's
+   * parallel arrays (rendered by {@link #logprobs}) from the same entries. The log probability is a function
+   * of the token alone, so the same text always scores the same.
+   */
+  private void logprob(StringBuilder sb, String token, int offset) {
+    double lp = logprobOf(token);
+    sb.append(sb.length() == 0 ? "" : ",").append("{\"token\":");
+    Json.quote(sb, token).append(",\"logprob\":").append(lp).append(",\"bytes\":[");
+    byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      sb.append(i == 0 ? "" : ",").append(bytes[i] & 0xff);
+    }
+    sb.append(']');
+    if (!chat) {
+      sb.append(",\"text_offset\":").append(offset);
+    }
+    sb.append(",\"top_logprobs\":[");
+    for (int k = 0; k < shape.logprobs(); k++) {
+      String alt = k == 0 ? token : "alt" + k;
+      sb.append(k == 0 ? "" : ",").append("{\"token\":");
+      Json.quote(sb, alt).append(",\"logprob\":").append(k == 0 ? lp : lp - k).append('}');
+    }
+    sb.append("]}");
+  }
+
+  static double logprobOf(String token) {
+    return -Math.round((Math.floorMod(token.hashCode(), 2000) + 1) / 2.0) / 1000.0;
+  }
+
+  /** Chat: {@code {"content":[entries]}}; completions: the entries' fields as parallel arrays. */
+  private void logprobs(StringBuilder sb, StringBuilder entries) {
+    if (entries == null) {
+      sb.append("null");
+    } else if (chat) {
+      sb.append("{\"content\":[").append(entries).append("]}");
+    } else {
+      var parsed = Json.MAPPER.createArrayNode();
+      try {
+        parsed = (com.fasterxml.jackson.databind.node.ArrayNode) Json.MAPPER.readTree("[" + entries + "]");
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+      StringBuilder tokens = new StringBuilder();
+      StringBuilder lps = new StringBuilder();
+      StringBuilder offsets = new StringBuilder();
+      StringBuilder tops = new StringBuilder();
+      for (var e : parsed) {
+        String sep = tokens.length() == 0 ? "" : ",";
+        tokens.append(sep).append(e.get("token"));
+        lps.append(sep).append(e.get("logprob"));
+        offsets.append(sep).append(e.get("text_offset"));
+        StringBuilder top = new StringBuilder();
+        for (var alt : e.get("top_logprobs")) {
+          top.append(top.length() == 0 ? "" : ",").append(alt.get("token")).append(':').append(alt.get("logprob"));
+        }
+        tops.append(sep).append('{').append(top).append('}');
+      }
+      sb.append("{\"tokens\":[").append(tokens).append("],\"token_logprobs\":[").append(lps)
+          .append("],\"top_logprobs\":[").append(tops).append("],\"text_offset\":[").append(offsets).append("]}");
+    }
   }
 
   @Override
@@ -89,19 +272,22 @@ final class TextFormat implements ResponseFormat {
     if (!includeUsage) {
       return null;
     }
+    int total = completionTokens;
+    for (Generator.Output o : shape.others()) {
+      total += o.produced();
+    }
     StringBuilder sb = new StringBuilder(chunkHead.length() + 128);
     sb.append(chunkHead).append("\"choices\":[],");
-    usage(sb, promptTokens, completionTokens, cachedTokens).append("}\n\n");
+    usage(sb, promptTokens, total, cachedTokens).append("}\n\n");
     return Json.buffer(sb);
   }
 
   /** Closes a chunk; with include_usage every chunk but the last carries "usage":null, as in vLLM. */
-  private Buffer end(StringBuilder sb) {
+  private void end(StringBuilder sb) {
     if (includeUsage) {
       sb.append(",\"usage\":null");
     }
     sb.append("}\n\n");
-    return Json.buffer(sb);
   }
 
   /** vLLM's usage object, as it writes it with {@code --enable-prompt-tokens-details}. */
