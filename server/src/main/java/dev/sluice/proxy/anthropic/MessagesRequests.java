@@ -1,6 +1,5 @@
 package dev.sluice.proxy.anthropic;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -294,8 +293,8 @@ public final class MessagesRequests {
       return;
     }
     String type = thinking.path("type").asText("");
-    if (!type.equals("enabled") && !type.equals("disabled")) {
-      throw bad("thinking.type", "thinking.type must be 'enabled' or 'disabled'.");
+    if (!type.equals("enabled") && !type.equals("disabled") && !type.equals("adaptive")) {
+      throw bad("thinking.type", "thinking.type must be 'enabled', 'adaptive' or 'disabled'.");
     }
   }
 
@@ -327,14 +326,6 @@ public final class MessagesRequests {
     JsonNode v = from.get(key);
     if (v != null && !v.isNull()) {
       to.set(as, v);
-    }
-  }
-
-  static String json(JsonNode node) {
-    try {
-      return Json.MAPPER.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
     }
   }
 
