@@ -150,4 +150,43 @@ class MessagesApiTest {
       assertThat(JSON.readTree(r.body()).path("error").path("type").asText()).isEqualTo("authentication_error");
     }
   }
+
+  @Test
+  void countTokensCountsForEveryModelAndRefusesInAnthropicsShape() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         AnthropicImitation anthropic = new AnthropicImitation("k");
+         GatewayHarness gw = GatewayHarness.start("""
+             models:
+               - name: m
+                 access: {public: true}
+                 tokenizer: simulator
+                 upstream: {endpoints: [%s]}
+               - name: claude
+                 access: {public: true}
+                 upstream: {provider: anthropic, endpoints: [%s], apiKey: k}
+             """.formatted(sim.baseUrl(), anthropic.baseUrl()))) {
+      String url = gw.baseUrl() + "/v1/messages/count_tokens";
+      String plain = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"how are you\"}]}";
+      String withResult = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"how are you\"},"
+          + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":{}}]},"
+          + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":\"fine thanks\"}]}]}";
+      long few = JSON.readTree(Http.postJson(url, plain).body()).path("input_tokens").asLong();
+      long more = JSON.readTree(Http.postJson(url, withResult).body()).path("input_tokens").asLong();
+      assertThat(few).isEqualTo(5); // "user: how are you" in the simulator's tokens
+      assertThat(more).isGreaterThan(few);
+      // An Anthropic model is counted locally, with its counter (here the byte bound, an upper bound).
+      HttpResponse<String> claude = Http.postJson(url, plain.replace("\"m\"", "\"claude\""));
+      assertThat(JSON.readTree(claude.body()).path("input_tokens").asLong()).isGreaterThanOrEqualTo(few);
+      assertThat(anthropic.bodies()).isEmpty();
+      assertThat(sim.stats().requestsReceived()).isZero();
+
+      HttpResponse<String> unknown = Http.postJson(url, plain.replace("\"m\"", "\"nope\""));
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(JSON.readTree(unknown.body()).path("error").path("type").asText()).isEqualTo("not_found_error");
+      HttpResponse<String> untranslatable = Http.postJson(url, plain.replace("\"content\":\"how are you\"",
+          "\"content\":[{\"type\":\"document\",\"source\":{}}]"));
+      assertThat(untranslatable.statusCode()).isEqualTo(400);
+      assertThat(JSON.readTree(untranslatable.body()).path("type").asText()).isEqualTo("error");
+    }
+  }
 }

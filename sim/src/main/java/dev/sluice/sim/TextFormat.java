@@ -2,6 +2,7 @@ package dev.sluice.sim;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,12 +78,10 @@ final class TextFormat implements ResponseFormat {
     for (int c = 0; c < choices(); c++) {
       Generator.Output o = c == 0 ? out : shape.others().get(c - 1);
       StringBuilder text = new StringBuilder(o.count() * 7);
-      StringBuilder logprobs = shape.logprobs() >= 0 ? new StringBuilder() : null;
+      List<String> tokens = new ArrayList<>(o.count());
       while (o.hasNext()) {
         String token = o.next();
-        if (logprobs != null) {
-          logprob(logprobs, token, text.length());
-        }
+        tokens.add(token);
         text.append(token);
       }
       produced += o.produced();
@@ -111,7 +110,7 @@ final class TextFormat implements ResponseFormat {
         Json.quote(sb, text.toString()).append(',');
       }
       sb.append("\"logprobs\":");
-      logprobs(sb, logprobs);
+      logprobs(sb, shape.logprobs() >= 0 ? tokens : null, 0);
       sb.append(",\"finish_reason\":\"").append(finishReason(o.finishReason()))
           .append("\",\"stop_reason\":null}");
     }
@@ -163,12 +162,7 @@ final class TextFormat implements ResponseFormat {
       Json.quote(sb, text).append(',');
     }
     sb.append("\"logprobs\":");
-    StringBuilder logprobs = null;
-    if (shape.logprobs() >= 0 && !text.isEmpty()) {
-      logprobs = new StringBuilder();
-      logprob(logprobs, text, at);
-    }
-    logprobs(sb, logprobs);
+    logprobs(sb, shape.logprobs() >= 0 && !text.isEmpty() ? List.of(text) : null, at);
     sb.append(",\"finish_reason\":");
     if (finishReason == null) {
       sb.append("null");
@@ -205,66 +199,63 @@ final class TextFormat implements ResponseFormat {
   }
 
   /**
-   * One token's entry: chat's {@code {"token","logprob","bytes","top_logprobs"}}, or the completions form's
-   * parallel arrays (rendered by {@link #logprobs}) from the same entries. The log probability is a function
-   * of the token alone, so the same text always scores the same.
+   * The logprobs of consecutive tokens starting at character {@code offset} of the output, or {@code null}: chat's
+   * {@code {"content":[{"token","logprob","bytes","top_logprobs"}]}} or the completions form's parallel arrays.
+   * The log probability is a function of the token alone, so the same text always scores the same; the
+   * alternatives are placeholders scoring lower.
    */
-  private void logprob(StringBuilder sb, String token, int offset) {
-    double lp = logprobOf(token);
-    sb.append(sb.length() == 0 ? "" : ",").append("{\"token\":");
-    Json.quote(sb, token).append(",\"logprob\":").append(lp).append(",\"bytes\":[");
-    byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i++) {
-      sb.append(i == 0 ? "" : ",").append(bytes[i] & 0xff);
+  private void logprobs(StringBuilder sb, List<String> tokens, int offset) {
+    if (tokens == null) {
+      sb.append("null");
+      return;
     }
-    sb.append(']');
-    if (!chat) {
-      sb.append(",\"text_offset\":").append(offset);
+    if (chat) {
+      sb.append("{\"content\":[");
+      for (int t = 0; t < tokens.size(); t++) {
+        String token = tokens.get(t);
+        sb.append(t == 0 ? "" : ",").append("{\"token\":");
+        Json.quote(sb, token).append(",\"logprob\":").append(logprobOf(token)).append(",\"bytes\":[");
+        byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+          sb.append(i == 0 ? "" : ",").append(bytes[i] & 0xff);
+        }
+        sb.append("],\"top_logprobs\":[");
+        for (int k = 0; k < shape.logprobs(); k++) {
+          sb.append(k == 0 ? "" : ",").append("{\"token\":");
+          Json.quote(sb, alternative(token, k)).append(",\"logprob\":").append(logprobOf(token) - k).append('}');
+        }
+        sb.append("]}");
+      }
+      sb.append("]}");
+      return;
     }
-    sb.append(",\"top_logprobs\":[");
-    for (int k = 0; k < shape.logprobs(); k++) {
-      String alt = k == 0 ? token : "alt" + k;
-      sb.append(k == 0 ? "" : ",").append("{\"token\":");
-      Json.quote(sb, alt).append(",\"logprob\":").append(k == 0 ? lp : lp - k).append('}');
+    StringBuilder tokenList = new StringBuilder();
+    StringBuilder scores = new StringBuilder();
+    StringBuilder tops = new StringBuilder();
+    StringBuilder offsets = new StringBuilder();
+    for (int t = 0; t < tokens.size(); t++) {
+      String token = tokens.get(t);
+      String sep = t == 0 ? "" : ",";
+      Json.quote(tokenList.append(sep), token);
+      scores.append(sep).append(logprobOf(token));
+      offsets.append(sep).append(offset);
+      offset += token.length();
+      tops.append(sep).append('{');
+      for (int k = 0; k < shape.logprobs(); k++) {
+        Json.quote(tops.append(k == 0 ? "" : ","), alternative(token, k)).append(':').append(logprobOf(token) - k);
+      }
+      tops.append('}');
     }
-    sb.append("]}");
+    sb.append("{\"tokens\":[").append(tokenList).append("],\"token_logprobs\":[").append(scores)
+        .append("],\"top_logprobs\":[").append(tops).append("],\"text_offset\":[").append(offsets).append("]}");
+  }
+
+  private static String alternative(String token, int k) {
+    return k == 0 ? token : "alt" + k;
   }
 
   static double logprobOf(String token) {
     return -Math.round((Math.floorMod(token.hashCode(), 2000) + 1) / 2.0) / 1000.0;
-  }
-
-  /** Chat: {@code {"content":[entries]}}; completions: the entries' fields as parallel arrays. */
-  private void logprobs(StringBuilder sb, StringBuilder entries) {
-    if (entries == null) {
-      sb.append("null");
-    } else if (chat) {
-      sb.append("{\"content\":[").append(entries).append("]}");
-    } else {
-      var parsed = Json.MAPPER.createArrayNode();
-      try {
-        parsed = (com.fasterxml.jackson.databind.node.ArrayNode) Json.MAPPER.readTree("[" + entries + "]");
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-      StringBuilder tokens = new StringBuilder();
-      StringBuilder lps = new StringBuilder();
-      StringBuilder offsets = new StringBuilder();
-      StringBuilder tops = new StringBuilder();
-      for (var e : parsed) {
-        String sep = tokens.length() == 0 ? "" : ",";
-        tokens.append(sep).append(e.get("token"));
-        lps.append(sep).append(e.get("logprob"));
-        offsets.append(sep).append(e.get("text_offset"));
-        StringBuilder top = new StringBuilder();
-        for (var alt : e.get("top_logprobs")) {
-          top.append(top.length() == 0 ? "" : ",").append(alt.get("token")).append(':').append(alt.get("logprob"));
-        }
-        tops.append(sep).append('{').append(top).append('}');
-      }
-      sb.append("{\"tokens\":[").append(tokens).append("],\"token_logprobs\":[").append(lps)
-          .append("],\"top_logprobs\":[").append(tops).append("],\"text_offset\":[").append(offsets).append("]}");
-    }
   }
 
   @Override

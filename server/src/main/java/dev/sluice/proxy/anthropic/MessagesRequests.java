@@ -23,16 +23,14 @@ public final class MessagesRequests {
   }
 
   /**
-   * What Anthropic's API itself checks before anything else, for every Messages request whatever its upstream:
-   * {@code max_tokens} present and positive, {@code messages} a non-empty array.
+   * What Anthropic's API itself checks first, for every Messages request whatever its upstream: {@code max_tokens}
+   * present (its value is checked with every API's, in admission) and {@code messages} a non-empty array.
    */
   public static void validate(JsonNode messages) throws ApiException {
     JsonNode maxTokens = messages.get("max_tokens");
     if (maxTokens == null || maxTokens.isNull()) {
-      throw bad("max_tokens", "max_tokens: Field required");
-    }
-    if (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
-      throw bad("max_tokens", "max_tokens: must be a positive integer");
+      throw new ApiException(ApiError.badRequest("missing_required_parameter", "max_tokens",
+          "max_tokens: Field required"));
     }
     JsonNode turns = messages.get("messages");
     if (turns == null || !turns.isArray() || turns.isEmpty()) {
@@ -43,6 +41,10 @@ public final class MessagesRequests {
   /** An Anthropic Messages request as an OpenAI chat completions request (for OpenAI-speaking upstreams). */
   public static ObjectNode toChat(JsonNode messages) throws ApiException {
     validate(messages);
+    JsonNode maxTokens = messages.get("max_tokens");
+    if (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
+      throw bad("max_tokens", "max_tokens: must be a positive integer");
+    }
     for (var it = messages.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!FIELDS.contains(field)) {
