@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.sim.SimConfig;
 import dev.sluice.sim.Simulator;
 import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.ScriptedUpstream;
 import dev.sluice.support.Sims;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +155,56 @@ class AnthropicSdkTest {
     Message message = client.messages().create(MessageCreateParams.builder().model("qwen").maxTokens(3)
         .system("Be brief.").addUserMessage("How many tokens is this, exactly?").build());
     assertThat(counted).isPositive().isEqualTo(message.usage().inputTokens());
+  }
+
+  @Test
+  void aReasoningModelsThinkingReachesTheSdkAsThinkingBlocksWholeAndStreamed() throws Exception {
+    // vLLM with --reasoning-parser: the reasoning in reasoning_content, beside the answer.
+    String whole = "{\"id\":\"chatcmpl-r\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"r1\","
+        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"reasoning_content\":\"2+2 is 4\","
+        + "\"content\":\"Four.\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}";
+    String streamed = chunk("{\"role\":\"assistant\",\"content\":\"\"}") + chunk("{\"reasoning_content\":\"2+2\"}")
+        + chunk("{\"reasoning_content\":\" is 4\"}") + chunk("{\"content\":\"Four.\"}")
+        + "data: {\"id\":\"chatcmpl-r\",\"model\":\"r1\",\"choices\":[{\"index\":0,\"delta\":{},"
+        + "\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: {\"id\":\"chatcmpl-r\",\"model\":\"r1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,"
+        + "\"completion_tokens\":6}}\n\ndata: [DONE]\n\n";
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    try (ScriptedUpstream vllm = new ScriptedUpstream(req -> {
+           boolean stream = calls.incrementAndGet() > 1; // the test asks whole, then streamed
+           req.response().putHeader("content-type", stream ? "text/event-stream" : "application/json")
+               .end(stream ? streamed : whole);
+         });
+         GatewayHarness reasoning = GatewayHarness.start("""
+             models:
+               - name: thinker
+                 access: {public: true}
+                 upstream: {endpoints: [%s], model: r1}
+             """.formatted(vllm.baseUrl()))) {
+      AnthropicClient thinker = AnthropicOkHttpClient.builder().baseUrl(reasoning.baseUrl())
+          .apiKey(reasoning.apiKey()).maxRetries(0).build();
+      MessageCreateParams params = MessageCreateParams.builder().model("thinker").maxTokens(2000)
+          .enabledThinking(1024).addUserMessage("2+2?").build();
+
+      Message message = thinker.messages().create(params);
+      assertThat(message.content().get(0).thinking().orElseThrow().thinking()).isEqualTo("2+2 is 4");
+      assertThat(message.content().get(1).text().orElseThrow().text()).isEqualTo("Four.");
+
+      MessageAccumulator accumulator = MessageAccumulator.create();
+      try (StreamResponse<RawMessageStreamEvent> stream = thinker.messages().createStreaming(params)) {
+        stream.stream().forEach(accumulator::accumulate);
+      }
+      Message streamedMessage = accumulator.message();
+      assertThat(streamedMessage.content().get(0).thinking().orElseThrow().thinking()).isEqualTo("2+2 is 4");
+      assertThat(streamedMessage.content().get(1).text().orElseThrow().text()).isEqualTo("Four.");
+      assertThat(streamedMessage.model().asString()).isEqualTo("thinker");
+      assertThat(streamedMessage.usage().outputTokens()).isEqualTo(6);
+    }
+  }
+
+  private static String chunk(String delta) {
+    return "data: {\"id\":\"chatcmpl-r\",\"model\":\"r1\",\"choices\":[{\"index\":0,\"delta\":" + delta
+        + ",\"finish_reason\":null}]}\n\n";
   }
 
   /** The agent's tool: it reads the input the model wrote. */
