@@ -8,9 +8,11 @@ import io.vertx.core.buffer.Buffer;
  * name the upstream gave ({@code sim/qwen3-8b} for {@code demo-chat}): the {@code "model":"..."} member of
  * OpenAI's bodies and chunks and of Anthropic's message and message_start. Works on bytes, without parsing: in
  * JSON text a quote inside a string is always escaped, so {@code "model"} followed by a colon can only be a
- * member name. Whitespace around the colon is allowed. A stream is processed up to its last line end and the
- * rest held for the next chunk: a JSON string never spans a line, so a member is never cut in two. Bytes come
- * back as they were (the same buffer) when no name differs.
+ * member name. Whitespace around the colon is allowed. A whole body is renamed at its top level only (an
+ * Anthropic tool_use input is an object and may have a member of that name); in a stream every such member is
+ * renamed, since stream events carry the model's output only inside strings (text, argument fragments). A
+ * stream is processed up to its last line end and the rest held for the next chunk: a JSON string never spans
+ * a line, so a member is never cut in two. Bytes come back as they were (the same buffer) when no name differs.
  */
 public final class ModelNames implements ResponseTranslator {
   private static final byte[] KEY = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
@@ -26,7 +28,42 @@ public final class ModelNames implements ResponseTranslator {
 
   @Override
   public Buffer body(int status, Buffer body) {
-    return status >= 400 ? body : rename(body);
+    return status >= 400 ? body : renameTopLevel(body);
+  }
+
+  /** The top-level {@code "model"} member of one JSON object renamed; else the same buffer. */
+  Buffer renameTopLevel(Buffer in) {
+    byte[] b = in.getBytes();
+    int depth = 0;
+    for (int p = 0; p < b.length; p++) {
+      byte c = b[p];
+      if (c == '{' || c == '[') {
+        depth++;
+      } else if (c == '}' || c == ']') {
+        depth--;
+      } else if (c == '"') {
+        int end = stringEnd(b, p + 1);
+        if (end < 0) {
+          return in;
+        }
+        if (depth == 1 && end - p - 1 == KEY.length - 2 && indexOf(b, p) == p) {
+          int q = skipSpace(b, end + 1);
+          if (q < b.length && b[q] == ':') {
+            q = skipSpace(b, q + 1);
+            if (q < b.length && b[q] == '"') {
+              int valueEnd = stringEnd(b, q + 1);
+              if (valueEnd < 0 || equals(b, q + 1, valueEnd)) {
+                return in;
+              }
+              return Buffer.buffer(b.length + name.length).appendBytes(b, 0, q + 1).appendBytes(name)
+                  .appendBytes(b, valueEnd, b.length - valueEnd);
+            }
+          }
+        }
+        p = end;
+      }
+    }
+    return in;
   }
 
   @Override

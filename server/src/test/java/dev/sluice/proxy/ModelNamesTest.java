@@ -8,13 +8,22 @@ import org.junit.jupiter.api.Test;
 class ModelNamesTest {
 
   @Test
-  void everyModelMemberIsRenamedWhateverTheSpacingAndNothingElseIs() {
+  void aWholeBodysTopLevelModelIsRenamedWhateverTheSpacingAndNothingElseIs() {
     ModelNames names = new ModelNames("demo-chat");
-    String body = "{\"id\":\"x\",\"model\" : \"sim/qwen3-8b\",\"choices\":[{\"message\":{\"content\":"
-        + "\"the \\\"model\\\":\\\"sim/qwen3-8b\\\" stays\"}}],\"usage\":{\"model\":\"a\\\"b\"}}";
-    assertThat(names.body(200, Buffer.buffer(body)).toString()).isEqualTo("{\"id\":\"x\",\"model\" : \"demo-chat\","
-        + "\"choices\":[{\"message\":{\"content\":\"the \\\"model\\\":\\\"sim/qwen3-8b\\\" stays\"}}],"
-        + "\"usage\":{\"model\":\"demo-chat\"}}");
+    String body = "{\"id\":\"x\",\"content\":[{\"type\":\"tool_use\",\"input\":{\"model\":\"keep\"}},"
+        + "{\"text\":\"the \\\"model\\\":\\\"sim/qwen3-8b\\\" stays\"}],\"model\" : \"sim/qwen3-8b\"}";
+    assertThat(names.body(200, Buffer.buffer(body)).toString()).isEqualTo(body.replace("\"sim/qwen3-8b\"}",
+        "\"demo-chat\"}"));
+  }
+
+  @Test
+  void everyModelMemberOfAStreamIsRenamedAndNoTextIs() {
+    ModelNames names = new ModelNames("demo-chat");
+    String event = "data: {\"model\":\"up\",\"choices\":[{\"delta\":{\"content\":\"\\\"model\\\":\\\"up\\\"\"}}]}\n\n"
+        + "data: {\"type\":\"message_start\",\"message\":{\"model\": \"up\"}}\n\n";
+    assertThat(names.streamChunk(Buffer.buffer(event)).toString()).isEqualTo("data: {\"model\":\"demo-chat\",\"choices\":"
+        + "[{\"delta\":{\"content\":\"\\\"model\\\":\\\"up\\\"\"}}]}\n\n"
+        + "data: {\"type\":\"message_start\",\"message\":{\"model\": \"demo-chat\"}}\n\n");
   }
 
   @Test
