@@ -52,6 +52,11 @@ public final class Admission {
     this(resolver, store, defaultMaxTokens, metrics, clock, PromptCounters.bytes());
   }
 
+  /** Each model's prompt counter, for {@code count_tokens}. */
+  public PromptCounters prompts() {
+    return prompts;
+  }
+
   /** @param prompts each model's prompt counter (ADR 033) */
   public Admission(PlanResolver resolver, CounterStore store, int defaultMaxTokens, QuotaMetrics metrics,
       LongSupplier clock, PromptCounters prompts) {

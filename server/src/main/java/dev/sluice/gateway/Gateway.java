@@ -8,6 +8,7 @@ import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.BodyReader;
 import dev.sluice.front.ContentHeaders;
+import dev.sluice.front.Json;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
@@ -16,6 +17,7 @@ import dev.sluice.identify.Identification;
 import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.proxy.anthropic.Dialects;
+import dev.sluice.proxy.anthropic.MessagesRequests;
 import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
@@ -50,6 +52,8 @@ public final class Gateway {
   private final ModelAccess access;
   private final Drain drain = new Drain();
   private final java.util.function.BooleanSupplier costHeader;
+  /** Anthropic's token counting beside its Messages API. */
+  static final String COUNT_TOKENS = "/v1/messages/count_tokens";
 
   /**
    * @param live the configuration version in force: models, pools, plans; each request runs on the one in
@@ -77,8 +81,9 @@ public final class Gateway {
 
   public void mount(Router router) {
     for (Operation operation : Operation.values()) {
-      router.route(operation.path()).handler(ctx -> accept(ctx, operation));
+      router.route(operation.path()).handler(ctx -> accept(ctx, operation, operation.path(), this::handle));
     }
+    router.route(COUNT_TOKENS).handler(ctx -> accept(ctx, Operation.MESSAGES, COUNT_TOKENS, this::countTokens));
     router.route("/v1/models").handler(modelsApi::list);
     router.route("/v1/models/*").handler(modelsApi::get);
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
@@ -142,9 +147,9 @@ public final class Gateway {
    * The caller is identified before the body is read, so anonymous clients cannot make the gateway buffer
    * bodies; the request is paused meanwhile (identification may wait on a worker for a JWT).
    */
-  private void accept(RoutingContext ctx, Operation operation) {
+  private void accept(RoutingContext ctx, Operation operation, String path, Step step) {
     HttpServerRequest req = ctx.request();
-    Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), operation.path());
+    Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), path);
     if (!drain.enter()) {                                                      // counted until recorded
       req.response().putHeader("connection", "close");
       reject(req, ex, Drain.refused());
@@ -152,7 +157,7 @@ public final class Gateway {
     }
     if (req.method() != HttpMethod.POST) {
       req.response().putHeader("allow", "POST");
-      reject(req, ex, ApiError.methodNotAllowed(req.method().name(), operation.path()));
+      reject(req, ex, ApiError.methodNotAllowed(req.method().name(), path));
       return;
     }
     ApiError unreadable = ContentHeaders.check(req.headers());
@@ -171,11 +176,11 @@ public final class Gateway {
         return;
       }
       ex.principal = id.result();
-      read(req, ex, operation);
+      read(req, ex, operation, step);
     });
   }
 
-  private void read(HttpServerRequest req, Exchange ex, Operation operation) {
+  private void read(HttpServerRequest req, Exchange ex, Operation operation, Step step) {
     BodyReader.read(req, server.maxBodySize(), server.limits().bodyTimeout().toMillis()).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ApiException e) {
@@ -198,7 +203,7 @@ public final class Gateway {
       }
       ex.bytesIn = ar.result().length();
       try {
-        handle(req, ex, ex.principal, RequestParser.parse(operation, ar.result()));
+        step.run(req, ex, ex.principal, RequestParser.parse(operation, ar.result()));
       } catch (ApiException e) {
         reject(req, ex, e.error());
       } catch (RuntimeException e) {
@@ -213,6 +218,9 @@ public final class Gateway {
   private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
+    if (request.operation() == Operation.MESSAGES) {
+      MessagesRequests.validate(request.body());                               // front: what Anthropic requires
+    }
     CatalogSnapshot version = live.acquire();                                 // one configuration version,
     ex.release = () -> live.release(version);                                 // held until recorded
     ModelCatalog catalog = version.catalog();
@@ -230,6 +238,36 @@ public final class Gateway {
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
     version.admission().admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
         .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
+  }
+
+  /**
+   * {@code POST /v1/messages/count_tokens}: the model's own prompt counter (ADR 033) on what its upstream would be
+   * sent, so an OpenAI-shaped model's count is that of the translated request. Nothing is reserved or charged.
+   */
+  private void countTokens(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request)
+      throws ApiException {
+    ex.model = request.model();
+    CatalogSnapshot version = live.acquire();
+    ex.release = () -> live.release(version);
+    ModelPool pool = version.catalog().pool(request.model());
+    if (pool == null) {
+      throw new ApiException(ApiError.modelNotFound(request.model()));
+    }
+    ex.modelLabel = pool.name();
+    access.check(principal, pool.config());
+    ApiRequest counted = Dialects.counted(request, pool);
+    version.admission().prompts().bound(pool.name(), counted).onComplete(n -> {
+      ex.status = 200;
+      req.response().putHeader("x-request-id", ex.requestId);
+      Responses.json(req.response(), 200, Json.object().put("input_tokens", n.succeeded() ? n.result() : 0));
+      finish(ex);
+    });
+  }
+
+  /** What a route does with a parsed request from an identified caller. */
+  @FunctionalInterface
+  private interface Step {
+    void run(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException;
   }
 
   /** Admitted or refused; an admitted request goes upstream and is settled when it ends, however it ends. */
@@ -291,7 +329,7 @@ public final class Gateway {
       ex.outcome = Outcome.REJECTED;
     }
     req.response().putHeader("x-request-id", ex.requestId);
-    if (Operation.MESSAGES.path().equals(ex.path)) { // an Anthropic client reads errors in Anthropic's shape
+    if (ex.path.startsWith(Operation.MESSAGES.path())) { // an Anthropic client reads errors in Anthropic's shape
       if (!req.response().headWritten()) {
         Responses.json(req.response(), error.status(), MessagesResponses.anthropicError(error));
       }

@@ -5,6 +5,7 @@ import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Responses;
 import dev.sluice.proxy.anthropic.Dialects;
+import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.GatewayMetrics;
@@ -411,7 +412,13 @@ final class ProxyCall {
   private void fail(ApiError error, Outcome outcome) {
     ex.status = error.status();
     ex.errorCode = error.code();
-    Responses.error(client, error);
+    if (request.operation() == dev.sluice.front.Operation.MESSAGES) { // an Anthropic client reads Anthropic's shape
+      if (!client.headWritten()) {
+        Responses.json(client, error.status(), MessagesResponses.anthropicError(error));
+      }
+    } else {
+      Responses.error(client, error);
+    }
     finish(outcome);
   }
 

@@ -10,7 +10,13 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -119,6 +125,57 @@ class SdkInteropTest {
         assertThat(h.get("x-api-key")).isEqualTo("sk-ant-provider");
         assertThat(h.contains("authorization")).isFalse();
       });
+    }
+  }
+
+  @Test
+  void anOpenAiAgentLoopsOverToolCallsOfAnAnthropicModelWholeAndStreamed() throws Exception {
+    try (AnthropicImitation anthropic = new AnthropicImitation("k");
+         GatewayHarness gw = GatewayHarness.start("""
+             models:
+               - name: claude
+                 access: {public: true}
+                 upstream: {provider: anthropic, endpoints: [%s], model: claude-sonnet-4-5, apiKey: k}
+             """.formatted(anthropic.baseUrl()))) {
+      OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(gw.baseUrl() + "/v1").apiKey(gw.apiKey())
+          .maxRetries(0).build();
+      ChatCompletionFunctionTool lookup = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+          .name("lookup").description("Looks a word up").parameters(FunctionParameters.builder()
+              .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build();
+      ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder().model("claude")
+          .addTool(lookup).addUserMessage("sluice").maxCompletionTokens(100);
+
+      ChatCompletion first = client.chat().completions().create(conversation.build());
+      assertThat(first.model()).isEqualTo("claude");
+      assertThat(first.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+      var call = first.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction();
+      assertThat(call.function().name()).isEqualTo("lookup");
+      assertThat(call.function().arguments()).isEqualTo("{\"query\":\"sluice\"}");
+
+      // The same first turn, streamed: the tool call arrives as id and name, then argument fragments.
+      StringBuilder arguments = new StringBuilder();
+      List<String> ids = new java.util.ArrayList<>();
+      try (var stream = client.chat().completions().createStreaming(conversation.build())) {
+        stream.stream().flatMap(c -> c.choices().stream()).flatMap(c -> c.delta().toolCalls().stream())
+            .flatMap(List::stream).forEach(t -> {
+              t.id().ifPresent(ids::add);
+              t.function().flatMap(f -> f.arguments()).ifPresent(arguments::append);
+            });
+      }
+      assertThat(ids).containsExactly("toolu_imitation");
+      assertThat(arguments.toString()).isEqualTo("{\"query\":\"sluice\"}");
+
+      conversation.addMessage(first.choices().get(0).message());
+      conversation.addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.id())
+          .content("a gate that controls water").build());
+      ChatCompletion second = client.chat().completions().create(conversation.build());
+      assertThat(second.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+
+      JsonNode sent = anthropic.bodies().get(anthropic.bodies().size() - 1);
+      assertThat(sent.path("messages").get(1).path("content").get(0).path("type").asText()).isEqualTo("tool_use");
+      assertThat(sent.path("messages").get(2).path("content").get(0).toString()).isEqualTo(
+          "{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_imitation\",\"content\":\"a gate that controls water\"}");
+      assertThat(sent.path("tools").get(0).path("input_schema").path("type").asText()).isEqualTo("object");
     }
   }
 }

@@ -58,6 +58,33 @@ class TranslatedMeteringTest {
   }
 
   @Test
+  void toolCallsTranslatedEitherWayAreChargedExactly() throws Exception {
+    String tools = ",\"tools\":[{\"name\":\"f\",\"input_schema\":{\"type\":\"object\",\"properties\":"
+        + "{\"q\":{\"type\":\"string\"}}}}],\"tool_choice\":{\"type\":\"any\"}}";
+    String openAiTools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+        + "{\"type\":\"object\"}}}]}";
+    try (Simulator sim = Sims.start("local"); AnthropicImitation claude = new AnthropicImitation("sk-ant");
+         GatewayHarness gw = GatewayHarness.start(config(sim.baseUrl(), claude.baseUrl()), Map.of("K", "sk-ant"))) {
+      for (boolean stream : new boolean[] {false, true}) {
+        String ask = ASK.formatted("local", stream);
+        HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/messages", ask.substring(0, ask.length() - 1) + tools);
+        assertThat(r.body()).contains("tool_use");
+        ask = ASK.formatted("claude", stream);
+        r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", ask.substring(0, ask.length() - 1) + openAiTools);
+        assertThat(r.body()).contains("tool_calls");
+      }
+      List<Row> rows = flushed(gw, 4);
+      assertThat(rows).hasSize(4).noneMatch(Row::estimated);
+      long[] served = Metering.simulatorUsage(sim);
+      List<Row> local = rows.stream().filter(row -> row.model().equals("local")).toList();
+      assertThat(local.stream().mapToLong(Row::completion).sum()).isEqualTo(served[1]).isPositive();
+      assertThat(local.stream().mapToLong(Row::prompt).sum()).isEqualTo(served[0]);
+      assertThat(rows.stream().filter(row -> row.model().equals("claude")))
+          .allSatisfy(row -> assertThat(row.completion()).isEqualTo(7)); // what the imitation reports for a call
+    }
+  }
+
+  @Test
   void openAiClientsOfAnAnthropicModelAreChargedWhatTheModelReportedAndSeeOnlyTheStreamTheyAskedFor()
       throws Exception {
     try (Simulator sim = Sims.start("local"); AnthropicImitation claude = new AnthropicImitation("sk-ant");

@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A local imitation of Anthropic's Messages API ({@code POST /v1/messages}), enough for a gateway to be tested
  * against: it checks the {@code x-api-key} and {@code anthropic-version} headers, answers with the last user
- * message repeated (as whole messages or as Anthropic's event stream, with ping and usage), and records what it
- * received. Errors are in Anthropic's shape.
+ * message's text repeated (as whole messages or as Anthropic's event stream, with ping and usage), and records
+ * what it received. Given tools (and a tool_choice other than none), it calls the first tool instead, with
+ * {@code {"query": <that text>}} as input, streamed in two input_json_delta fragments, unless the last user turn
+ * carries tool results, which it answers in words. Errors are in Anthropic's shape.
  */
 public final class AnthropicImitation implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,10 +71,23 @@ public final class AnthropicImitation implements AutoCloseable {
       return;
     }
     JsonNode messages = body.get("messages");
-    String text = messages.get(messages.size() - 1).path("content").asText();
+    JsonNode last = messages.get(messages.size() - 1).path("content");
+    String text = last.asText();
+    boolean answersTools = false;
+    for (JsonNode block : last) {
+      if ("text".equals(block.path("type").asText())) {
+        text = block.path("text").asText();
+      }
+      answersTools |= "tool_result".equals(block.path("type").asText());
+    }
     String[] words = text.split(" ");
     int input = text.split(" ").length + body.path("system").asText("").split(" ").length;
     String model = body.path("model").asText();
+    JsonNode tools = body.path("tools");
+    if (tools.size() > 0 && !answersTools && !"none".equals(body.path("tool_choice").path("type").asText())) {
+      callTool(req, body, tools.get(0).path("name").asText(), text, model, input);
+      return;
+    }
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode m = message(model, input);
       m.putArray("content").addObject().put("type", "text").put("text", text);
@@ -99,6 +114,44 @@ public final class AnthropicImitation implements AutoCloseable {
     ObjectNode delta = JSON.createObjectNode().put("type", "message_delta");
     delta.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
     delta.putObject("usage").put("output_tokens", words.length);
+    event(r, "message_delta", delta);
+    event(r, "message_stop", JSON.createObjectNode().put("type", "message_stop"));
+    r.end();
+  }
+
+  private void callTool(HttpServerRequest req, JsonNode body, String name, String text, String model, int input)
+      throws Exception {
+    String arguments = JSON.createObjectNode().put("query", text).toString();
+    if (!body.path("stream").asBoolean(false)) {
+      ObjectNode m = message(model, input);
+      ObjectNode use = m.putArray("content").addObject().put("type", "tool_use").put("id", "toolu_imitation")
+          .put("name", name);
+      use.set("input", JSON.readTree(arguments));
+      m.put("stop_reason", "tool_use");
+      m.with("usage").put("output_tokens", 7);
+      req.response().putHeader("content-type", "application/json").end(m.toString());
+      return;
+    }
+    HttpServerResponse r = req.response().setChunked(true).putHeader("content-type", "text/event-stream");
+    ObjectNode start = JSON.createObjectNode().put("type", "message_start");
+    ObjectNode startMessage = message(model, input);
+    startMessage.putArray("content");
+    start.set("message", startMessage);
+    event(r, "message_start", start);
+    ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+    blockStart.putObject("content_block").put("type", "tool_use").put("id", "toolu_imitation").put("name", name)
+        .putObject("input");
+    event(r, "content_block_start", blockStart);
+    int half = arguments.length() / 2;
+    for (String part : new String[] {arguments.substring(0, half), arguments.substring(half)}) {
+      ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+      delta.putObject("delta").put("type", "input_json_delta").put("partial_json", part);
+      event(r, "content_block_delta", delta);
+    }
+    event(r, "content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", 0));
+    ObjectNode delta = JSON.createObjectNode().put("type", "message_delta");
+    delta.putObject("delta").put("stop_reason", "tool_use").putNull("stop_sequence");
+    delta.putObject("usage").put("output_tokens", 7);
     event(r, "message_delta", delta);
     event(r, "message_stop", JSON.createObjectNode().put("type", "message_stop"));
     r.end();

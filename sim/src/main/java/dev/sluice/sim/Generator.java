@@ -47,6 +47,28 @@ final class Generator {
     return new Output(maxTokens, false, null, new SplittableRandom(derive(seed, requestNumber, 1)));
   }
 
+  /**
+   * Another choice of the same request ({@code n}): its own random words (purpose {@code 10 + choice}), or the
+   * same echo.
+   */
+  Output plan(long requestNumber, List<String> echoTokens, int maxTokens, int choice) {
+    if (choice == 0 || mode == Mode.ECHO) {
+      return plan(requestNumber, echoTokens, maxTokens);
+    }
+    return new Output(maxTokens, false, null, new SplittableRandom(derive(seed, requestNumber, 10 + choice)));
+  }
+
+  /** Exactly these pieces (structured output: JSON, tool arguments), cut at maxTokens; "stop" if all fit. */
+  static Output fixed(List<String> pieces, int maxTokens) {
+    int n = Math.min(maxTokens, pieces.size());
+    return new Output(n, n == pieces.size(), pieces, null);
+  }
+
+  /** The RNG for what a request's structured output holds (purpose 3). */
+  SplittableRandom structured(long requestNumber) {
+    return new SplittableRandom(derive(seed, requestNumber, 3));
+  }
+
   /** No output at all (embeddings); finishes as "stop". */
   static Output none() {
     return new Output(0, true, List.of(), null);

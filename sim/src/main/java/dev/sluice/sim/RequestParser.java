@@ -15,6 +15,9 @@ import java.util.List;
  */
 final class RequestParser {
 
+  /** The most choices one request may ask for; each is generated in full. */
+  static final int MAX_CHOICES = 16;
+
   private final SimCore core;
 
   RequestParser(SimCore core) {
@@ -28,12 +31,30 @@ final class RequestParser {
     int maxTokens = maxTokens(root, "max_completion_tokens", "max_tokens");
     boolean stream = root.path("stream").asBoolean(false);
     boolean usage = stream && root.path("stream_options").path("include_usage").asBoolean(false);
+    int choices = choices(root);
+    int logprobs = root.path("logprobs").asBoolean(false) ? topLogprobs(root.get("top_logprobs"), 20) : -1;
     List<String> tokens = Tokenizer.tokenize(prompt.text());
+    String id = core.newId("chatcmpl-", n);
+    StructuredAnswer structured = StructuredAnswer.of(root, id, core.generator().structured(n));
     List<String> echo = core.generator().mode() == Mode.ECHO && prompt.lastUser() != null
         ? Tokenizer.pieces(prompt.lastUser()) : null;
-    TextFormat format = new TextFormat(true, core.newId("chatcmpl-", n), core.now(), model, usage);
-    return new Job(tokens, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
-        format);
+    Generator.Output first;
+    List<Generator.Output> others = new ArrayList<>();
+    if (structured != null) {
+      List<String> pieces = Tokenizer.pieces(structured.text());
+      first = Generator.fixed(pieces, maxTokens);
+      for (int c = 1; c < choices; c++) {
+        others.add(Generator.fixed(pieces, maxTokens));
+      }
+    } else {
+      first = core.generator().plan(n, echo, maxTokens);
+      for (int c = 1; c < choices; c++) {
+        others.add(core.generator().plan(n, echo, maxTokens, c));
+      }
+    }
+    TextFormat format = new TextFormat(true, id, core.now(), model, usage, new TextFormat.Shape(
+        structured == null ? List.of() : structured.calls(), others, logprobs));
+    return new Job(tokens, tokens.size(), first, stream, format);
   }
 
   Job completion(Buffer body, long n) {
@@ -46,7 +67,15 @@ final class RequestParser {
     boolean stream = root.path("stream").asBoolean(false);
     boolean usage = stream && root.path("stream_options").path("include_usage").asBoolean(false);
     List<String> echo = core.generator().mode() == Mode.ECHO ? Tokenizer.pieces(prompts.get(0)) : null;
-    TextFormat format = new TextFormat(false, core.newId("cmpl-", n), core.now(), model, usage);
+    int choices = choices(root);
+    List<Generator.Output> others = new ArrayList<>();
+    for (int c = 1; c < choices; c++) {
+      others.add(core.generator().plan(n, echo, maxTokens, c));
+    }
+    JsonNode lp = root.get("logprobs");
+    int logprobs = lp == null || lp.isNull() || (lp.isBoolean() && !lp.asBoolean()) ? -1 : topLogprobs(lp, 5);
+    TextFormat format = new TextFormat(false, core.newId("cmpl-", n), core.now(), model, usage,
+        new TextFormat.Shape(List.of(), others, logprobs));
     return new Job(tokens, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
         format);
   }
@@ -132,6 +161,29 @@ final class RequestParser {
       throw ApiError.modelNotFound(name);
     }
     return name;
+  }
+
+  /** {@code n}: 1 to {@link #MAX_CHOICES}, as an integer. */
+  private static int choices(JsonNode root) {
+    JsonNode v = root.get("n");
+    if (v == null || v.isNull()) {
+      return 1;
+    }
+    if (!v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > MAX_CHOICES) {
+      throw ApiError.badRequest("'n' must be an integer from 1 to " + MAX_CHOICES);
+    }
+    return v.asInt();
+  }
+
+  /** The alternatives to list per token: chat's {@code top_logprobs}, completions' {@code logprobs}. */
+  private static int topLogprobs(JsonNode v, int max) {
+    if (v == null || v.isNull()) {
+      return 0;
+    }
+    if (!v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > max) {
+      throw ApiError.badRequest("logprobs alternatives must be an integer from 0 to " + max);
+    }
+    return v.asInt();
   }
 
   private int maxTokens(JsonNode root, String field, String fallbackField) {

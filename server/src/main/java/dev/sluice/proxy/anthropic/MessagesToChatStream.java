@@ -9,12 +9,18 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * An Anthropic Messages answer for an OpenAI chat-completions client. Stream events map to chunks: message_start
- * to the role chunk, text deltas to content chunks, message_delta to the finish_reason chunk, message_stop to the
- * usage chunk (when the client asked for it) and {@code data: [DONE]}; ping and block boundaries vanish.
+ * to the role chunk, text deltas to content chunks, thinking deltas to {@code reasoning_content} chunks (vLLM's
+ * field), a tool_use block's start to a tool call's first chunk (id, name) and its input_json_delta fragments to
+ * argument chunks, message_delta to the finish_reason chunk, message_stop to the usage chunk (when the client
+ * asked for it) and {@code data: [DONE]}; ping, signatures and block ends vanish.
  */
 public final class MessagesToChatStream implements ResponseTranslator {
   private final SseParser parser = new SseParser();
   private final boolean includeUsage;
+  /** The model name the client asked for, or null to keep the upstream's. */
+  private final String clientModel;
+  /** Each tool_use block's index in the message → its index among the tool calls. */
+  private final java.util.Map<Integer, Integer> toolCalls = new java.util.HashMap<>();
   private final long created = System.currentTimeMillis() / 1000;
   private String id = "";
   private String model = "";
@@ -28,7 +34,13 @@ public final class MessagesToChatStream implements ResponseTranslator {
 
   /** @param includeUsage the client asked for {@code stream_options.include_usage} */
   public MessagesToChatStream(boolean includeUsage) {
+    this(includeUsage, null);
+  }
+
+  /** @param clientModel the model name the client asked for, which every chunk carries */
+  public MessagesToChatStream(boolean includeUsage, String clientModel) {
     this.includeUsage = includeUsage;
+    this.clientModel = clientModel;
   }
 
   @Override
@@ -38,7 +50,7 @@ public final class MessagesToChatStream implements ResponseTranslator {
       return body;
     }
     return ChatToMessagesStream.json(status >= 400 ? MessagesResponses.toOpenAiError(tree, status)
-        : MessagesResponses.toCompletion(tree, created));
+        : MessagesResponses.toCompletion(tree, created, clientModel));
   }
 
   @Override
@@ -57,7 +69,7 @@ public final class MessagesToChatStream implements ResponseTranslator {
         case "message_start" -> {
           JsonNode message = data.path("message");
           id = message.path("id").asText("");
-          model = message.path("model").asText("");
+          model = clientModel != null ? clientModel : message.path("model").asText("");
           inputTokens = MessagesResponses.promptTokens(message.path("usage"));
           cachedTokens = message.path("usage").path("cache_read_input_tokens").asLong(0);
           cacheWriteTokens = message.path("usage").path("cache_creation_input_tokens").asLong(0);
@@ -66,13 +78,35 @@ public final class MessagesToChatStream implements ResponseTranslator {
               .putObject("delta").put("role", "assistant").put("content", "");
           data(out, c);
         }
-        case "content_block_delta" -> {
-          String text = data.path("delta").path("text").asText("");
-          if (!text.isEmpty()) {
+        case "content_block_start" -> {
+          JsonNode block = data.path("content_block");
+          if ("tool_use".equals(block.path("type").asText())) {
+            int call = toolCalls.size();
+            toolCalls.put(data.path("index").asInt(), call);
             ObjectNode c = chunk();
-            c.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
-                .putObject("delta").put("content", text);
+            ObjectNode fn = toolCallDelta(c, call).put("id", block.path("id").asText("")).put("type", "function")
+                .putObject("function");
+            fn.put("name", block.path("name").asText("")).put("arguments", "");
             data(out, c);
+          }
+        }
+        case "content_block_delta" -> {
+          JsonNode delta = data.path("delta");
+          switch (delta.path("type").asText()) {
+            case "thinking_delta" -> text(out, "reasoning_content", delta.path("thinking").asText(""));
+            case "input_json_delta" -> {
+              String partial = delta.path("partial_json").asText("");
+              Integer call = toolCalls.get(data.path("index").asInt());
+              if (!partial.isEmpty() && call != null) {
+                ObjectNode c = chunk();
+                toolCallDelta(c, call).putObject("function").put("arguments", partial);
+                data(out, c);
+              }
+            }
+            case "signature_delta" -> {
+              // Anthropic's proof of its own thinking: meaningless to an OpenAI client
+            }
+            default -> text(out, "content", delta.path("text").asText(""));
           }
         }
         case "message_delta" -> {
@@ -105,6 +139,21 @@ public final class MessagesToChatStream implements ResponseTranslator {
       }
     }
     return out;
+  }
+
+  private void text(Buffer out, String field, String text) {
+    if (!text.isEmpty()) {
+      ObjectNode c = chunk();
+      c.withArray("choices").addObject().put("index", 0).putNull("finish_reason").putObject("delta").put(field, text);
+      data(out, c);
+    }
+  }
+
+  /** A chunk's one tool-call delta, {@code choices[0].delta.tool_calls[0]}, with its index filled in. */
+  private static ObjectNode toolCallDelta(ObjectNode chunk, int call) {
+    ObjectNode choice = chunk.withArray("choices").addObject().put("index", 0);
+    choice.putNull("finish_reason");
+    return choice.putObject("delta").putArray("tool_calls").addObject().put("index", call);
   }
 
   private ObjectNode chunk() {

@@ -36,7 +36,7 @@ class TranslationTest {
 
   @Test
   void aChatRequestBecomesAnAnthropicRequestWithARequiredMaxTokens() throws Exception {
-    JsonNode messages = MessagesRequests.toMessages(json("""
+    JsonNode messages = ChatRequests.toMessages(json("""
         {"model":"claude","stop":"END","messages":[{"role":"system","content":"A"},{"role":"developer","content":"B"},
          {"role":"user","content":[{"type":"text","text":"q"}]}]}"""), "claude-x");
     assertThat(messages.toString()).isEqualTo("{\"model\":\"claude-x\",\"system\":\"A\\n\\nB\",\"messages\":"
@@ -46,15 +46,15 @@ class TranslationTest {
   @Test
   void whatCannotBeTranslatedIsRefusedRatherThanDropped() {
     assertThatThrownBy(() -> MessagesRequests.toChat(json("""
-        {"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image","source":{}}]}]}""")))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().message()).contains("'image' block"));
+        {"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{}}]}]}""")))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().message()).contains("'document'"));
     assertThatThrownBy(() -> MessagesRequests.toChat(json("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().param()).isEqualTo("max_tokens"));
-    assertThatThrownBy(() -> MessagesRequests.toMessages(json(
-        "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"tool_call_id\":\"1\"}]}"), "c"))
+    assertThatThrownBy(() -> ChatRequests.toMessages(json(
+        "{\"messages\":[{\"role\":\"function\",\"content\":\"x\",\"name\":\"f\"}]}"), "c"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().status()).isEqualTo(400));
     // Anthropic answers once per request: n > 1 would silently return fewer choices than asked for.
-    assertThatThrownBy(() -> MessagesRequests.toMessages(json(
+    assertThatThrownBy(() -> ChatRequests.toMessages(json(
         "{\"n\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), "c"))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().param()).isEqualTo("n"));
   }
@@ -100,7 +100,7 @@ class TranslationTest {
         + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n"))
         + t.streamEnd();
     List<String> names = out.lines().filter(l -> l.startsWith("event: ")).map(l -> l.substring(7)).toList();
-    assertThat(names).containsExactly("message_start", "content_block_start", "ping", "content_block_delta",
+    assertThat(names).containsExactly("message_start", "ping", "content_block_start", "content_block_delta",
         "content_block_stop", "message_delta", "message_stop");
     assertThat(out).contains("\"id\":\"msg_9\"").contains("\"text\":\"Hi\"")
         .contains("{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":4,"
