@@ -33,6 +33,9 @@ import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
+import dev.sluice.store.ResponseStore;
+import dev.sluice.proxy.responses.Conversations;
+import dev.sluice.proxy.responses.StoredResponses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -67,6 +70,7 @@ public final class SluiceRuntime implements AutoCloseable {
   /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
+  private final StoredResponses storedResponses;
   private final UsageApi usageApi;
   private final Readiness readiness;
   private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
@@ -115,8 +119,11 @@ public final class SluiceRuntime implements AutoCloseable {
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
         config.usage().spoolMaxBytes()), registry);
+    this.storedResponses = new StoredResponses(vertx, new ResponseStore(identity.database()),
+        config.responses().retention(), Clock.systemUTC());
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
-        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
+        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics),
+        new Conversations(storedResponses));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
@@ -299,6 +306,7 @@ public final class SluiceRuntime implements AutoCloseable {
     proxy.close();
     counters.close();
     usage.close(); // after the proxy: the last requests' records are queued by now, and written here
+    storedResponses.close();
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();
     simulators.close();

@@ -174,6 +174,8 @@ public final class UsageMeter implements ResponseTap {
     }
     // Anthropic's message_start carries the input tokens inside its message, not at the top.
     readUsage(data.path("message").get("usage"));
+    // The Responses API's response.completed (and .incomplete) carries it inside the response.
+    readUsage(data.path("response").get("usage"));
     readUsage(data.get("usage"));
     if (carriesOutput(data)) {
       contentChunks++;
@@ -213,7 +215,11 @@ public final class UsageMeter implements ResponseTap {
       return false;
     }
     JsonNode delta = data.get("delta");
-    return "content_block_delta".equals(data.path("type").asText()) && delta != null
+    String type = data.path("type").asText();
+    if (type.startsWith("response.") && type.endsWith(".delta")) { // Responses: output text, arguments, reasoning
+      return nonEmpty(delta);
+    }
+    return "content_block_delta".equals(type) && delta != null
         && (nonEmpty(delta.get("text")) || nonEmpty(delta.get("thinking")) || nonEmpty(delta.get("partial_json")));
   }
 
@@ -261,6 +267,11 @@ public final class UsageMeter implements ResponseTap {
       if (promptTokens < 0) {
         promptTokens = 0;
       }
+    }
+    if (usage.path("input_tokens_details").path("cached_tokens").isNumber()) {
+      // The Responses API's usage: input_tokens is the whole prompt, of which these came from the cache.
+      cachedTokens = Math.min(Math.max(0, usage.get("input_tokens_details").get("cached_tokens").asLong()),
+          Math.max(0, promptTokens));
     }
   }
 
