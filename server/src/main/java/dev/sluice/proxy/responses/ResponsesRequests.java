@@ -114,6 +114,7 @@ public final class ResponsesRequests {
       message.put("id", Ids.message());
       message.put("type", "message");
       message.put("role", "user");
+      message.put("status", "completed");
       message.putArray("content").addObject().put("type", "input_text").put("text", input.asText());
       return items;
     }
@@ -127,6 +128,9 @@ public final class ResponsesRequests {
       if (!copy.hasNonNull("id")) {
         copy.put("id", type.equals("message") ? Ids.message() : type.equals("function_call") ? Ids.functionCall()
             : Ids.item());
+      }
+      if (type.equals("message") && !copy.has("status")) {
+        copy.put("status", "completed");
       }
       if (type.equals("message") && copy.path("content").isTextual()) {
         String role = copy.path("role").asText("");
