@@ -16,13 +16,19 @@ public final class ScriptedUpstream implements AutoCloseable {
   private final HttpServer server;
 
   public ScriptedUpstream(Handler<HttpServerRequest> handler) throws Exception {
+    this((req, body) -> handler.handle(req));
+  }
+
+  /** A script that reads the request's body (a request's body can be read only once, so it is handed over). */
+  public ScriptedUpstream(java.util.function.BiConsumer<HttpServerRequest, io.vertx.core.buffer.Buffer> handler)
+      throws Exception {
     server = vertx.createHttpServer().requestHandler(req -> {
           if (req.method() == io.vertx.core.http.HttpMethod.GET && req.path().equals("/health")) {
             req.response().end();
           } else if (req.method() == io.vertx.core.http.HttpMethod.GET && req.path().equals("/metrics")) {
             req.response().setStatusCode(404).end();
           } else {
-            req.body().onSuccess(b -> handler.handle(req));
+            req.body().onSuccess(b -> handler.accept(req, b));
           }
         })
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
