@@ -20,6 +20,7 @@ import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.proxy.responses.Conversations;
 import dev.sluice.proxy.responses.ResponsesApi;
+import dev.sluice.proxy.responses.ResponsesRequests;
 import dev.sluice.proxy.responses.Turn;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
@@ -316,6 +317,9 @@ public final class Gateway {
       ex.outcome = Outcome.REJECTED;
     }
     req.response().putHeader("x-request-id", ex.requestId);
+    if (Operation.RESPONSES.path().equals(ex.path)) { // admitted as chat: its max_tokens is the client's max_output_tokens
+      error = ResponsesRequests.inClientTerms(error);
+    }
     if (Operation.MESSAGES.path().equals(ex.path)) { // an Anthropic client reads errors in Anthropic's shape
       if (!req.response().headWritten()) {
         Responses.json(req.response(), error.status(), MessagesResponses.anthropicError(error));

@@ -26,6 +26,18 @@ public final class ResponsesRequests {
   private ResponsesRequests() {
   }
 
+  /**
+   * An error about the chat translation (admission bounds its {@code max_tokens}), told in the parameter names
+   * the Responses client used.
+   */
+  public static ApiError inClientTerms(ApiError error) {
+    if (!"max_tokens".equals(error.param())) {
+      return error;
+    }
+    return new ApiError(error.status(), error.type(), error.code(), "max_output_tokens",
+        error.message().replace("max_tokens", "max_output_tokens"));
+  }
+
   /** Refuses what cannot be served, before anything is looked up or reserved. */
   public static void check(ObjectNode body) throws ApiException {
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {

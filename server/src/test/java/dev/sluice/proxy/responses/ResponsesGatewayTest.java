@@ -157,6 +157,31 @@ class ResponsesGatewayTest {
   }
 
   @Test
+  void aPlansCapOnMaxTokensClampsOrRefusesMaxOutputTokensInTheClientsOwnTerms() throws Exception {
+    String plan = """
+        plans:
+          - name: capped
+            subjects: {users: ["*"]}
+            limits: {tokensPerMinute: 10000, maxTokensPerRequest: 5}
+        %s""";
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness clamped = GatewayHarness.start(config(sim.baseUrl(), plan.formatted("")));
+         GatewayHarness strict = GatewayHarness.start(config(sim.baseUrl(),
+             plan.formatted("    overMaxTokens: reject\n")))) {
+      HttpResponse<String> ok = post(clamped, "{\"model\":\"m\",\"max_output_tokens\":50,\"input\":\"hi\"}");
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(json(sim.recentRequests().get(sim.recentRequests().size() - 1).body()).path("max_tokens").asInt())
+          .isEqualTo(5);
+      HttpResponse<String> refused = post(strict, "{\"model\":\"m\",\"max_output_tokens\":50,\"input\":\"hi\"}");
+      assertThat(refused.statusCode()).isEqualTo(400);
+      JsonNode error = json(refused.body()).get("error");
+      assertThat(error.path("code").asText()).isEqualTo("max_tokens_exceeded");
+      assertThat(error.path("param").asText()).isEqualTo("max_output_tokens");
+      assertThat(error.path("message").asText()).startsWith("max_output_tokens 50 exceeds");
+    }
+  }
+
+  @Test
   void badRequestsAndUnknownIdsGetOpenAisErrorShapeAndNothingReachesTheModel() throws Exception {
     try (Simulator sim = Sims.start("m"); GatewayHarness gw = GatewayHarness.start(config(sim.baseUrl(), ""))) {
       String[][] cases = {
