@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.admit.Ticket;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
+import dev.sluice.config.UpstreamConfig.ResponsesApi;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
@@ -19,7 +20,6 @@ import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.proxy.responses.Conversations;
-import dev.sluice.proxy.responses.ResponsesApi;
 import dev.sluice.proxy.responses.ResponsesRequests;
 import dev.sluice.proxy.responses.Turn;
 import dev.sluice.record.Exchange;
@@ -52,7 +52,7 @@ public final class Gateway {
   private final Settlement settlement;
   private final ModelsApi modelsApi;
   private final Conversations conversations;
-  private final ResponsesApi responsesApi;
+  private final dev.sluice.proxy.responses.ResponsesApi responsesApi;
   private final Identification identification;
   private final ModelAccess access;
   private final Drain drain = new Drain();
@@ -73,7 +73,7 @@ public final class Gateway {
     this.settlement = settlement;
     this.modelsApi = new ModelsApi(() -> live.get().catalog(), identification, access);
     this.conversations = conversations;
-    this.responsesApi = new ResponsesApi(conversations.stored(), identification,
+    this.responsesApi = new dev.sluice.proxy.responses.ResponsesApi(conversations.stored(), identification,
         (cause, none) -> identificationError(cause, null));
   }
 
@@ -231,7 +231,8 @@ public final class Gateway {
         fallback -> access.allows(principal, fallback.config()));
 
     if (request.operation() == Operation.RESPONSES) {                        // Responses API: the conversation
-      conversations.prepare(principal, request).onComplete(turn -> {          // (store read on a worker), as chat
+      boolean passedThrough = pool.config().upstream().responsesApi() == ResponsesApi.PASSTHROUGH;  // (a store read
+      conversations.prepare(principal, request, passedThrough).onComplete(turn -> {   // on a worker), as chat
         if (turn.failed()) {
           refuse(req, ex, turn.cause());
           return;

@@ -27,18 +27,22 @@ public final class Conversations {
     return stored;
   }
 
-  /** Completes on the caller's context; fails with an {@link ApiException} for a request that cannot be served. */
-  public Future<Turn> prepare(Principal caller, ApiRequest request) {
+  /**
+   * Completes on the caller's context; fails with an {@link ApiException} for a request that cannot be served.
+   *
+   * @param passedThrough the model's upstream speaks the Responses API itself ({@code upstream.responses})
+   */
+  public Future<Turn> prepare(Principal caller, ApiRequest request, boolean passedThrough) {
     ArrayNode input;
     try {
-      ResponsesRequests.check(request.body());
+      ResponsesRequests.check(request.body(), !passedThrough);
       input = ResponsesRequests.inputItems(request.body().get("input"));
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     JsonNode previous = request.body().get("previous_response_id");
     if (previous == null || previous.isNull()) {
-      return turn(caller, request, input);
+      return turn(caller, request, input, passedThrough);
     }
     return stored.find(previous.asText(), caller.subject()).compose(found -> {
       if (found.isEmpty()) {
@@ -48,14 +52,14 @@ public final class Conversations {
       }
       ArrayNode conversation = history(found.get());
       conversation.addAll(input);
-      return turn(caller, request, conversation);
+      return turn(caller, request, conversation, passedThrough);
     });
   }
 
-  private Future<Turn> turn(Principal caller, ApiRequest request, ArrayNode conversation) {
+  private Future<Turn> turn(Principal caller, ApiRequest request, ArrayNode conversation, boolean passedThrough) {
     try {
       return Future.succeededFuture(new Turn(request.body(), conversation,
-          ResponsesRequests.toChat(request.body(), conversation), caller, stored));
+          ResponsesRequests.toChat(request.body(), conversation, !passedThrough), passedThrough, caller, stored));
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }

@@ -38,11 +38,17 @@ public final class ResponsesRequests {
         error.message().replace("max_tokens", "max_output_tokens"));
   }
 
-  /** Refuses what cannot be served, before anything is looked up or reserved. */
-  public static void check(ObjectNode body) throws ApiException {
+  /**
+   * Refuses what cannot be served, before anything is looked up or reserved.
+   *
+   * @param translated the request will be translated to chat completions; otherwise it goes to an upstream that
+   *     speaks the Responses API, which is left to judge what it serves (only what would move the conversation's
+   *     state out of Sluice, {@code background} and {@code conversation}, is refused)
+   */
+  public static void check(ObjectNode body, boolean translated) throws ApiException {
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String field = it.next();
-      if (!KNOWN.contains(field)) {
+      if (translated && !KNOWN.contains(field)) {
         throw bad("unknown_parameter", field, "Unrecognized request argument supplied: " + field);
       }
     }
@@ -86,7 +92,14 @@ public final class ResponsesRequests {
     if (body.path("background").asBoolean(false)) {
       throw refused("background", "Background responses are not supported: Sluice answers while the client waits.");
     }
-    for (String unsupported : new String[] {"conversation", "prompt", "top_logprobs", "max_tool_calls"}) {
+    if (present(body.get("conversation"))) {
+      throw refused("conversation", "'conversation' is not supported: continue a conversation by "
+          + "'previous_response_id'.");
+    }
+    if (!translated) {
+      return;
+    }
+    for (String unsupported : new String[] {"prompt", "top_logprobs", "max_tool_calls"}) {
       if (present(body.get(unsupported))) {
         throw refused(unsupported, "'" + unsupported + "' is not supported by this gateway's Responses API.");
       }
@@ -160,8 +173,11 @@ public final class ResponsesRequests {
    * The chat completions request for a conversation.
    *
    * @param conversation every item of the conversation, oldest first: earlier turns, then this request's input
+   * @param translated the chat request is sent upstream, so what it cannot express is refused; otherwise it only
+   *     bounds and meters a request passed through, and what chat cannot express is kept as JSON text or tools, so
+   *     the prompt bound still counts it
    */
-  public static ObjectNode toChat(ObjectNode body, ArrayNode conversation) throws ApiException {
+  public static ObjectNode toChat(ObjectNode body, ArrayNode conversation, boolean translated) throws ApiException {
     ObjectNode chat = Json.object();
     chat.set("model", body.get("model"));
     ArrayNode messages = chat.putArray("messages");
@@ -169,7 +185,14 @@ public final class ResponsesRequests {
       messages.addObject().put("role", "system").put("content", body.get("instructions").asText());
     }
     for (JsonNode item : conversation) {
-      addItem(messages, item);
+      try {
+        addItem(messages, item);
+      } catch (ApiException e) {
+        if (translated || !unsupported(e)) {
+          throw e;
+        }
+        messages.addObject().put("role", "user").put("content", item.toString());
+      }
     }
     if (messages.isEmpty()) {
       throw bad("invalid_value", "input", "'input' must hold at least one item.");
@@ -184,15 +207,21 @@ public final class ResponsesRequests {
     }
     JsonNode tools = body.get("tools");
     if (present(tools)) {
-      chat.set("tools", tools(tools));
+      chat.set("tools", tools(tools, translated));
     }
-    JsonNode toolChoice = body.get("tool_choice");
-    if (present(toolChoice)) {
-      chat.set("tool_choice", toolChoice(toolChoice));
-    }
-    JsonNode format = body.path("text").get("format");
-    if (present(format)) {
-      responseFormat(format, chat);
+    try {
+      JsonNode toolChoice = body.get("tool_choice");
+      if (present(toolChoice)) {
+        chat.set("tool_choice", toolChoice(toolChoice));
+      }
+      JsonNode format = body.path("text").get("format");
+      if (present(format)) {
+        responseFormat(format, chat);
+      }
+    } catch (ApiException e) {
+      if (translated || !unsupported(e)) {
+        throw e;
+      }
     }
     JsonNode effort = body.path("reasoning").get("effort");
     if (present(effort)) {
@@ -216,8 +245,8 @@ public final class ResponsesRequests {
               + role + "'.");
         }
         // Chat templates of self-hosted models know system, not OpenAI's newer developer role.
-        ObjectNode message = messages.addObject().put("role", role.equals("developer") ? "system" : role);
-        message.set("content", content(item.get("content"), role.equals("user")));
+        JsonNode content = content(item.get("content"), role.equals("user"));
+        messages.addObject().put("role", role.equals("developer") ? "system" : role).set("content", content);
       }
       case "function_call" -> {
         ObjectNode call = Json.object();
@@ -234,8 +263,9 @@ public final class ResponsesRequests {
       }
       case "function_call_output" -> {
         JsonNode output = item.get("output");
-        ObjectNode tool = messages.addObject().put("role", "tool").put("tool_call_id", required(item, "call_id"));
-        tool.put("content", output != null && output.isTextual() ? output.asText() : text(output, "input"));
+        String callId = required(item, "call_id");
+        String text = output != null && output.isTextual() ? output.asText() : text(output, "input");
+        messages.addObject().put("role", "tool").put("tool_call_id", callId).put("content", text);
       }
       // Reasoning a model produced in an earlier turn is not sent back: chat templates drop it too.
       case "reasoning" -> { }
@@ -303,13 +333,17 @@ public final class ResponsesRequests {
     return b.toString();
   }
 
-  private static ArrayNode tools(JsonNode tools) throws ApiException {
+  private static ArrayNode tools(JsonNode tools, boolean translated) throws ApiException {
     if (!tools.isArray()) {
       throw bad("invalid_type", "tools", "'tools' must be an array.");
     }
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (JsonNode tool : tools) {
       String type = tool.path("type").asText("");
+      if (!type.equals("function") && !translated) {
+        out.add(tool); // only bounds the prompt: its definition is counted as it is written
+        continue;
+      }
       if (!type.equals("function")) {
         throw refused("tools", "Tools of type '" + type + "' are not supported: only function tools can be "
             + "served by a self-hosted model (built-in tools such as web_search run on OpenAI's servers).");
@@ -379,6 +413,10 @@ public final class ResponsesRequests {
 
   static ApiException bad(String code, String param, String message) {
     return new ApiException(ApiError.badRequest(code, param, message));
+  }
+
+  private static boolean unsupported(ApiException e) {
+    return "unsupported_parameter".equals(e.error().code());
   }
 
   private static ApiException refused(String param, String message) {

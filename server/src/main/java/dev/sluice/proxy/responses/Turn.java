@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.config.UpstreamConfig.ResponsesApi;
+import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Json;
 import dev.sluice.front.Operation;
@@ -30,8 +31,12 @@ public final class Turn {
   private final ApiRequest chat;
   private final Principal caller;
   private final StoredResponses stored;
+  private final boolean passedThrough;
 
-  Turn(ObjectNode request, ArrayNode conversation, ObjectNode chat, Principal caller, StoredResponses stored) {
+  /** @param passedThrough {@code chat} only bounds the request: the model's upstream speaks the Responses API */
+  Turn(ObjectNode request, ArrayNode conversation, ObjectNode chat, boolean passedThrough, Principal caller,
+      StoredResponses stored) {
+    this.passedThrough = passedThrough;
     this.createdAt = stored.now().getEpochSecond();
     this.request = request;
     this.conversation = conversation;
@@ -46,8 +51,13 @@ public final class Turn {
     return chat;
   }
 
-  /** What {@code pool} is sent; {@code bodyChanged} is ignored, the translation is always serialized anew. */
-  public UpstreamRequest forPool(ModelPool pool) {
+  /**
+   * What {@code pool} is sent (the translation is serialized anew for each).
+   *
+   * @throws ApiException when the request, accepted for a model that passes it through, cannot be translated for
+   *     this pool (a fallback that speaks chat only); the fallback is then skipped
+   */
+  public UpstreamRequest forPool(ModelPool pool) throws ApiException {
     String model = pool.upstreamModel().orElse(pool.name());
     if (pool.config().upstream().responsesApi() == ResponsesApi.PASSTHROUGH) {
       ObjectNode body = request.deepCopy();
@@ -66,10 +76,24 @@ public final class Turn {
       }
       return new UpstreamRequest(Operation.RESPONSES.path(), bytes(body), () -> new PassedThrough(this::keep));
     }
-    ObjectNode body = chat.body().deepCopy();
+    ObjectNode body = strictChat();
     body.put("model", model);
     return new UpstreamRequest(Operation.CHAT.path(), bytes(body),
         () -> new ChatToResponses(id, createdAt, request, this::keep));
+  }
+
+  /**
+   * The chat request to send: the one admission saw, unless that was only a bound for a request passed through,
+   * in which case it is translated again, refusing what chat cannot express, with admission's completion bound.
+   */
+  private ObjectNode strictChat() throws ApiException {
+    if (!passedThrough) {
+      return chat.body().deepCopy();
+    }
+    ResponsesRequests.check(request, true);
+    ObjectNode strict = ResponsesRequests.toChat(request, conversation, true);
+    strict.set("max_tokens", chat.body().get("max_tokens"));
+    return strict;
   }
 
   /** Keeps a finished response, unless the client asked for it not to be. */

@@ -63,6 +63,13 @@ class ResponsesGatewayTest {
     return out;
   }
 
+  /** The body of the last chat request the simulator got (its health checks come in between). */
+  private static JsonNode lastPost(Simulator sim) throws Exception {
+    List<dev.sluice.sim.RecordedRequest> posts = sim.recentRequests().stream()
+        .filter(r -> r.method().equals("POST")).toList();
+    return json(posts.get(posts.size() - 1).body());
+  }
+
   private static List<Metering.Row> rows(GatewayHarness gw, int expected) throws Exception {
     await().atMost(Duration.ofSeconds(10)).until(() -> {
       gw.runtime().usage().flush();
@@ -134,7 +141,7 @@ class ResponsesGatewayTest {
       // The chat translation's byte bound: 3 (primer) + 4 (one message) + "user" + the text; plus max_output_tokens.
       long bound = 3 + 4 + "user".length() + input.length();
       assertThat(ok.headers().firstValue("x-ratelimit-remaining-tokens")).contains(Long.toString(1000 - bound - 200));
-      assertThat(json(sim.recentRequests().get(sim.recentRequests().size() - 1).body()).path("max_tokens").asInt())
+      assertThat(lastPost(sim).path("max_tokens").asInt())
           .isEqualTo(200);
 
       HttpResponse<String> streamed = post(gw, "{\"model\":\"m\",\"stream\":true,\"max_output_tokens\":50,"
@@ -170,7 +177,7 @@ class ResponsesGatewayTest {
              plan.formatted("    overMaxTokens: reject\n")))) {
       HttpResponse<String> ok = post(clamped, "{\"model\":\"m\",\"max_output_tokens\":50,\"input\":\"hi\"}");
       assertThat(ok.statusCode()).isEqualTo(200);
-      assertThat(json(sim.recentRequests().get(sim.recentRequests().size() - 1).body()).path("max_tokens").asInt())
+      assertThat(lastPost(sim).path("max_tokens").asInt())
           .isEqualTo(5);
       HttpResponse<String> refused = post(strict, "{\"model\":\"m\",\"max_output_tokens\":50,\"input\":\"hi\"}");
       assertThat(refused.statusCode()).isEqualTo(400);
@@ -268,7 +275,7 @@ class ResponsesGatewayTest {
       }
       if (!req.path().equals("/v1/responses")) {
         req.response().setStatusCode(404).end();
-      } else if (received.size() == 1) {
+      } else if (received.size() != 2) {
         req.response().putHeader("content-type", "application/json").end(answers[0]);
       } else {
         req.response().putHeader("content-type", "text/event-stream").setChunked(true);
@@ -322,6 +329,21 @@ class ResponsesGatewayTest {
       assertThat(rows).noneMatch(Metering.Row::estimated);
       assertThat(rows).extracting(Metering.Row::prompt).containsExactly(11L, 30L);
       assertThat(rows).extracting(Metering.Row::completion).containsExactly(2L, 1L);
+
+      // What only the upstream can do (built-in tools, include, its own parameters) is its to judge: passed on.
+      HttpResponse<String> builtIn = post(gw, "{\"model\":\"m\",\"input\":\"search\",\"tools\":[{\"type\":"
+          + "\"web_search\"}],\"include\":[\"web_search_call.action.sources\"],\"text\":{\"verbosity\":\"low\"},"
+          + "\"prompt_cache_retention\":\"24h\"}");
+      assertThat(builtIn.statusCode()).as(builtIn.body()).isEqualTo(200);
+      JsonNode third = received.get(2);
+      assertThat(third.path("tools").get(0).path("type").asText()).isEqualTo("web_search");
+      assertThat(third.path("include").get(0).asText()).isEqualTo("web_search_call.action.sources");
+      assertThat(third.path("prompt_cache_retention").asText()).isEqualTo("24h");
+      // ... but never what would move the conversation's state out of Sluice.
+      HttpResponse<String> background = post(gw, "{\"model\":\"m\",\"input\":\"x\",\"background\":true}");
+      assertThat(background.statusCode()).isEqualTo(400);
+      assertThat(json(background.body()).path("error").path("param").asText()).isEqualTo("background");
+      assertThat(received).hasSize(3);
     }
   }
 
