@@ -20,7 +20,8 @@ import java.util.List;
  * usage-only chunk ({@code "choices":[]}) and the {@code "usage":null} that comes with every other chunk, so the
  * client sees exactly the stream it asked for. Every event is read as JSON, parsed whole by {@link SseParser}
  * (any line ending, any JSON spacing or escaping); an event passes byte for byte unless something must be
- * removed from it. If no usage arrives, chunks that carried generated output are counted: vLLM and OpenAI emit
+ * removed from it. The events read are those the client gets, after any translation: chat chunks, Anthropic's
+ * {@code message_start}/{@code message_delta}, or the Responses API's {@code response.completed}. If no usage arrives, chunks that carried generated output are counted: vLLM and OpenAI emit
  * one token per chunk, so the count is the generated tokens unless the upstream batches tokens per chunk;
  * records built from it are marked estimated.
  */

@@ -206,7 +206,8 @@ final class ChatToResponses implements ResponseTranslator {
   private void finish(Buffer out) {
     start(out);
     closeItem(out);
-    ResponseObjects.finish(response, finishReason, ResponseObjects.usage(usage == null ? Json.object() : usage));
+    // No usage from the upstream stays none: a zero would be metered as such instead of estimated.
+    ResponseObjects.finish(response, finishReason, usage == null ? null : ResponseObjects.usage(usage));
     onFinished.accept(response);
     event(out, "incomplete".equals(response.get("status").asText()) ? "response.incomplete" : "response.completed",
         Json.object().set("response", response));

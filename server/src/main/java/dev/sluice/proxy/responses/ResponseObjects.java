@@ -79,11 +79,12 @@ final class ResponseObjects {
           call.path("function").path("name").asText(""), call.path("function").path("arguments").asText(""),
           "completed"));
     }
-    finish(r, choice.path("finish_reason").asText(null), usage(completion.path("usage")));
+    JsonNode usage = completion.get("usage");
+    finish(r, choice.path("finish_reason").asText(null), usage != null && usage.isObject() ? usage(usage) : null);
     return r;
   }
 
-  /** Sets the final status (incomplete when the model was cut off) and the usage. */
+  /** Sets the final status (incomplete when the model was cut off) and the usage ({@code null}: not reported). */
   static void finish(ObjectNode response, String finishReason, ObjectNode usage) {
     if ("length".equals(finishReason) || "content_filter".equals(finishReason)) {
       response.put("status", "incomplete");
@@ -92,7 +93,11 @@ final class ResponseObjects {
     } else {
       response.put("status", "completed");
     }
-    response.set("usage", usage);
+    if (usage == null) {
+      response.putNull("usage");
+    } else {
+      response.set("usage", usage);
+    }
   }
 
   /** OpenAI chat usage as Responses usage (cached tokens are part of input_tokens in both). */

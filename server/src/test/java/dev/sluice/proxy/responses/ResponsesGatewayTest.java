@@ -348,6 +348,26 @@ class ResponsesGatewayTest {
   }
 
   @Test
+  void aResponseOutlivingTheRetentionIsGoneAndCannotBeContinued() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start(config(sim.baseUrl(), "responses: {retention: 1s}"))) {
+      String id = json(post(gw, "{\"model\":\"m\",\"input\":\"short-lived\"}").body()).get("id").asText();
+      await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(gw.baseUrl() + "/v1/responses/" + id)
+          .statusCode() == 404);
+      assertThat(post(gw, "{\"model\":\"m\",\"input\":\"x\",\"previous_response_id\":\"" + id + "\"}")
+          .statusCode()).isEqualTo(404);
+      // The sweep deletes the row itself, not only hides it.
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        try (var c = gw.runtime().database().connection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM stored_responses")) {
+          rs.next();
+          return rs.getInt(1) == 0;
+        }
+      });
+    }
+  }
+
+  @Test
   void inputItemsArePagedNewestFirstAsOpenAiListsThem() throws Exception {
     try (Simulator sim = Simulator.startBlocking(Sims.config("m").withMode(SimConfig.Mode.ECHO));
          GatewayHarness gw = GatewayHarness.start(config(sim.baseUrl(), ""))) {
