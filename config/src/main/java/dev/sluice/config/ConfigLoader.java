@@ -213,9 +213,9 @@ public final class ConfigLoader {
     if (simulator.isPresent() && provider != UpstreamConfig.Provider.OPENAI) {
       throw f.get("provider").error("the built-in simulator speaks the OpenAI API only");
     }
-    UpstreamConfig.ResponsesApi responses = f.containsKey("responses")
-        ? RoutingConfigReader.responsesApi(f.get("responses")) : UpstreamConfig.ResponsesApi.TRANSLATE;
-    if (responses == UpstreamConfig.ResponsesApi.PASSTHROUGH && (simulator.isPresent()
+    UpstreamConfig.ResponsesMode responses = f.containsKey("responses")
+        ? RoutingConfigReader.responsesMode(f.get("responses")) : UpstreamConfig.ResponsesMode.TRANSLATE;
+    if (responses == UpstreamConfig.ResponsesMode.PASSTHROUGH && (simulator.isPresent()
         || provider != UpstreamConfig.Provider.OPENAI)) {
       throw f.get("responses").error("only an OpenAI-compatible upstream that serves /v1/responses itself can take "
           + "it passed through; the simulator and Anthropic's API have it translated");

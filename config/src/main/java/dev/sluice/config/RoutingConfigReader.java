@@ -75,11 +75,11 @@ final class RoutingConfigReader {
     };
   }
 
-  static UpstreamConfig.ResponsesApi responsesApi(YamlNode node) {
+  static UpstreamConfig.ResponsesMode responsesMode(YamlNode node) {
     String raw = node.nonBlank().toLowerCase(Locale.ROOT);
     return switch (raw) {
-      case "translate" -> UpstreamConfig.ResponsesApi.TRANSLATE;
-      case "passthrough" -> UpstreamConfig.ResponsesApi.PASSTHROUGH;
+      case "translate" -> UpstreamConfig.ResponsesMode.TRANSLATE;
+      case "passthrough" -> UpstreamConfig.ResponsesMode.PASSTHROUGH;
       default -> throw node.error("expected translate or passthrough, got '" + raw + "'");
     };
   }

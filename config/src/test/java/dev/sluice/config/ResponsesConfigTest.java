@@ -4,7 +4,7 @@ import static dev.sluice.config.ConfigLoaderTest.parse;
 import static dev.sluice.config.ConfigLoaderTest.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.config.UpstreamConfig.ResponsesApi;
+import dev.sluice.config.UpstreamConfig.ResponsesMode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +16,7 @@ class ResponsesConfigTest {
   void storedResponsesAreKeptThirtyDaysAndTranslatedUnlessSaidOtherwise() {
     SluiceConfig c = parse(MODEL);
     assertThat(c.responses().retention()).isEqualTo(Duration.ofDays(30));
-    assertThat(c.models().get(0).upstream().responsesApi()).isEqualTo(ResponsesApi.TRANSLATE);
+    assertThat(c.models().get(0).upstream().responsesMode()).isEqualTo(ResponsesMode.TRANSLATE);
   }
 
   @Test
@@ -24,7 +24,7 @@ class ResponsesConfigTest {
     SluiceConfig c = parse("responses: {retention: 7d}\n"
         + "models:\n  - name: m\n    upstream: {endpoints: [http://h:1], responses: passthrough}\n");
     assertThat(c.responses().retention()).isEqualTo(Duration.ofDays(7));
-    assertThat(c.models().get(0).upstream().responsesApi()).isEqualTo(ResponsesApi.PASSTHROUGH);
+    assertThat(c.models().get(0).upstream().responsesMode()).isEqualTo(ResponsesMode.PASSTHROUGH);
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.admit.Ticket;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
-import dev.sluice.config.UpstreamConfig.ResponsesApi;
+import dev.sluice.config.UpstreamConfig.ResponsesMode;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
@@ -20,6 +20,7 @@ import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.proxy.responses.Conversations;
+import dev.sluice.proxy.responses.ResponsesApi;
 import dev.sluice.proxy.responses.ResponsesRequests;
 import dev.sluice.proxy.responses.Turn;
 import dev.sluice.record.Exchange;
@@ -52,7 +53,7 @@ public final class Gateway {
   private final Settlement settlement;
   private final ModelsApi modelsApi;
   private final Conversations conversations;
-  private final dev.sluice.proxy.responses.ResponsesApi responsesApi;
+  private final ResponsesApi responsesApi;
   private final Identification identification;
   private final ModelAccess access;
   private final Drain drain = new Drain();
@@ -73,8 +74,7 @@ public final class Gateway {
     this.settlement = settlement;
     this.modelsApi = new ModelsApi(() -> live.get().catalog(), identification, access);
     this.conversations = conversations;
-    this.responsesApi = new dev.sluice.proxy.responses.ResponsesApi(conversations.stored(), identification,
-        (cause, none) -> identificationError(cause, null));
+    this.responsesApi = new ResponsesApi(conversations.stored(), identification, cause -> identificationError(cause, null));
   }
 
   public void mount(Router router) {
@@ -231,14 +231,18 @@ public final class Gateway {
         fallback -> access.allows(principal, fallback.config()));
 
     if (request.operation() == Operation.RESPONSES) {                        // Responses API: the conversation
-      boolean passedThrough = pool.config().upstream().responsesApi() == ResponsesApi.PASSTHROUGH;  // (a store read
+      boolean passedThrough = pool.config().upstream().responsesMode() == ResponsesMode.PASSTHROUGH;  // (a store read
       conversations.prepare(principal, request, passedThrough).onComplete(turn -> {   // on a worker), as chat
         if (turn.failed()) {
           refuse(req, ex, turn.cause());
           return;
         }
         Turn t = turn.result();
-        admit(req, ex, principal, t.chat(), version, pool, chain, (p, bodyChanged) -> t.forPool(p));
+        try {
+          admit(req, ex, principal, t.chat(), version, pool, chain, (p, bodyChanged) -> t.forPool(p));
+        } catch (RuntimeException e) {
+          refuse(req, ex, e);
+        }
       });
       return;
     }

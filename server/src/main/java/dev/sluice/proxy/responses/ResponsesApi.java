@@ -16,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * {@code GET} and {@code DELETE /v1/responses/{id}} and {@code GET /v1/responses/{id}/input_items}, on the
@@ -27,12 +27,12 @@ public final class ResponsesApi {
   private static final String INPUT_ITEMS = "/input_items";
 
   private final StoredResponses stored;
-  private final BiFunction<Throwable, String, ApiError> identificationError;
+  private final Function<Throwable, ApiError> identificationError;
   private final Identification identification;
 
   /** @param identificationError how a failed identification is told to the client (the gateway's rule) */
   public ResponsesApi(StoredResponses stored, Identification identification,
-      BiFunction<Throwable, String, ApiError> identificationError) {
+      Function<Throwable, ApiError> identificationError) {
     this.stored = stored;
     this.identification = identification;
     this.identificationError = identificationError;
@@ -55,7 +55,7 @@ public final class ResponsesApi {
     }
     identification.identify(req.headers()).onComplete(who -> {
       if (who.failed()) {
-        Responses.error(req.response(), identificationError.apply(who.cause(), null));
+        Responses.error(req.response(), identificationError.apply(who.cause()));
         return;
       }
       Principal caller = who.result();

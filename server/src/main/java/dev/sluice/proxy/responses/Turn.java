@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.config.UpstreamConfig.ResponsesApi;
+import dev.sluice.config.UpstreamConfig.ResponsesMode;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Json;
@@ -59,7 +59,7 @@ public final class Turn {
    */
   public UpstreamRequest forPool(ModelPool pool) throws ApiException {
     String model = pool.upstreamModel().orElse(pool.name());
-    if (pool.config().upstream().responsesApi() == ResponsesApi.PASSTHROUGH) {
+    if (pool.config().upstream().responsesMode() == ResponsesMode.PASSTHROUGH) {
       ObjectNode body = request.deepCopy();
       body.put("model", model);
       body.remove("previous_response_id");
