@@ -44,7 +44,7 @@ public final class Conversations {
     if (previous == null || previous.isNull()) {
       return turn(caller, request, input, passedThrough);
     }
-    return stored.find(previous.asText(), caller.subject()).compose(found -> {
+    return stored.find(previous.asText(), caller).compose(found -> {
       if (found.isEmpty()) {
         return Future.failedFuture(new ApiException(new ApiError(404, "invalid_request_error",
             "previous_response_not_found", "previous_response_id",

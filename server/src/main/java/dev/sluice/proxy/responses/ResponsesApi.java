@@ -61,14 +61,14 @@ public final class ResponsesApi {
       Principal caller = who.result();
       Future<ObjectNode> answer;
       if (delete) {
-        answer = stored.delete(id, caller.subject()).map(deleted -> {
+        answer = stored.delete(id, caller).map(deleted -> {
           if (!deleted) {
             throw new NotFound(id);
           }
           return Json.object().put("id", id).put("object", "response").put("deleted", true);
         });
       } else {
-        answer = stored.find(id, caller.subject()).map(found -> {
+        answer = stored.find(id, caller).map(found -> {
           Stored s = found.orElseThrow(() -> new NotFound(id));
           return items ? inputItems(s, req) : (ObjectNode) tree(s.responseJson());
         });

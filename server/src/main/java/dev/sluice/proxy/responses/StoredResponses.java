@@ -1,5 +1,6 @@
 package dev.sluice.proxy.responses;
 
+import dev.sluice.identify.Principal;
 import dev.sluice.store.ResponseStore;
 import dev.sluice.store.ResponseStore.Stored;
 import io.vertx.core.Future;
@@ -64,21 +65,34 @@ public final class StoredResponses implements AutoCloseable {
     });
   }
 
-  /** The caller's own response, if it exists and has not expired. */
-  public Future<Optional<Stored>> find(String id, String subject) {
+  /**
+   * The caller's own response, if it exists and has not expired. A caller is a person: any of their keys and
+   * tokens sees it, except a key scoped to models that does not include the response's.
+   */
+  public Future<Optional<Stored>> find(String id, Principal caller) {
     Instant now = clock.instant();
     Stored held = unwritten.get(id);
     if (held != null) {
-      return Future.succeededFuture(Optional.of(held).filter(s -> s.subject().equals(subject)
-          && s.expiresAt().isAfter(now)));
+      return Future.succeededFuture(Optional.of(held).filter(s -> s.subject().equals(caller.subject())
+          && s.expiresAt().isAfter(now)).filter(s -> visible(s, caller)));
     }
-    return vertx.executeBlocking(() -> store.find(id, subject, now), false);
+    return vertx.executeBlocking(() -> store.find(id, caller.subject(), now).filter(s -> visible(s, caller)), false);
   }
 
-  /** @return whether the caller's response existed and is gone now */
-  public Future<Boolean> delete(String id, String subject) {
+  /** @return whether the caller's response existed (as {@link #find} sees it) and is gone now */
+  public Future<Boolean> delete(String id, Principal caller) {
     Future<Void> pending = writes.getOrDefault(id, Future.succeededFuture());
-    return pending.otherwiseEmpty().compose(v -> vertx.executeBlocking(() -> store.delete(id, subject), false));
+    return pending.otherwiseEmpty().compose(v -> vertx.executeBlocking(() -> {
+      if (!caller.keyModels().isEmpty()
+          && store.find(id, caller.subject(), clock.instant()).filter(s -> visible(s, caller)).isEmpty()) {
+        return false;
+      }
+      return store.delete(id, caller.subject());
+    }, false));
+  }
+
+  private static boolean visible(Stored response, Principal caller) {
+    return caller.keyModels().isEmpty() || caller.keyModels().contains(response.model());
   }
 
   private void sweep() {

@@ -51,7 +51,10 @@ class ResponsesSdkTest {
           - name: demo
             access: {public: true}
             upstream: {endpoints: [%s], model: qwen}
-        """.formatted(sim.baseUrl()));
+          - name: other
+            access: {public: true}
+            upstream: {endpoints: [%s], model: qwen}
+        """.formatted(sim.baseUrl(), sim.baseUrl()));
     client = sdk(gw.apiKey());
   }
 
@@ -167,13 +170,10 @@ class ResponsesSdkTest {
   }
 
   @Test
-  void anotherUsersResponseIsNotFoundWhetherRetrievedContinuedListedOrDeleted() throws Exception {
+  void anotherUsersResponseIsNotFoundWhetherRetrievedContinuedListedOrDeletedAndAKeyScopedElsewhereDoesNotSeeIt() throws Exception {
     Response mine = client.responses().create(ResponseCreateParams.builder().model("demo")
         .input("a private conversation").maxOutputTokens(16).build());
-    String otherKey = gw.vertx().executeBlocking(() -> gw.runtime().keys().create(
-        Principal.user("someone-else", "someone-else", Set.of()), "other", Set.of(), Optional.empty()), false)
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).secret();
-    OpenAIClient other = sdk(otherKey);
+    OpenAIClient other = sdk(key("someone-else", Set.of()));
 
     assertThatThrownBy(() -> other.responses().retrieve(mine.id())).isInstanceOf(NotFoundException.class);
     assertThatThrownBy(() -> other.responses().inputItems().list(mine.id())).isInstanceOf(NotFoundException.class);
@@ -184,6 +184,23 @@ class ResponsesSdkTest {
     // Nothing of the conversation reached the model for the other user, and it is still the owner's.
     assertThat(chatRequestsToTheSimulator()).noneMatch(r -> r.toString().contains("tell me what they said"));
     assertThat(client.responses().retrieve(mine.id()).id()).isEqualTo(mine.id());
+
+    // The owner's other keys see it, unless scoped to models that do not include the response's.
+    OpenAIClient sameUserAllModels = sdk(key(GatewayHarness.USER, Set.of()));
+    assertThat(sameUserAllModels.responses().retrieve(mine.id()).id()).isEqualTo(mine.id());
+    OpenAIClient scopedToDemo = sdk(key(GatewayHarness.USER, Set.of("demo")));
+    assertThat(scopedToDemo.responses().retrieve(mine.id()).id()).isEqualTo(mine.id());
+    OpenAIClient scopedElsewhere = sdk(key(GatewayHarness.USER, Set.of("other")));
+    assertThatThrownBy(() -> scopedElsewhere.responses().retrieve(mine.id())).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> scopedElsewhere.responses().delete(mine.id())).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> scopedElsewhere.responses().create(ResponseCreateParams.builder().model("other")
+        .previousResponseId(mine.id()).input("continue").build())).isInstanceOf(NotFoundException.class);
+    assertThat(client.responses().retrieve(mine.id()).id()).isEqualTo(mine.id());
+  }
+
+  private static String key(String user, Set<String> models) throws Exception {
+    return gw.vertx().executeBlocking(() -> gw.runtime().keys().create(Principal.user(user, user, Set.of()), "k",
+        models, Optional.empty()), false).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).secret();
   }
 
   @Test
