@@ -21,7 +21,7 @@ import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesResponses;
 import dev.sluice.proxy.responses.Conversations;
 import dev.sluice.proxy.responses.ResponsesApi;
-import dev.sluice.proxy.responses.ResponsesRequests;
+import dev.sluice.proxy.responses.RequestChecks;
 import dev.sluice.proxy.responses.Turn;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
@@ -323,7 +323,7 @@ public final class Gateway {
     }
     req.response().putHeader("x-request-id", ex.requestId);
     if (Operation.RESPONSES.path().equals(ex.path)) { // admitted as chat: its max_tokens is the client's max_output_tokens
-      error = ResponsesRequests.inClientTerms(error);
+      error = RequestChecks.inClientTerms(error);
     }
     if (Operation.MESSAGES.path().equals(ex.path)) { // an Anthropic client reads errors in Anthropic's shape
       if (!req.response().headWritten()) {

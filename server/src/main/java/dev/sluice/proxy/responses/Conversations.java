@@ -35,7 +35,7 @@ public final class Conversations {
   public Future<Turn> prepare(Principal caller, ApiRequest request, boolean passedThrough) {
     ArrayNode input;
     try {
-      ResponsesRequests.check(request.body(), !passedThrough);
+      RequestChecks.check(request.body(), !passedThrough);
       input = ResponsesRequests.inputItems(request.body().get("input"));
     } catch (ApiException e) {
       return Future.failedFuture(e);

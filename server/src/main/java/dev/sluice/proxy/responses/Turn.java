@@ -90,7 +90,7 @@ public final class Turn {
     if (!passedThrough) {
       return chat.body().deepCopy();
     }
-    ResponsesRequests.check(request, true);
+    RequestChecks.check(request, true);
     ObjectNode strict = ResponsesRequests.toChat(request, conversation, true);
     strict.set("max_tokens", chat.body().get("max_tokens"));
     return strict;
