@@ -27,14 +27,15 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
-      "dataClasses"), QuotaConfigParser.TOP_KEYS);
+      "dataClasses", "responses"), QuotaConfigParser.TOP_KEYS);
+  private static final Set<String> RESPONSES = Set.of("retention");
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
       "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses");
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
       SpendConfigReader.MODEL_KEYS));
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
-      "discovery");
+      "discovery", "responses");
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -107,7 +108,16 @@ public final class ConfigLoader {
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
     SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));
     return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
-        QuotaConfigParser.usage(top.get("usage")), dataClasses);
+        QuotaConfigParser.usage(top.get("usage")), dataClasses, responses(top.get("responses")));
+  }
+
+  private static ResponsesConfig responses(YamlNode node) {
+    ResponsesConfig d = ResponsesConfig.defaults();
+    if (node == null) {
+      return d;
+    }
+    Map<String, YamlNode> f = node.fields(RESPONSES);
+    return new ResponsesConfig(f.containsKey("retention") ? positive(f.get("retention")) : d.retention());
   }
 
   private static ServerConfig server(YamlNode node) {
@@ -206,7 +216,14 @@ public final class ConfigLoader {
     if (simulator.isPresent() && provider != UpstreamConfig.Provider.OPENAI) {
       throw f.get("provider").error("the built-in simulator speaks the OpenAI API only");
     }
-    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery);
+    UpstreamConfig.ResponsesMode responses = f.containsKey("responses")
+        ? RoutingConfigReader.responsesMode(f.get("responses")) : UpstreamConfig.ResponsesMode.TRANSLATE;
+    if (responses == UpstreamConfig.ResponsesMode.PASSTHROUGH && (simulator.isPresent()
+        || provider != UpstreamConfig.Provider.OPENAI)) {
+      throw f.get("responses").error("only an OpenAI-compatible upstream that serves /v1/responses itself can take "
+          + "it passed through; the simulator and Anthropic's API have it translated");
+    }
+    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery, responses);
   }
 
   private static DiscoveryConfig discovery(YamlNode node) {

@@ -75,6 +75,15 @@ final class RoutingConfigReader {
     };
   }
 
+  static UpstreamConfig.ResponsesMode responsesMode(YamlNode node) {
+    String raw = node.nonBlank().toLowerCase(Locale.ROOT);
+    return switch (raw) {
+      case "translate" -> UpstreamConfig.ResponsesMode.TRANSLATE;
+      case "passthrough" -> UpstreamConfig.ResponsesMode.PASSTHROUGH;
+      default -> throw node.error("expected translate or passthrough, got '" + raw + "'");
+    };
+  }
+
   /** Every fallback names another configured model. */
   static void checkFallbacks(List<ModelConfig> models, YamlNode modelsNode) {
     Set<String> names = new LinkedHashSet<>();

@@ -6,9 +6,16 @@ import java.util.Optional;
 /** The whole configuration, parsed once from {@code sluice.yaml}; immutable. */
 public record SluiceConfig(ServerConfig server, StorageConfig storage, AuthConfig auth, KeysConfig keys,
     Optional<RedisConfig> redis, List<ModelConfig> models, QuotaConfig quota, UsageConfig usage,
-    DataClassConfig dataClasses) {
+    DataClassConfig dataClasses, ResponsesConfig responses) {
   public SluiceConfig {
     models = List.copyOf(models);
+  }
+
+  /** A configuration with the Responses API's defaults. */
+  public SluiceConfig(ServerConfig server, StorageConfig storage, AuthConfig auth, KeysConfig keys,
+      Optional<RedisConfig> redis, List<ModelConfig> models, QuotaConfig quota, UsageConfig usage,
+      DataClassConfig dataClasses) {
+    this(server, storage, auth, keys, redis, models, quota, usage, dataClasses, ResponsesConfig.defaults());
   }
 
   public Optional<ModelConfig> model(String name) {

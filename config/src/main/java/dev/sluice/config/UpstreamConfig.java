@@ -11,21 +11,36 @@ import java.util.Optional;
  * @param model the model name sent upstream, when it differs from the name clients use
  * @param apiKey the provider credential (Bearer for OpenAI, x-api-key for Anthropic); never printed (see {@link #toString()})
  * @param discovery the endpoints come from DNS and follow it; {@code endpoints} is then empty
+ * @param responsesMode how {@code POST /v1/responses} reaches this upstream ({@code upstream.responses})
  */
 public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
-    Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery) {
+    Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
+    ResponsesMode responsesMode) {
 
   /** The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service) or Anthropic's Messages. */
   public enum Provider { OPENAI, ANTHROPIC }
+
+  /**
+   * How OpenAI's Responses API reaches the upstream: translated to chat completions, with the conversation state
+   * kept by Sluice (every vLLM and the simulator), or passed through to an upstream that serves
+   * {@code /v1/responses} itself (ADR 091).
+   */
+  public enum ResponsesMode { TRANSLATE, PASSTHROUGH }
 
   public UpstreamConfig {
     endpoints = List.copyOf(endpoints);
   }
 
+  /** An upstream that speaks chat completions only (the Responses API is translated). */
+  public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
+      Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery) {
+    this(model, endpoints, apiKey, simulator, provider, discovery, ResponsesMode.TRANSLATE);
+  }
+
   /** An upstream with fixed endpoints or simulators (the shape before discovery existed). */
   public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
       Optional<SimulatorSpec> simulator, Provider provider) {
-    this(model, endpoints, apiKey, simulator, provider, Optional.empty());
+    this(model, endpoints, apiKey, simulator, provider, Optional.empty(), ResponsesMode.TRANSLATE);
   }
 
   public boolean discovered() {
@@ -40,6 +55,6 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
   public String toString() {
     return "UpstreamConfig[model=" + model.orElse("-") + ", endpoints=" + endpoints
         + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-")
-        + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + "]";
+        + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + ", responses=" + responsesMode + "]";
   }
 }

@@ -31,6 +31,8 @@ public final class PromptEstimate {
       case MESSAGES -> chat(body) + content(body.get("system"));
       case COMPLETIONS -> inputs(body.get("prompt"));
       case EMBEDDINGS -> inputs(body.get("input"));
+      // Admitted as its chat completions translation (proxy.responses.Turn), never in its own shape.
+      case RESPONSES -> throw new IllegalArgumentException("a Responses request is counted as its chat translation");
     };
   }
 

@@ -6,7 +6,12 @@ public enum Operation {
   COMPLETIONS("/v1/completions"),
   EMBEDDINGS("/v1/embeddings"),
   /** Anthropic's Messages API, served for every model (translated when the upstream speaks OpenAI). */
-  MESSAGES("/v1/messages");
+  MESSAGES("/v1/messages"),
+  /**
+   * OpenAI's Responses API: translated to chat completions (admitted and metered as such) or passed through to an
+   * upstream that speaks it ({@code proxy.responses}).
+   */
+  RESPONSES("/v1/responses");
 
   private final String path;
 

@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.admit.Ticket;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ServerConfig;
+import dev.sluice.config.UpstreamConfig.ResponsesMode;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
@@ -16,9 +17,14 @@ import dev.sluice.identify.IdentificationException;
 import dev.sluice.identify.Identification;
 import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
+import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesRequests;
 import dev.sluice.proxy.anthropic.MessagesResponses;
+import dev.sluice.proxy.responses.Conversations;
+import dev.sluice.proxy.responses.ResponsesApi;
+import dev.sluice.proxy.responses.RequestChecks;
+import dev.sluice.proxy.responses.Turn;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
@@ -48,6 +54,8 @@ public final class Gateway {
   private final Recorder recorder;
   private final Settlement settlement;
   private final ModelsApi modelsApi;
+  private final Conversations conversations;
+  private final ResponsesApi responsesApi;
   private final Identification identification;
   private final ModelAccess access;
   private final Drain drain = new Drain();
@@ -58,16 +66,18 @@ public final class Gateway {
   /**
    * @param live the configuration version in force: models, pools, plans; each request runs on the one in
    *     force when its path starts
+   * @param conversations the Responses API's stored conversations
    */
   public Gateway(ServerConfig server, Identification identification, ModelAccess access, LiveCatalog live,
-      UpstreamProxy proxy, Recorder recorder, Settlement settlement) {
-    this(server, identification, access, live, proxy, recorder, settlement,
+      UpstreamProxy proxy, Recorder recorder, Settlement settlement, Conversations conversations) {
+    this(server, identification, access, live, proxy, recorder, settlement, conversations,
         () -> live.get() != null && live.get().config().quota().spend().costHeader());
   }
 
   /** @param costHeader whether non-streaming answers carry {@code x-sluice-cost} ({@code spend.costHeader}) */
   public Gateway(ServerConfig server, Identification identification, ModelAccess access, LiveCatalog live,
-      UpstreamProxy proxy, Recorder recorder, Settlement settlement, java.util.function.BooleanSupplier costHeader) {
+      UpstreamProxy proxy, Recorder recorder, Settlement settlement, Conversations conversations,
+      java.util.function.BooleanSupplier costHeader) {
     this.costHeader = costHeader;
     this.server = server;
     this.identification = identification;
@@ -77,6 +87,8 @@ public final class Gateway {
     this.recorder = recorder;
     this.settlement = settlement;
     this.modelsApi = new ModelsApi(() -> live.get().catalog(), identification, access);
+    this.conversations = conversations;
+    this.responsesApi = new ResponsesApi(conversations.stored(), identification, cause -> identificationError(cause, null));
   }
 
   public void mount(Router router) {
@@ -86,6 +98,7 @@ public final class Gateway {
     router.route(COUNT_TOKENS).handler(ctx -> accept(ctx, Operation.MESSAGES, COUNT_TOKENS, this::countTokens));
     router.route("/v1/models").handler(modelsApi::list);
     router.route("/v1/models/*").handler(modelsApi::get);
+    router.route("/v1/responses/*").handler(responsesApi::handle);
     router.route("/v1/*").handler(ctx -> Responses.error(ctx.response(), ApiError.notFound(ctx.request().path())));
     // Failures the router itself raises (an HTTP/1.1 request without Host is failed with 400 before any route)
     // would otherwise reach the framework's error page; a client of /v1 gets the one error shape.
@@ -235,9 +248,46 @@ public final class Gateway {
     List<ModelPool> chain = catalog.chain(pool, req.headers(),                 // route: data class, fallbacks
         fallback -> access.allows(principal, fallback.config()));
 
+    if (request.operation() == Operation.RESPONSES) {                        // Responses API: the conversation
+      boolean passedThrough = pool.config().upstream().responsesMode() == ResponsesMode.PASSTHROUGH;  // (a store read
+      conversations.prepare(principal, request, passedThrough).onComplete(turn -> {   // on a worker), as chat
+        if (turn.failed()) {
+          refuse(req, ex, turn.cause());
+          return;
+        }
+        Turn t = turn.result();
+        try {
+          admit(req, ex, principal, t.chat(), version, pool, chain, (p, bodyChanged) -> t.forPool(p));
+        } catch (RuntimeException e) {
+          refuse(req, ex, e);
+        }
+      });
+      return;
+    }
+    admit(req, ex, principal, request, version, pool, chain, (p, bodyChanged) -> Dialects.forPool(request, p, bodyChanged));
+  }
+
+  /** How a request is sent to one pool of its chain, once admission and metering may have changed its body. */
+  @FunctionalInterface
+  private interface Upstreams {
+    UpstreamRequest build(ModelPool pool, boolean bodyChanged) throws ApiException;
+  }
+
+  private void admit(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request,
+      CatalogSnapshot version, ModelPool pool, List<ModelPool> chain, Upstreams upstreams) {
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
     version.admission().admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
-        .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter));
+        .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter, upstreams));
+  }
+
+  private void refuse(HttpServerRequest req, Exchange ex, Throwable cause) {
+    if (cause instanceof ApiException e) {
+      reject(req, ex, e.error());
+    } else {
+      LOG.errorf(cause, "request %s failed inside the gateway", ex.requestId);
+      ex.outcome = Outcome.INTERNAL_ERROR;
+      reject(req, ex, ApiError.internal());
+    }
   }
 
   /**
@@ -272,7 +322,7 @@ public final class Gateway {
 
   /** Admitted or refused; an admitted request goes upstream and is settled when it ends, however it ends. */
   private void proceed(HttpServerRequest req, Exchange ex, ApiRequest request, List<ModelPool> chain, Ticket ticket,
-      UsageMeter meter) {
+      UsageMeter meter, Upstreams upstreams) {
     ex.plan = ticket.planName();
     ex.group = ticket.group();
     ex.currency = ticket.currency();
@@ -301,7 +351,7 @@ public final class Gateway {
     }
     boolean bodyChanged = ticket.bodyChanged() || meter.bodyChanged();
     try {
-      proxy.forward(req, ex, request, chain, p -> Dialects.forPool(request, p, bodyChanged),   // proxy
+      proxy.forward(req, ex, request, chain, p -> upstreams.build(p, bodyChanged), // proxy
           meter, settleThenRecord);
     } catch (ApiException e) {
       reject(req, ex, e.error());
@@ -329,6 +379,9 @@ public final class Gateway {
       ex.outcome = Outcome.REJECTED;
     }
     req.response().putHeader("x-request-id", ex.requestId);
+    if (Operation.RESPONSES.path().equals(ex.path)) { // admitted as chat: its max_tokens is the client's max_output_tokens
+      error = RequestChecks.inClientTerms(error);
+    }
     if (ex.path.startsWith(Operation.MESSAGES.path())) { // an Anthropic client reads errors in Anthropic's shape
       if (!req.response().headWritten()) {
         Responses.json(req.response(), error.status(), MessagesResponses.anthropicError(error));

@@ -21,7 +21,7 @@ final class ReloadScope {
     QuotaConfig quota = new QuotaConfig(next.quota().plans(), next.quota().defaultMaxTokens(),
         running.quota().storeTimeout(), running.quota().failOpen(), next.quota().spend());
     return new SluiceConfig(running.server(), running.storage(), running.auth(), running.keys(), running.redis(),
-        next.models(), quota, running.usage(), next.dataClasses());
+        next.models(), quota, running.usage(), next.dataClasses(), running.responses());
   }
 
   /** The sections that differ but are not reloaded (names only: their values may hold secrets). */

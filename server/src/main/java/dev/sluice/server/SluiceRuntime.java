@@ -34,6 +34,9 @@ import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.settle.BudgetAlerts;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
+import dev.sluice.store.ResponseStore;
+import dev.sluice.proxy.responses.Conversations;
+import dev.sluice.proxy.responses.StoredResponses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -69,6 +72,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
   private final BudgetAlerts alerts;
+  private final StoredResponses storedResponses;
   private final UsageApi usageApi;
   private final Readiness readiness;
   private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
@@ -123,8 +127,11 @@ public final class SluiceRuntime implements AutoCloseable {
         (p, m) -> access.mayUse(p.subject(), p.name(), p.groups(), m), owner, scope, budget));
     this.alerts = new BudgetAlerts(vertx, quotaMetrics, () -> live.get().config().quota().spend().currency(),
         () -> live.get().config().quota().spend().webhook());
+    this.storedResponses = new StoredResponses(vertx, new ResponseStore(identity.database()),
+        config.responses().retention(), Clock.systemUTC());
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
-        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics, alerts));
+        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics, alerts),
+        new Conversations(storedResponses));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
     this.usageApi = new UsageApi(vertx, new UsageReader(identity.database(),
@@ -309,6 +316,7 @@ public final class SluiceRuntime implements AutoCloseable {
     alerts.close();
     counters.close();
     usage.close(); // after the proxy: the last requests' records are queued by now, and written here
+    storedResponses.close();
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();
     simulators.close();

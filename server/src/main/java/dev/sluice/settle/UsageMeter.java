@@ -20,7 +20,8 @@ import java.util.List;
  * usage-only chunk ({@code "choices":[]}) and the {@code "usage":null} that comes with every other chunk, so the
  * client sees exactly the stream it asked for. Every event is read as JSON, parsed whole by {@link SseParser}
  * (any line ending, any JSON spacing or escaping); an event passes byte for byte unless something must be
- * removed from it. If no usage arrives, chunks that carried generated output are counted: vLLM and OpenAI emit
+ * removed from it. The events read are those the client gets, after any translation: chat chunks, Anthropic's
+ * {@code message_start}/{@code message_delta}, or the Responses API's {@code response.completed}. If no usage arrives, chunks that carried generated output are counted: vLLM and OpenAI emit
  * one token per chunk, so the count is the generated tokens unless the upstream batches tokens per chunk;
  * records built from it are marked estimated.
  */
@@ -195,6 +196,8 @@ public final class UsageMeter implements ResponseTap {
     }
     // Anthropic's message_start carries the input tokens inside its message, not at the top.
     readUsage(data.path("message").get("usage"));
+    // The Responses API's response.completed (and .incomplete) carries it inside the response.
+    readUsage(data.path("response").get("usage"));
     readUsage(data.get("usage"));
     if (carriesOutput(data)) {
       contentChunks++;
@@ -234,7 +237,11 @@ public final class UsageMeter implements ResponseTap {
       return false;
     }
     JsonNode delta = data.get("delta");
-    return "content_block_delta".equals(data.path("type").asText()) && delta != null
+    String type = data.path("type").asText();
+    if (type.startsWith("response.") && type.endsWith(".delta")) { // Responses: output text, arguments, reasoning
+      return nonEmpty(delta);
+    }
+    return "content_block_delta".equals(type) && delta != null
         && (nonEmpty(delta.get("text")) || nonEmpty(delta.get("thinking")) || nonEmpty(delta.get("partial_json")));
   }
 
@@ -285,6 +292,11 @@ public final class UsageMeter implements ResponseTap {
       if (promptTokens < 0) {
         promptTokens = 0;
       }
+    }
+    if (usage.path("input_tokens_details").path("cached_tokens").isNumber()) {
+      // The Responses API's usage: input_tokens is the whole prompt, of which these came from the cache.
+      cachedTokens = Math.min(Math.max(0, usage.get("input_tokens_details").get("cached_tokens").asLong()),
+          Math.max(0, promptTokens));
     }
   }
 

@@ -77,6 +77,19 @@ class OpenAiSdkTest {
   }
 
   @Test
+  void theResponsesApiAnswersAndContinuesAConversationOnTheAssembledServer() {
+    com.openai.models.responses.Response first = client().responses().create(
+        com.openai.models.responses.ResponseCreateParams.builder().model("test-chat").input("Sluice keeps this")
+            .maxOutputTokens(16).build());
+    com.openai.models.responses.Response second = client().responses().create(
+        com.openai.models.responses.ResponseCreateParams.builder().model("test-chat").input("and this")
+            .previousResponseId(first.id()).maxOutputTokens(16).build());
+    assertThat(second.output().get(0).asMessage().content().get(0).asOutputText().text()).isEqualTo("and this");
+    assertThat(client().responses().inputItems().list(second.id()).data()).hasSize(3);
+    assertThat(client().responses().retrieve(first.id()).id()).isEqualTo(first.id());
+  }
+
+  @Test
   void aWrongKeyIsAnAuthenticationErrorTheSdkRecognises() {
     OpenAIClient wrong = OpenAIOkHttpClient.builder().baseUrl(v1.toString())
         .apiKey("sk-sluice-00000000000000000_0000000000000000000000000000000000000000000").maxRetries(0).build();

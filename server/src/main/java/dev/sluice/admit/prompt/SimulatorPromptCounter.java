@@ -23,6 +23,8 @@ public final class SimulatorPromptCounter implements PromptCounter {
           : 0) + messages(body.get("messages"));
       case COMPLETIONS -> inputs(body.get("prompt"));
       case EMBEDDINGS -> inputs(body.get("input"));
+      // Admitted as its chat completions translation (proxy.responses.Turn), never in its own shape.
+      case RESPONSES -> throw new IllegalArgumentException("a Responses request is counted as its chat translation");
     };
   }
 
