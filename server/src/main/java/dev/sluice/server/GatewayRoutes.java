@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.console.ConsolePages;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -49,6 +50,7 @@ public class GatewayRoutes {
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
     runtime.gateway().mount(router);
     runtime.mountApi(router);
+    new ConsolePages().mount(router);
     Runtime.getRuntime().addShutdownHook(drainHook);
     // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
     new HealthRoutes(() -> {
