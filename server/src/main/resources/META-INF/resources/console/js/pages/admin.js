@@ -37,7 +37,7 @@ export async function render(main, { params, go, alive }) {
   };
   fill(keyBox, keyTable(keys.keys, reloadKeys));
   fill(healthBox, modelList(models.models));
-  const modelNames = models.models.map((m) => m.id || m.name);
+  const modelNames = models.models.map((m) => m.id);
   fill(main,
     h('h1', {}, 'Administration'),
     h('section', { class: 'panel', 'aria-labelledby': 'keys-title' },
@@ -112,28 +112,54 @@ const text = (v) => (v === null || v === undefined || v === '' ? '–'
   : Array.isArray(v) ? (v.length ? v.map(text).join(', ') : '–')
     : typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}: ${text(x)}`).join('; ') : String(v));
 
+function access(a) {
+  if (!a) return '–';
+  if (a.public) return 'everyone signed in';
+  const parts = [];
+  if (a.groups?.length) parts.push(`groups ${a.groups.join(', ')}`);
+  if (a.users?.length) parts.push(`users ${a.users.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'nobody (deny by default)';
+}
+
+function load(l) {
+  if (!l) return '–';
+  return `running ${num(l.running)} · waiting ${num(l.waiting)} · KV cache ${Math.round((l.kvUsage || 0) * 100)}%`;
+}
+
 function modelList(models) {
   if (!models.length) {
     return h('p', { class: 'muted' }, 'No model is configured.');
   }
-  return models.map((m) => h('div', { class: 'admin-model', dataset: { model: m.id || m.name } },
-    h('h3', {}, m.id || m.name, m.tier ? h('span', { class: 'muted' }, ` · ${m.tier}`) : null),
-    h('p', { class: 'hint' }, `Access: ${text(m.access)} · Plans: ${text(m.plans)} · Fallbacks: ${text(m.fallbacks)}`),
+  return models.map((m) => h('div', { class: 'admin-model', dataset: { model: m.id } },
+    h('div', { class: 'model-head' },
+      h('h3', {}, m.id, m.tier ? h('span', { class: 'muted' }, ` · ${m.tier}`) : null,
+        m.simulated ? h('span', { class: 'muted' }, ' · simulated') : null),
+      badge(m.status)),
+    h('p', { class: 'hint' }, `Access: ${access(m.access)} · Plans: ${text(m.plans)}`
+      + (m.defaultPlan ? ` · Default plan: ${m.defaultPlan}` : '') + ` · Fallbacks: ${text(m.fallbacks)}`),
     table([
       { label: 'Endpoint', cell: (e) => h('code', {}, e.url || e.id) },
-      { label: 'Circuit', cell: (e) => badge(e.circuit || e.state) },
+      { label: 'Circuit', cell: (e) => [badge(e.circuit), e.activeCheckFailed ? ' health check failing' : ''] },
       { label: 'In flight', num: true, cell: (e) => num(e.inFlight) },
-      { label: 'Load', cell: (e) => text(e.load) },
-      { label: 'Last error', cell: (e) => text(e.lastError) },
-    ], m.endpoints || [], { caption: `Endpoints of ${m.id || m.name}`, empty: 'No endpoint right now.' })));
+      { label: 'Last scraped load', cell: (e) => load(e.load) },
+      { label: 'Last error', cell: (e) => (e.lastError ? `${e.lastError.reason} (${when(e.lastError.at)})` : '–') },
+    ], m.endpoints || [], { caption: `Endpoints of ${m.id}`, empty: 'No endpoint right now.' })));
 }
+
+const LIMITS = {
+  tokensPerMinute: 'tokens/min', tokensPerHour: 'tokens/hour', tokensPerDay: 'tokens/day',
+  tokensPerMonth: 'tokens/month', requestsPerMinute: 'requests/min', maxConcurrent: 'concurrent',
+  maxTokensPerRequest: 'max tokens/request',
+};
 
 function planTable(plans) {
   return table([
     { label: 'Plan', cell: (p) => p.name },
-    { label: 'Subjects', cell: (p) => text(p.subjects) },
+    { label: 'Priority', num: true, cell: (p) => num(p.priority) },
+    { label: 'Subjects', cell: (p) => access({ groups: p.groups, users: p.users }) },
     { label: 'Models', cell: (p) => text(p.models) },
     { label: 'Scope', cell: (p) => text(p.scope) },
-    { label: 'Limits', cell: (p) => text(p.limits) },
+    { label: 'Limits', cell: (p) => Object.entries(p.limits || {})
+      .map(([k, v]) => `${num(v)} ${LIMITS[k] || k}`).join(' · ') || '–' },
   ], plans, { caption: 'Plans in force', empty: 'No plan is configured: governed models are unlimited.' });
 }

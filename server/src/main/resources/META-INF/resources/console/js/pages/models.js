@@ -88,7 +88,7 @@ export async function render(main) {
         class: 'panel model', 'aria-labelledby': `model-${i}`, dataset: { model: m.id },
       },
       h('div', { class: 'model-head' }, h('h2', { id: `model-${i}` }, m.id), badge(m.status)),
-      m.tier ? h('p', { class: 'hint' }, `Data class: ${m.tier}`) : null,
+      m.description ? h('p', { class: 'hint' }, m.description) : null,
       exampleTabs(m.id, i))))
       : h('p', { class: 'notice warn', id: 'no-models' },
         'No model is open to you yet. Models are granted to groups; ask an administrator to add you to one.'));
