@@ -4,9 +4,13 @@ import { errorBox, fill, h, problemText } from '../ui.js';
 
 /** What /api/session/oidc/callback's ?error= codes mean to a person. */
 const OIDC_ERRORS = {
-  access_denied: 'The identity provider did not let you in.',
-  state_mismatch: 'The sign-in took too long or was started in another tab. Try again.',
-  login_failed: 'Signing in with your organisation failed. Try again, or ask an administrator.',
+  access_denied: 'Your organisation\'s sign-in did not let you in.',
+  oidc_state_invalid: 'The sign-in took too long or was started in another tab. Try again.',
+  oidc_unavailable: 'Your organisation\'s sign-in cannot be reached right now. Try again shortly.',
+  oidc_code_rejected: 'Signing in with your organisation failed. Try again, or ask an administrator.',
+  oidc_nonce_mismatch: 'Signing in with your organisation failed. Try again.',
+  oidc_callback_invalid: 'Signing in with your organisation failed. Try again.',
+  oidc_bad_host: 'This server cannot work out its own address for the sign-in; an administrator must set auth.oidc.redirectUri.',
 };
 
 export async function render(main, { params, signedIn }) {
