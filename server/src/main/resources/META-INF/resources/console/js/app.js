@@ -79,8 +79,9 @@ function renderNav(current) {
   fill(nav,
     link('models', 'Models'), link('keys', 'Keys'), link('usage', 'Usage'),
     user.admin ? link('admin', 'Admin') : null,
-    h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, user.name || user.subject), ' '),
-    h('button', { type: 'button', class: 'secondary small', id: 'sign-out', onclick: signOut }, 'Sign out'));
+    h('span', { class: 'account' },
+      h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, user.name || user.subject)),
+      h('button', { type: 'button', class: 'secondary small', id: 'sign-out', onclick: signOut }, 'Sign out')));
   nav.hidden = false;
 }
 

@@ -1,9 +1,13 @@
 // Charts with uPlot, served from its webjar in the Sluice jar; loaded only by the pages that draw one.
-import { day, fill, h, num, table } from './ui.js';
+import { fill, h, num, table } from './ui.js';
 
 const UPLOT = '/webjars/uplot/1.6.30/dist/';
 const COLORS = ['#1f77b4', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#a6761d', '#666666'];
 let loading = null;
+// Usage is counted in UTC days: label them as such, whatever the browser's time zone.
+const tick = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+const day = (ms) => utcDay.format(new Date(ms));
 
 function uPlot() {
   if (!loading) {
@@ -53,8 +57,10 @@ export async function dailyChart(el, rows, { groupBy, field = 'totalTokens', day
   const width = () => Math.max(280, plotBox.clientWidth || el.clientWidth || 600);
   const plot = new Plot({
     width: width(), height: 280,
-    scales: { x: { time: true } },
-    axes: [{ ...axis }, { ...axis, size: 70, values: (u, vals) => vals.map((v) => num(v)) }],
+    legend: { live: false },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [{ ...axis, incrs: [86400, 7 * 86400], values: (u, vals) => vals.map((v) => tick.format(new Date(v * 1000))) },
+      { ...axis, size: 70, values: (u, vals) => vals.map((v) => num(v)) }],
     series: [{ value: (u, v) => (v == null ? '–' : day(v * 1000)) },
       ...groups.map((g, i) => ({
         label: g, stroke: COLORS[i % COLORS.length], width: 2, points: { show: true, size: 6 },

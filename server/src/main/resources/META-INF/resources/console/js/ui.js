@@ -59,6 +59,12 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 export function when(iso) {
   return iso ? dateTime.format(new Date(iso)) : '–';
 }
+const shortMoment = new Intl.DateTimeFormat(undefined,
+  { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** A recent moment, compactly: "1 Dec, 14:50:07". */
+export function moment(iso) {
+  return iso ? shortMoment.format(new Date(iso)) : '–';
+}
 export function day(iso) {
   return iso ? dateOnly.format(new Date(iso)) : '–';
 }

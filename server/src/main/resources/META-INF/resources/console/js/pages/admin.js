@@ -73,7 +73,7 @@ export async function render(main, { params, go, alive }) {
 
 function filters(filter, modelNames, go) {
   const owner = h('input', { type: 'search', id: 'filter-owner', name: 'owner', value: filter.owner,
-    placeholder: 'local:alice', 'aria-describedby': 'owner-hint' });
+    placeholder: 'local:alice' });
   const model = h('select', { id: 'filter-model', name: 'model' },
     h('option', { value: '' }, 'Any model'),
     modelNames.map((m) => h('option', { value: m, selected: m === filter.model }, m)));
@@ -87,8 +87,7 @@ function filters(filter, modelNames, go) {
         { replace: true });
     },
   },
-  h('div', {}, h('label', { for: 'filter-owner' }, 'User'), owner,
-    h('p', { class: 'hint', id: 'owner-hint' }, 'Subject, e.g. local:alice')),
+  h('div', {}, h('label', { for: 'filter-owner' }, 'User (subject)'), owner),
   h('div', {}, h('label', { for: 'filter-model' }, 'Model'), model),
   h('div', {}, h('label', { for: 'filter-status' }, 'Status'), status),
   h('div', {}, h('button', { type: 'submit', id: 'apply-filters' }, 'Filter')));

@@ -62,8 +62,8 @@ function exampleTabs(model, index) {
       },
     }, name));
     panels.push(h('div', { role: 'tabpanel', id, 'aria-labelledby': `${id}-tab`, class: 'code-box' },
-      h('pre', { tabindex: '0' }, h('code', { class: `example-${name.toLowerCase()}` }, code)),
-      copyButton(code, 'Copy', `${name} example for ${model}`)));
+      h('div', { class: 'code-tools' }, copyButton(code, 'Copy', `${name} example for ${model}`)),
+      h('pre', { tabindex: '0' }, h('code', { class: `example-${name.toLowerCase()}` }, code))));
   });
   select(0, false);
   return h('div', {}, h('div', { role: 'tablist', 'aria-label': `Examples for ${model}` }, tabs), panels);
@@ -84,7 +84,7 @@ export async function render(main) {
       ') at ', h('code', {}, `${location.origin}/v1`), '; the examples read the key from ',
       h('code', {}, 'SLUICE_KEY'), '.'),
     models.length
-      ? h('div', { class: 'grid', id: 'models' }, models.map((m, i) => h('section', {
+      ? h('div', { class: 'stack', id: 'models' }, models.map((m, i) => h('section', {
         class: 'panel model', 'aria-labelledby': `model-${i}`, dataset: { model: m.id },
       },
       h('div', { class: 'model-head' }, h('h2', { id: `model-${i}` }, m.id), badge(m.status)),

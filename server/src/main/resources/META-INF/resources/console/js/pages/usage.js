@@ -1,7 +1,7 @@
 // Usage: tokens per day per model, requests and errors, what each plan's windows leave, the latest requests.
 import { api, query } from '../api.js';
 import { dailyChart, dayStarts } from '../chart.js';
-import { errorBox, fill, h, num, table, when } from '../ui.js';
+import { errorBox, fill, h, moment, num, table, when } from '../ui.js';
 
 const LIMIT_NAMES = {
   tokens_per_minute: 'Tokens per minute', tokens_per_hour: 'Tokens per hour', tokens_per_day: 'Tokens per day',
@@ -25,13 +25,12 @@ export async function render(main, { params, go, alive }) {
   fill(main,
     h('h1', {}, 'Usage'),
     h('div', { class: 'actions' }, period, refresh),
+    h('section', { class: 'panel', 'aria-labelledby': 'quota-title' },
+      h('h2', { id: 'quota-title' }, 'Remaining quota'), quotaBox),
     h('section', { class: 'panel', 'aria-labelledby': 'tokens-title' },
       h('h2', { id: 'tokens-title' }, `Tokens per day, last ${days} days`), stats, chartBox),
-    h('div', { class: 'grid' },
-      h('section', { class: 'panel', 'aria-labelledby': 'quota-title' },
-        h('h2', { id: 'quota-title' }, 'Remaining quota'), quotaBox),
-      h('section', { class: 'panel', 'aria-labelledby': 'recent-title' },
-        h('h2', { id: 'recent-title' }, 'Recent requests'), recentBox)));
+    h('section', { class: 'panel', 'aria-labelledby': 'recent-title' },
+      h('h2', { id: 'recent-title' }, 'Recent requests'), recentBox));
   const from = new Date(dayStarts(days)[0] * 1000).toISOString();
   await Promise.all([
     api('GET', `/api/usage${query({ from, granularity: 'day', groupBy: 'model' })}`).then(async (u) => {
@@ -59,11 +58,11 @@ export function quota(rows) {
   if (!rows.length) {
     return h('p', { class: 'muted' }, 'No model is open to you, so no quota applies.');
   }
-  return rows.map((r) => h('div', { class: 'quota-model', dataset: { model: r.model } },
+  return h('div', { class: 'quota-grid' }, rows.map((r) => h('div', { class: 'quota-model', dataset: { model: r.model } },
     h('h3', {}, r.model, r.plan ? h('span', { class: 'muted' }, ` · plan ${r.plan}`) : null),
     r.unlimited || !r.limits?.length
       ? h('p', { class: 'muted' }, 'No plan limits this model for you.')
-      : r.limits.map((w) => bar(r.model, w))));
+      : r.limits.map((w) => bar(r.model, w)))));
 }
 
 function bar(model, w) {
@@ -86,7 +85,7 @@ function bar(model, w) {
 
 function recent(requests) {
   return table([
-    { label: 'Time', cell: (r) => when(r.time) },
+    { label: 'Time', cell: (r) => moment(r.time) },
     { label: 'Model', cell: (r) => r.model },
     { label: 'Key', cell: (r) => (r.keyPrefix ? h('code', {}, r.keyPrefix) : '–') },
     { label: 'Status', cell: (r) => String(r.status) },
