@@ -47,11 +47,19 @@ async function show() {
   const page = PAGES[name];
   document.title = `${page.title} · Sluice`;
   renderNav(name);
-  const main = document.getElementById('main');
-  fill(main, h('p', { class: 'muted' }, 'Loading…'));
+  // Each page renders into a view of its own: a page left while it still waits for answers writes into a
+  // view that is no longer shown, never over the next page.
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted' }, 'Loading…'));
+  fill(document.getElementById('main'), view);
   delete document.body.dataset.rendered;
   const params = new URLSearchParams(location.search);
-  const cleanup = await page.module.render(main, { params, go, signedIn, alive: () => token === shown });
+  let cleanup;
+  try {
+    cleanup = await page.module.render(view, { params, go, signedIn, alive: () => token === shown });
+  } catch (e) {
+    fill(view, h('h1', {}, page.title), h('p', { class: 'notice error', role: 'alert' },
+      `This page failed: ${e.message}. Reload to try again.`));
+  }
   if (token !== shown) {
     if (typeof cleanup === 'function') cleanup();
     return;
@@ -59,10 +67,6 @@ async function show() {
   leave = typeof cleanup === 'function' ? cleanup : null;
   document.body.dataset.rendered = name;
   performance.mark(`console:${name}:rendered`);
-  const heading = main.querySelector('h1');
-  if (heading && document.activeElement === document.body) {
-    heading.setAttribute('tabindex', '-1');
-  }
 }
 
 function renderNav(current) {
