@@ -72,6 +72,11 @@ class ConsoleJourneysTest {
         assertThat(remaining(b, "team-chat")).isLessThan(remainingBefore);
         assertThat(b.find("#recent").getText()).contains("team-chat", prefix);
       });
+      // Everything the pages load (scripts, styles, uPlot, API calls) comes from this server.
+      @SuppressWarnings("unchecked")
+      List<String> loaded = (List<String>) b.script(
+          "return performance.getEntriesByType('resource').map(e => e.name);");
+      assertThat(loaded).anyMatch(u -> u.contains("/webjars/uplot/")).allMatch(u -> u.startsWith(base() + "/"));
       // After the creation view, the key is in no page: only its prefix.
       for (String page : List.of("usage", "models", "keys")) {
         b.go("/console/" + page);
