@@ -48,8 +48,7 @@ public class GatewayRoutes {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
     runtime = new SluiceRuntime(vertx, config, registry);
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
-    runtime.gateway().mount(router);
-    runtime.mountApi(router);
+    runtime.gateway().mount(router); // /api is Quarkus REST's (dev.sluice.api.rest), fed by ControlPlaneProducer
     new ConsolePages().mount(router);
     Runtime.getRuntime().addShutdownHook(drainHook);
     // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
@@ -57,6 +56,15 @@ public class GatewayRoutes {
       SluiceRuntime current = runtime;
       return current == null || current.draining() ? null : current;
     }).mount(router);
+  }
+
+  /** The runtime built at start-up; the control plane's resources reach it through {@link ControlPlaneProducer}. */
+  public SluiceRuntime runtime() {
+    SluiceRuntime current = runtime;
+    if (current == null) {
+      throw new IllegalStateException("the gateway is not running");
+    }
+    return current;
   }
 
   void started(@Observes StartupEvent event) {

@@ -74,7 +74,7 @@ class SubjectNamespacesTest {
   void aTokenWhoseSubIsLocalAdminCanNeitherSeeNorRevokeNorRewriteTheLocalAdmin() throws Exception {
     StorageConfig storage = TestDatabases.h2();
     try (GatewayHarness gw = GatewayHarness.startStrict(config(storage.url()))) {
-      String adminKey = Http.mintKey(gw.baseUrl(), "admin", TestUsers.PASSWORD);
+      String adminKey = gw.mintKey("admin");
       String adminKeyId = KeyFormat.parse(adminKey).orElseThrow().keyId();
       String forged = "Bearer " + issuer.token("local:admin", "admin", "/llm");
 

@@ -96,7 +96,7 @@ class ReplicasTest {
   void revokingAllKeysOfAnOwnerReachesTheOtherReplica(boolean redis) throws Exception {
     String admins = yaml(redis).replace("  local:", "  admins: {users: [alice]}\n  local:");
     try (GatewayHarness a = GatewayHarness.startStrict(admins); GatewayHarness b = GatewayHarness.startStrict(admins)) {
-      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
+      String key = a.mintKey("alice");
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
       HttpResponse<String> r = Http.postJson(a.baseUrl() + "/api/admin/keys/revoke-owner", "{\"subject\":\"local:alice\"}",
           "authorization", Http.basic("alice", TestUsers.PASSWORD));
@@ -114,7 +114,7 @@ class ReplicasTest {
   void aReplicaWhoseListenerWasCutOffReconnectsAndHonoursRevocations() throws Exception {
     String yaml = yaml(false);
     try (GatewayHarness a = GatewayHarness.startStrict(yaml); GatewayHarness b = GatewayHarness.startStrict(yaml)) {
-      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
+      String key = a.mintKey("alice");
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
       // Every session of this database is cut, B's LISTEN connection among them.
       String db = pg.url().substring(pg.url().lastIndexOf('/') + 1, pg.url().indexOf('?'));

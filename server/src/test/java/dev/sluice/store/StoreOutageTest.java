@@ -72,7 +72,7 @@ class StoreOutageTest {
             access: {groups: [llm]}
             upstream: {endpoints: [%s]}
         """.formatted(pg.url(), TestUsers.HASH, sim.baseUrl()))) {
-      String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
+      String key = gw.mintKey("alice");
       assertThat(chat(gw, key).statusCode()).isEqualTo(200);
 
       setConnections(false);
