@@ -96,7 +96,17 @@ class ConsoleOidcIT {
   }
 
   @Test
-  void aPersonSignsInWithKeycloakGetsAKeyThatWorksAndSignsOut() {
+  void aPersonSignsInWithKeycloakGetsAKeyThatWorksAndSignsOut() throws Exception {
+    try {
+      signInWithKeycloak();
+    } catch (AssertionError e) {
+      String log = Files.readString(tmp.resolve("gateway.log"));
+      throw new AssertionError(e.getMessage() + "\n--- gateway log (tail) ---\n"
+          + log.substring(Math.max(0, log.length() - 4000)), e);
+    }
+  }
+
+  private void signInWithKeycloak() {
     try (Browser b = Browser.open(base, Browser.DESKTOP)) {
       b.go("/console/keys");
       b.waitForPage("login");

@@ -92,8 +92,14 @@ public final class Browser implements AutoCloseable {
 
   /** Waits until the console has rendered the first view of page (it sets body[data-rendered]). */
   public void waitForPage(String page) {
-    new WebDriverWait(driver, Duration.ofSeconds(20))
-        .until(d -> page.equals(d.findElement(By.tagName("body")).getAttribute("data-rendered")));
+    try {
+      new WebDriverWait(driver, Duration.ofSeconds(20))
+          .until(d -> page.equals(d.findElement(By.tagName("body")).getAttribute("data-rendered")));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      String text = driver.findElement(By.tagName("body")).getText();
+      throw new AssertionError("page '" + page + "' not rendered; the browser is at " + driver.getCurrentUrl()
+          + " showing: " + text.substring(0, Math.min(600, text.length())), e);
+    }
   }
 
   public Object script(String js, Object... args) {
