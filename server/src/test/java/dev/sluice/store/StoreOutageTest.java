@@ -83,7 +83,7 @@ class StoreOutageTest {
       HttpResponse<String> unknown = chat(gw, KeyFormat.mint().key());
       assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(503);
       assertThat(unknown.body()).contains("identity_unavailable");
-      // POST /api/keys's path (its resource maps StoreException to 503 store_unavailable: ApiErrorsTest)
+      // POST /api/keys's path (over HTTP a store outage is 503 store_unavailable: ApiAuthenticationTest)
       dev.sluice.api.KeyManagement keys = gw.runtime().controlPlane().keys();
       dev.sluice.identify.Principal alice = dev.sluice.identify.Principal.user("local:alice", "alice",
           java.util.Set.of("llm"));
