@@ -296,6 +296,37 @@ class ApiAuthenticationTest {
         "POST /api/session", "GET /api/session/oidc/callback", "DELETE /api/keys/{id}");
   }
 
+  @Test
+  void aStoreOutageIs503SayingSoWhileBadCredentialsStay401() throws Exception {
+    String url = routes.runtime().config().storage().url();
+    String db = url.substring(url.lastIndexOf('/') + 1, url.indexOf('?'));
+    setConnections(db, false);
+    try {
+      JsonNode error = Json.MAPPER.readTree(send("GET", "/api/keys", null, "authorization", CAROL).body()).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("store_unavailable");
+      assertThat(error.path("type").asText()).isEqualTo("server_error");
+      assertThat(error.path("message").asText()).contains("store cannot be reached");
+      assertThat(send("GET", "/api/keys", null, "authorization", CAROL).statusCode()).isEqualTo(503);
+      assertError(send("GET", "/api/quota", null, "authorization", Http.basic("nobody-" + System.nanoTime(), "x")),
+          401, "invalid_credentials");
+      assertError(send("GET", "/api/usage", null), 401, "missing_credentials");
+    } finally {
+      setConnections(db, true);
+    }
+    org.awaitility.Awaitility.await("the pool heals").atMost(java.time.Duration.ofSeconds(15))
+        .until(() -> send("GET", "/api/keys", null, "authorization", CAROL).statusCode() == 200);
+  }
+
+  static void setConnections(String db, boolean allowed) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection(dev.sluice.support.TestDatabases.PG_ADMIN_URL);
+         var st = c.createStatement()) {
+      st.execute("ALTER DATABASE " + db + " ALLOW_CONNECTIONS " + allowed);
+      if (!allowed) {
+        st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
+      }
+    }
+  }
+
   static String sessionCookie(HttpResponse<String> r) {
     String set = r.headers().firstValue("set-cookie").orElseThrow();
     return set.substring(0, set.indexOf(';'));

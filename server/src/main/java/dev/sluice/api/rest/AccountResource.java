@@ -14,6 +14,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -45,9 +46,8 @@ public class AccountResource {
   @Summary("The caller's usage (a key's own, with a key) in buckets, by model or key")
   public JsonNode usage(@QueryParam("from") String from, @QueryParam("to") String to,
       @QueryParam("granularity") String granularity, @QueryParam("groupBy") String groupBy,
-      @Context RoutingContext rc) throws ApiException {
-    return controlPlane.usage().usage(AuthenticationFilter.caller(rc).principal(),
-        params(from, to, granularity, groupBy));
+      @Context RoutingContext rc, @Context UriInfo uri) throws ApiException {
+    return controlPlane.usage().usage(AuthenticationFilter.caller(rc).principal(), params(uri));
   }
 
   @GET
@@ -73,18 +73,13 @@ public class AccountResource {
     return controlPlane.usage().quota(AuthenticationFilter.caller(rc).principal());
   }
 
-  static Map<String, String> params(String from, String to, String granularity, String groupBy) {
+  /**
+   * The usage parameters as sent (the declared ones above, which the filter holds every query to); read from the
+   * URI so that an empty value ({@code from=}) is refused rather than taken for an absent one.
+   */
+  static Map<String, String> params(UriInfo uri) {
     Map<String, String> out = new HashMap<>();
-    put(out, "from", from);
-    put(out, "to", to);
-    put(out, "granularity", granularity);
-    put(out, "groupBy", groupBy);
+    uri.getQueryParameters().forEach((name, values) -> out.put(name, values.isEmpty() ? "" : values.get(0)));
     return out;
-  }
-
-  private static void put(Map<String, String> out, String name, String value) {
-    if (value != null) {
-      out.put(name, value);
-    }
   }
 }

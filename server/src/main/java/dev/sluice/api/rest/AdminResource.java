@@ -13,7 +13,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.Optional;
 
 import org.jboss.resteasy.reactive.ResponseStatus;
@@ -54,8 +56,9 @@ public class AdminResource {
   @Path("usage")
   @Summary("Everyone's usage, by user, model or key")
   public JsonNode usage(@QueryParam("from") String from, @QueryParam("to") String to,
-      @QueryParam("granularity") String granularity, @QueryParam("groupBy") String groupBy) throws ApiException {
-    return controlPlane.usage().everyone(AccountResource.params(from, to, granularity, groupBy));
+      @QueryParam("granularity") String granularity, @QueryParam("groupBy") String groupBy,
+      @Context UriInfo uri) throws ApiException {
+    return controlPlane.usage().everyone(AccountResource.params(uri));
   }
 
   @GET
