@@ -61,6 +61,14 @@ class ConsoleServingTest {
   }
 
   @Test
+  void theSignInCallbackSendsTheBrowserToTheConsoleNotUnderApi() throws Exception {
+    // No provider is configured here: the callback's answer is the console's login page with the reason.
+    HttpResponse<String> r = get("/api/session/oidc/callback?code=x&state=y");
+    assertThat(r.statusCode()).isEqualTo(302);
+    assertThat(r.headers().firstValue("location")).hasValue("/console/login?error=oidc_not_configured");
+  }
+
+  @Test
   void aPathThatIsNoPageIsNotFound() throws Exception {
     assertThat(get("/console/no-such-page").statusCode()).isEqualTo(404);
   }

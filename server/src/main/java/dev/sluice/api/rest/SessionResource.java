@@ -114,7 +114,8 @@ public class SessionResource {
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
-      return Response.status(302).location(URI.create(done.next()))
+      // A raw Location: ResponseBuilder.location() would resolve the path against /api/ (→ /api/console/...).
+      return Response.status(302).header(HttpHeaders.LOCATION, done.next())
           .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE)).build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in failed: %s", e.getMessage());
@@ -145,8 +146,8 @@ public class SessionResource {
   }
 
   private static Response toLogin(String code) {
-    return Response.status(302).location(URI.create(LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
-        StandardCharsets.UTF_8))).build();
+    return Response.status(302).header(HttpHeaders.LOCATION, LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
+        StandardCharsets.UTF_8)).build();
   }
 
   private static String cookie(HttpServerRequest req) {
