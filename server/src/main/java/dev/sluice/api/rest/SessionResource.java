@@ -161,7 +161,10 @@ public class SessionResource {
 
   /** scheme://host[:port] as the browser addressed this server (the Host header; no forwarding header is trusted). */
   private static String origin(HttpServerRequest req) {
-    String host = req.getHeader("host");
+    // authority(): the Host header over HTTP/1.1, :authority over HTTP/2 (where there is no Host header)
+    var authority = req.authority();
+    String host = authority != null
+        ? authority.host() + (authority.port() >= 0 ? ":" + authority.port() : "") : req.getHeader("host");
     return (req.isSSL() ? "https://" : "http://") + (host == null ? "localhost" : host);
   }
 }
