@@ -4,7 +4,9 @@ import { errorBox, fill, h, problemText } from '../ui.js';
 
 /** What /api/session/oidc/callback's ?error= codes mean to a person. */
 const OIDC_ERRORS = {
-  access_denied: 'Your organisation\'s sign-in did not let you in.',
+  oidc_access_denied: 'Your organisation\'s sign-in did not let you in.',
+  oidc_not_configured: 'Signing in with an organisation account is not set up on this server.',
+  oidc_token_invalid: 'Your organisation\'s sign-in gave an answer this server does not accept. Ask an administrator.',
   oidc_state_invalid: 'The sign-in took too long or was started in another tab. Try again.',
   oidc_unavailable: 'Your organisation\'s sign-in cannot be reached right now. Try again shortly.',
   oidc_code_rejected: 'Signing in with your organisation failed. Try again, or ask an administrator.',
