@@ -292,6 +292,9 @@ class KeycloakIT {
         HttpResponse.BodyHandlers.ofString());
     assertThat(replay.statusCode()).isEqualTo(302);
     assertThat(replay.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
+    HttpResponse<String> noState = browser.send(HttpRequest.newBuilder(URI.create(base
+        + "/api/session/oidc/callback?code=x&state=forged")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noState.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
     assertThat(replay.headers().firstValue("set-cookie")).isEmpty();
   }
 

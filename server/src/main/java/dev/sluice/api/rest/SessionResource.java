@@ -114,7 +114,7 @@ public class SessionResource {
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
-      return Response.status(302).location(URI.create(done.next()))
+      return Response.status(302).header(HttpHeaders.LOCATION, done.next())
           .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE)).build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in failed: %s", e.getMessage());
@@ -144,9 +144,13 @@ public class SessionResource {
         controlPlane.sessions().endsAt(row).toString());
   }
 
+  /**
+   * A redirect to a console page, as a path: {@code Response.location} would resolve it against the REST
+   * application's base ({@code /api}).
+   */
   private static Response toLogin(String code) {
-    return Response.status(302).location(URI.create(LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
-        StandardCharsets.UTF_8))).build();
+    return Response.status(302).header(HttpHeaders.LOCATION, LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
+        StandardCharsets.UTF_8)).build();
   }
 
   private static String cookie(HttpServerRequest req) {
