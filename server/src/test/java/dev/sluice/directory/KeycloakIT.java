@@ -274,7 +274,7 @@ class KeycloakIT {
     HttpResponse<String> back = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
-    assertThat(back.headers().firstValue("location")).hasValue("/console/keys");
+    assertThat(back.headers().firstValue("location")).contains("/console/keys");
     String setCookie = back.headers().firstValue("set-cookie").orElseThrow();
     assertThat(setCookie).startsWith("sluice_session=").contains("HttpOnly").contains("SameSite=Lax");
     String cookie = setCookie.substring(0, setCookie.indexOf(';'));
@@ -291,7 +291,10 @@ class KeycloakIT {
     HttpResponse<String> replay = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(replay.statusCode()).isEqualTo(302);
-    assertThat(replay.headers().firstValue("location")).hasValue("/console/login?error=oidc_state_invalid");
+    assertThat(replay.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
+    HttpResponse<String> noState = browser.send(HttpRequest.newBuilder(URI.create(base
+        + "/api/session/oidc/callback?code=x&state=forged")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noState.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
     assertThat(replay.headers().firstValue("set-cookie")).isEmpty();
   }
 

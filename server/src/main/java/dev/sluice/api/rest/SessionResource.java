@@ -114,7 +114,6 @@ public class SessionResource {
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
-      // A raw Location: ResponseBuilder.location() would resolve the path against /api/ (→ /api/console/...).
       return Response.status(302).header(HttpHeaders.LOCATION, done.next())
           .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE)).build();
     } catch (OidcLogin.Failed e) {
@@ -145,6 +144,10 @@ public class SessionResource {
         controlPlane.sessions().endsAt(row).toString());
   }
 
+  /**
+   * A redirect to a console page, as a path: {@code Response.location} would resolve it against the REST
+   * application's base ({@code /api}).
+   */
   private static Response toLogin(String code) {
     return Response.status(302).header(HttpHeaders.LOCATION, LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
         StandardCharsets.UTF_8)).build();
