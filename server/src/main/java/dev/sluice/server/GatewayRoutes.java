@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
+import dev.sluice.console.ConsolePages;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -47,14 +48,23 @@ public class GatewayRoutes {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
     runtime = new SluiceRuntime(vertx, config, registry);
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
-    runtime.gateway().mount(router);
-    runtime.mountApi(router);
+    runtime.gateway().mount(router); // /api is Quarkus REST's (dev.sluice.api.rest), fed by ControlPlaneProducer
+    new ConsolePages().mount(router);
     Runtime.getRuntime().addShutdownHook(drainHook);
     // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
     new HealthRoutes(() -> {
       SluiceRuntime current = runtime;
       return current == null || current.draining() ? null : current;
     }).mount(router);
+  }
+
+  /** The runtime built at start-up; the control plane's resources reach it through {@link ControlPlaneProducer}. */
+  public SluiceRuntime runtime() {
+    SluiceRuntime current = runtime;
+    if (current == null) {
+      throw new IllegalStateException("the gateway is not running");
+    }
+    return current;
   }
 
   void started(@Observes StartupEvent event) {
