@@ -8,6 +8,7 @@ import dev.sluice.front.ApiException;
 import dev.sluice.identify.Principal;
 import dev.sluice.keys.ApiKey;
 import dev.sluice.keys.KeyCache;
+import dev.sluice.keys.KeyBudget;
 import dev.sluice.keys.KeyService;
 import dev.sluice.keys.KeyStatus;
 import dev.sluice.route.ModelPool;
@@ -63,14 +64,22 @@ public final class KeyManagement {
     KeyRequests.Create request = KeyRequests.create(body, config.maxLifetimeDays());
     KeyService.Created created;
     try {
-      created = keys.create(caller, request.name(), request.models(), request.expiresInDays());
+      created = keys.create(caller, request.name(), request.models(), request.expiresInDays(), request.budget());
+    } catch (KeyService.BudgetRefused refused) {
+      throw new ApiException(new ApiError(403, "permission_error", "budget_above_owner", "budget",
+          refused.getMessage()));
     } catch (KeyService.Refused refused) {
       throw new ApiException(new ApiError(403, "permission_error", "model_access_denied", "models",
           refused.getMessage()));
     }
     ApiKey k = created.key();
     return new Views.CreatedKey(k.id(), created.secret(), k.prefix(), k.name(), new TreeSet<>(k.models()).stream()
-        .toList(), k.createdAt().toString(), k.expiresAt().toString());
+        .toList(), k.createdAt().toString(), k.expiresAt().toString(), budget(k.budget()));
+  }
+
+  /** A key's own budget as the API shows it, or null when it has none. */
+  static Views.Budget budget(KeyBudget budget) {
+    return budget == null || budget.isEmpty() ? null : new Views.Budget(budget.costPerDay(), budget.costPerMonth());
   }
 
   public Views.Keys listOwn(Principal caller) {
@@ -132,6 +141,6 @@ public final class KeyManagement {
         .or(key::lastUsedAt);
     return new Views.Key(key.id(), key.prefix(), key.name(), new TreeSet<>(key.models()).stream().toList(),
         key.createdAt().toString(), key.expiresAt().toString(), lastUsed.map(Instant::toString).orElse(null),
-        key.statusAt(now).wire(), withOwner ? key.ownerSubject() : null);
+        key.statusAt(now).wire(), withOwner ? key.ownerSubject() : null, budget(key.budget()));
   }
 }

@@ -1,8 +1,11 @@
 package dev.sluice.api;
 
+import dev.sluice.config.Money;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
+import dev.sluice.keys.KeyBudget;
 import dev.sluice.keys.KeyFormat;
+import java.math.BigDecimal;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +23,7 @@ final class KeyRequests {
   }
 
   /** A checked {@code POST /api/keys} body. */
-  record Create(String name, Set<String> models, Optional<Integer> expiresInDays) {
+  record Create(String name, Set<String> models, Optional<Integer> expiresInDays, KeyBudget budget) {
   }
 
   static Create create(Views.CreateKey body, int maxLifetimeDays) throws ApiException {
@@ -54,7 +57,23 @@ final class KeyRequests {
     if (days != null && (days < 1 || days > maxLifetimeDays)) {
       throw bad("expiresInDays", "'expiresInDays' must be a whole number from 1 to " + maxLifetimeDays);
     }
-    return new Create(name, Set.copyOf(models), Optional.ofNullable(days));
+    KeyBudget budget = body.budget() == null ? KeyBudget.NONE
+        : new KeyBudget(amount(body.budget().costPerDay(), "budget.costPerDay"),
+            amount(body.budget().costPerMonth(), "budget.costPerMonth"));
+    return new Create(name, Set.copyOf(models), Optional.ofNullable(days), budget);
+  }
+
+  /** A budget amount as the configuration takes one: above 0, at most {@link Money#MAX_BUDGET}, 9 decimals. */
+  private static BigDecimal amount(BigDecimal value, String field) throws ApiException {
+    if (value == null) {
+      return null;
+    }
+    BigDecimal v = value.stripTrailingZeros();
+    if (v.signum() <= 0 || v.compareTo(Money.MAX_BUDGET) > 0 || v.scale() > Money.BUDGET_SCALE) {
+      throw bad(field, "'" + field + "' must be an amount above 0 and at most " + Money.MAX_BUDGET.toPlainString()
+          + ", with at most " + Money.BUDGET_SCALE + " decimals");
+    }
+    return v.scale() < 0 ? v.setScale(0) : v;
   }
 
   /** {@code POST /api/admin/keys/revoke-owner}: {@code {"subject": "..."}}. */

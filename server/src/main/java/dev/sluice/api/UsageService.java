@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  * only for the key's models. Blocking: call from a worker.
  */
 public final class UsageService {
-  private static final Set<String> OWN = Set.of("model", "key");
-  private static final Set<String> ALL = Set.of("user", "model", "key");
+  private static final Set<String> OWN = Set.of("model", "key", "plan", "group");
+  private static final Set<String> ALL = UsageReader.GROUPINGS;
   public static final int MAX_RECENT = 500;
 
   private final UsageReader reader;

@@ -38,17 +38,23 @@ public final class Views {
   }
 
   /** {@code POST /api/keys}. */
-  public record CreateKey(String name, List<String> models, Integer expiresInDays) {
+  public record CreateKey(String name, List<String> models, Integer expiresInDays, Budget budget) {
+  }
+
+  /** A key's own budget in {@code spend.currency}, within its owner's; either window may be absent. */
+  public record Budget(@JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal costPerDay,
+      @JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal costPerMonth) {
   }
 
   /** The answer to a key's creation: the only time {@code key} is shown. */
   public record CreatedKey(String id, String key, String prefix, String name, List<String> models, String createdAt,
-      String expiresAt) {
+      String expiresAt, @JsonInclude(JsonInclude.Include.NON_NULL) Budget budget) {
   }
 
   /** A key as listed; {@code owner} only in the admins' listing. */
   public record Key(String id, String prefix, String name, List<String> models, String createdAt, String expiresAt,
-      String lastUsedAt, String status, @JsonInclude(JsonInclude.Include.NON_NULL) String owner) {
+      String lastUsedAt, String status, @JsonInclude(JsonInclude.Include.NON_NULL) String owner,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Budget budget) {
   }
 
   public record Keys(List<Key> keys) {

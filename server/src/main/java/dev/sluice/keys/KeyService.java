@@ -51,9 +51,16 @@ public final class KeyService implements InvalidationBus.Listener {
   }
 
   /** Thrown for a request the rules refuse; the message is for the caller. */
-  public static final class Refused extends RuntimeException {
+  public static class Refused extends RuntimeException {
     public Refused(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /** A key budget larger than what its owner may spend. */
+  public static final class BudgetRefused extends Refused {
+    public BudgetRefused(String message) {
+      super(message);
     }
   }
 
@@ -92,7 +99,7 @@ public final class KeyService implements InvalidationBus.Listener {
     if (!budget.isEmpty()) {
       Optional<String> over = ceiling.exceeded(creator, models, budget);
       if (over.isPresent()) {
-        throw new Refused(over.get());
+        throw new BudgetRefused(over.get());
       }
     }
     for (String model : models) {

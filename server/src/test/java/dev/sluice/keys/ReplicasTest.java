@@ -68,7 +68,7 @@ class ReplicasTest {
       // The paths of POST and DELETE /api/keys on A (the control plane's services; its HTTP is KeyApiTest's)
       dev.sluice.api.KeyManagement keysOnA = a.runtime().controlPlane().keys();
       dev.sluice.api.Views.CreatedKey created = keysOnA.create(ALICE,
-          new dev.sluice.api.Views.CreateKey("replicated", null, null));
+          new dev.sluice.api.Views.CreateKey("replicated", null, null, null));
       String key = created.key();
 
       assertThat(chat(b, key).statusCode()).as("created on A, used on B at once").isEqualTo(200);

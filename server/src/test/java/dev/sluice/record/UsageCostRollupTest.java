@@ -50,20 +50,20 @@ class UsageCostRollupTest {
       UsageReader reader = new UsageReader(db, () -> "EUR");
       Instant from = Instant.parse("2027-01-01T00:00:00Z");
       Instant to = Instant.parse("2027-03-01T00:00:00Z");
-      ObjectNode byPlan = reader.read(new UsageQuery(from, to, "month", "plan", null));
+      ObjectNode byPlan = reader.read(new UsageQuery(from, to, "month", "plan", null, null));
       assertThat(byPlan.path("currency").asText()).isEqualTo("EUR");
       assertThat(rows(byPlan)).containsExactly(
           "2027-01-01T00:00:00Z solo 1 1.5 0",
           "2027-01-01T00:00:00Z team 2 0.333333333334 4",
           "2027-02-01T00:00:00Z none 1 0 0",
           "2027-02-01T00:00:00Z team 1 2 1");
-      ObjectNode byGroup = reader.read(new UsageQuery(from, to, "day", "group", null));
+      ObjectNode byGroup = reader.read(new UsageQuery(from, to, "day", "group", null, null));
       assertThat(rows(byGroup)).containsExactly(
           "2027-01-31T00:00:00Z  1 1.5 0",
           "2027-01-31T00:00:00Z ml 2 0.333333333334 4",
           "2027-02-01T00:00:00Z  1 0 0",
           "2027-02-01T00:00:00Z ml 1 2 1");
-      ObjectNode forAlice = reader.read(new UsageQuery(from, to, "month", "user", "local:alice"));
+      ObjectNode forAlice = reader.read(new UsageQuery(from, to, "month", "user", "local:alice", null));
       assertThat(forAlice.path("data")).hasSize(2);
       assertThat(forAlice.path("data").get(0).path("cost").decimalValue()).isEqualTo(new BigDecimal("1.833333333334"));
     } finally {

@@ -8,11 +8,14 @@ import dev.sluice.keys.ApiKey;
 import dev.sluice.keys.KeyBudget;
 import dev.sluice.keys.KeyService;
 import dev.sluice.sim.Simulator;
+import dev.sluice.support.ControlPlaneCalls;
+import dev.sluice.support.ControlPlaneCalls.Answer;
 import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.Metering;
 import dev.sluice.support.Metering.Priced;
 import dev.sluice.support.Sims;
+import dev.sluice.support.TestUsers;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -86,6 +89,49 @@ class KeyBudgetTest {
       assertThat(total).as("the owner's spending").isLessThanOrEqualTo(new BigDecimal("0.01")).isPositive();
       assertThat(rows.subList(0, 2).stream().map(Priced::cost).reduce(BigDecimal.ZERO, BigDecimal::add))
           .as("the small key's spending").isLessThanOrEqualTo(new BigDecimal("0.005"));
+    }
+  }
+
+  @Test
+  void theKeyApiTakesAKeyBudgetWithinTheOwnersAndRefusesOneAboveIt() throws Exception {
+    try (Simulator sim = Sims.start("m");
+         GatewayHarness gw = GatewayHarness.start("""
+             auth:
+               local:
+                 users:
+                   - {name: ann, passwordHash: "%s", groups: []}
+             plans:
+               - name: p
+                 subjects: {users: ["*"]}
+                 limits: {costPerDay: 1, costPerMonth: 20}
+             models:
+               - name: m
+                 access: {public: true}
+                 upstream: {endpoints: [%s]}
+                 prices: {input: 1, output: 2}
+             """.formatted(TestUsers.HASH, sim.baseUrl()))) {
+      String ann = Http.basic("ann", TestUsers.PASSWORD);
+
+      Answer within = ControlPlaneCalls.call(gw.runtime(), "POST", "/api/keys", ann,
+          "{\"name\":\"ci\",\"budget\":{\"costPerDay\":0.25}}");
+      Answer above = ControlPlaneCalls.call(gw.runtime(), "POST", "/api/keys", ann,
+          "{\"name\":\"greedy\",\"budget\":{\"costPerMonth\":\"20.01\"}}");
+      Answer negative = ControlPlaneCalls.call(gw.runtime(), "POST", "/api/keys", ann,
+          "{\"name\":\"odd\",\"budget\":{\"costPerDay\":-1}}");
+
+      assertThat(within.status()).isEqualTo(201);
+      assertThat(within.body().path("budget").path("costPerDay").decimalValue()).isEqualByComparingTo("0.25");
+      assertThat(within.body().path("budget").has("costPerMonth")).isFalse();
+      assertThat(gw.runtime().keys().find(within.body().path("id").asText()).map(ApiKey::budget))
+          .contains(new KeyBudget(new BigDecimal("0.25"), null));
+      assertThat(above.status()).isEqualTo(403);
+      assertThat(above.code()).isEqualTo("budget_above_owner");
+      assertThat(above.body().path("error").path("param").asText()).isEqualTo("budget");
+      assertThat(negative.status()).isEqualTo(400);
+      assertThat(negative.body().path("error").path("param").asText()).isEqualTo("budget.costPerDay");
+      Answer listed = ControlPlaneCalls.call(gw.runtime(), "GET", "/api/keys", ann, null);
+      assertThat(listed.body().path("keys").get(0).path("budget").path("costPerDay").decimalValue())
+          .isEqualByComparingTo("0.25");
     }
   }
 

@@ -2,7 +2,6 @@ package dev.sluice.support;
 
 import dev.sluice.config.StorageConfig;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
@@ -41,7 +40,10 @@ public final class TestDatabases {
   }
 
   private static void execute(String sql) {
-    try (Connection c = DriverManager.getConnection(PG_ADMIN_URL); Statement s = c.createStatement()) {
+    // The driver itself, not DriverManager: after a Quarkus test in the same JVM, DriverManager may hold only
+    // drivers of Quarkus's class loader, which it hides from callers of another (as Database does too).
+    try (Connection c = new org.postgresql.Driver().connect(PG_ADMIN_URL, new java.util.Properties());
+         Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException("PostgreSQL at 127.0.0.1:5432: " + e.getMessage(), e);

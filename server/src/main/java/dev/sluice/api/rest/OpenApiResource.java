@@ -160,7 +160,7 @@ public class OpenApiResource {
     if (c == int.class || c == Integer.class || c == long.class || c == Long.class) {
       return Json.object().put("type", "integer");
     }
-    if (c == double.class || c == Double.class) {
+    if (c == double.class || c == Double.class || c == java.math.BigDecimal.class) {
       return Json.object().put("type", "number");
     }
     if (!c.isRecord()) {
