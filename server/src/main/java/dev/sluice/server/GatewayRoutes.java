@@ -1,24 +1,36 @@
 package dev.sluice.server;
 
 import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ServerConfig;
 import dev.sluice.config.SluiceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
+import io.quarkus.value.registry.ValueRegistry;
+import io.quarkus.vertx.http.HttpServer;
+import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The Quarkus shell: builds the {@link SluiceRuntime} from {@code sluice.config} when Quarkus sets up its
- * router, and mounts the gateway and the health routes on it. Metrics are Quarkus's Prometheus endpoint.
+ * router, and mounts the gateway and the health routes on it. Metrics are Quarkus's Prometheus endpoint. Once
+ * Quarkus has started, Sluice's own {@link EdgeListener} takes {@code server.host:server.port} in front of
+ * Quarkus's root handler (ADR 056); Quarkus itself listens nowhere.
  */
 @ApplicationScoped
 public class GatewayRoutes {
@@ -35,11 +47,19 @@ public class GatewayRoutes {
   @ConfigProperty(name = "sluice.config", defaultValue = "sluice.yaml")
   String configPath;
 
+  @Inject
+  ValueRegistry values;
+
+  /** Event loops of Quarkus's Vert.x, one listening server on each (Vert.x's default: two per core). */
+  @ConfigProperty(name = "quarkus.vertx.event-loops-pool-size")
+  Optional<Integer> eventLoops;
+
   private volatile SluiceRuntime runtime;
+  private volatile EdgeListener listener;
   /**
-   * Starts the drain the moment SIGTERM arrives. Quarkus's own hook runs beside it and holds its HTTP server
-   * open while requests are in flight (quarkus.shutdown.timeout, set above the grace by SluiceMain): that keeps
-   * the listener up for the drain's answers and for {@code /health/ready} saying DOWN.
+   * Starts the drain the moment SIGTERM arrives. Quarkus's own hook runs beside it and waits while requests are
+   * in flight (quarkus.shutdown.timeout, set above the grace by SluiceMain) before it fires the ShutdownEvent that
+   * closes the listener: that keeps the listener up for the drain's answers and for {@code /health/ready} DOWN.
    */
   private final Thread drainHook = new Thread(this::drain, "sluice-drain");
 
@@ -62,12 +82,51 @@ public class GatewayRoutes {
     if (current == null) {
       return;
     }
+    listen(current.config().server());
     String models = current.catalog().all().stream()
         .map(pool -> pool.name() + (pool.simulated() ? " (simulated)" : ""))
         .collect(Collectors.joining(", "));
-    int port = current.config().server().port();
+    int port = listener.port();
     LOG.infof("Sluice is ready on port %d with models: %s. Create an API key with POST /api/keys (README: first request).",
         port, models);
+  }
+
+  /**
+   * Opens Sluice's listener, and tells Quarkus's registry of runtime values where it is (what Quarkus's own
+   * listener would have told it), so that {@code HttpServer.getPort()} and {@code @TestHTTPResource} find it.
+   */
+  private void listen(ServerConfig server) {
+    int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
+    try {
+      listener = EdgeListener.start(vertx, server.host(), server.port(), server.limits(), instances,
+          VertxHttpRecorder.getRootHandler()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while opening port " + server.port(), e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot listen on " + server.host() + ":" + server.port() + ": "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    }
+    int port = listener.port();
+    values.register(HttpServer.HTTP_PORT, port);
+    values.register(HttpServer.LOCAL_BASE_URI, URI.create("http://" + uriHost(server.host()) + ":" + port));
+    if (LaunchMode.current().isDevOrTest()) {
+      values.register(HttpServer.HTTP_TEST_PORT, port);
+      values.register(ValueRegistry.RuntimeKey.key("test.url"), "http://" + uriHost(server.host()) + ":" + port);
+    }
+  }
+
+  private static String uriHost(String host) {
+    if ("0.0.0.0".equals(host) || "::".equals(host)) {
+      return "localhost";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  /** The port Sluice listens on (the one chosen when {@code server.port} is 0), or -1 before it listens. */
+  public int port() {
+    EdgeListener current = listener;
+    return current == null ? -1 : current.port();
   }
 
   private void drain() {
@@ -88,6 +147,18 @@ public class GatewayRoutes {
       // the JVM is exiting and the hook is running or has run; drain() below waits for it
     }
     drain();
+    // The listener stayed up through the drain (answers, and /health/ready DOWN); it closes before the runtime.
+    EdgeListener open = listener;
+    listener = null;
+    if (open != null) {
+      try {
+        open.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warnf("closing the listener: %s", e.toString());
+      }
+    }
     SluiceRuntime current = runtime;
     runtime = null;
     if (current != null) {
