@@ -45,6 +45,7 @@ public final class SoakBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
     private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
+    private static final Pattern NMT = Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
 
     /** One sample of the gateway's memory and the load so far. */
     record Sample(double seconds, long heapUsedKb, long heapTotalKb, long rssKb, long answered, long errors) {
@@ -68,6 +69,9 @@ public final class SoakBench {
     private final Histogram streamLatency = Histograms.create();
     private final Histogram plainLatency = Histograms.create();
     private double maxSendLagMs;
+    /** Native memory (committed KiB per NMT category) at the end of the warm-up and at the end, when NMT is on. */
+    private Map<String, Long> nmtWarm = Map.of();
+    private Map<String, Long> nmtEnd = Map.of();
 
     private SoakBench(Map<String, String> flags) {
         repo = Path.of(flags.getOrDefault("repo", ".")).toAbsolutePath().normalize();
@@ -177,10 +181,14 @@ public final class SoakBench {
                 Thread.sleep(waitMillis); // the sampling cadence, not a wait for a condition
                 Sample s = sample(pid, start);
                 samples.add(s);
+                if (nmtWarm.isEmpty() && s.seconds() >= warmup.toSeconds()) {
+                    nmtWarm = nativeMemory(pid, "nmt-warm.txt");
+                }
                 System.out.printf("[soak] %4.0f s  heap after GC %6.1f MiB  RSS %6.1f MiB  answered %d  errors %d%n",
                         s.seconds(), s.heapUsedKb() / 1024.0, s.rssKb() / 1024.0, s.answered(), s.errors());
             }
             vertx.cancelTimer(timer);
+            nmtEnd = nativeMemory(pid, "nmt-end.txt");
             long drainUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (ok.get() + errors.get() < sent.get() && System.nanoTime() < drainUntil) {
                 Thread.sleep(100); // bounded wait for the last answers
@@ -259,6 +267,25 @@ public final class SoakBench {
         return new Sample((System.nanoTime() - start) / 1e9, used, total, rssKb, ok.get(), errors.get());
     }
 
+    /**
+     * The JVM's own account of its native memory ({@code -XX:NativeMemoryTracking=summary} in {@code
+     * SLUICE_JAVA_OPTS}), kept in {@code file}; empty when tracking is off.
+     */
+    private Map<String, Long> nativeMemory(long pid, String file) throws IOException, InterruptedException {
+        String text = jcmd(pid, "VM.native_memory summary");
+        Files.writeString(out.resolve(file), text);
+        Map<String, Long> committed = new LinkedHashMap<>();
+        Matcher total = Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB").matcher(text);
+        if (total.find()) {
+            committed.put("Total", Long.parseLong(total.group(1)));
+        }
+        Matcher m = NMT.matcher(text);
+        while (m.find()) {
+            committed.put(m.group(1).trim(), Long.parseLong(m.group(2)));
+        }
+        return committed;
+    }
+
     private static String jcmd(long pid, String what) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(pid), what).redirectErrorStream(true).start();
@@ -317,6 +344,18 @@ public final class SoakBench {
         md.append(String.format("After the %d s warm-up (%d samples): heap after GC %.1f–%.1f MiB (slope %+.2f MiB/min), "
                 + "RSS %.1f–%.1f MiB (slope %+.2f MiB/min).%n%n", warmup.toSeconds(), after.size(), min(heap), max(heap),
                 slopePerMinute(t, heap), min(rss), max(rss), slopePerMinute(t, rss)));
+        if (!nmtWarm.isEmpty() && !nmtEnd.isEmpty()) {
+            md.append("Native memory committed (NMT), end of warm-up → end, categories that moved by 1 MiB or more:\n\n");
+            md.append("| category | warm-up end (MiB) | end (MiB) | change (MiB) |\n|---|---|---|---|\n");
+            for (Map.Entry<String, Long> e : nmtEnd.entrySet()) {
+                long before = nmtWarm.getOrDefault(e.getKey(), 0L);
+                if (Math.abs(e.getValue() - before) >= 1024) {
+                    md.append(String.format("| %s | %.1f | %.1f | %+.1f |%n", e.getKey(), before / 1024.0,
+                            e.getValue() / 1024.0, (e.getValue() - before) / 1024.0));
+                }
+            }
+            md.append('\n');
+        }
         md.append("| t (s) | heap after GC (MiB) | heap committed (MiB) | RSS (MiB) | answered | errors |\n|---|---|---|---|---|---|\n");
         for (Sample s : samples) {
             md.append(String.format("| %.0f | %.1f | %.1f | %.1f | %d | %d |%n", s.seconds(), s.heapUsedKb() / 1024.0,
@@ -335,6 +374,8 @@ public final class SoakBench {
         json.set("errorKinds", JSON.valueToTree(errorKinds));
         json.put("heapSlopeMiBPerMin", slopePerMinute(t, heap));
         json.put("rssSlopeMiBPerMin", slopePerMinute(t, rss));
+        json.set("nativeMemoryWarmKiB", JSON.valueToTree(nmtWarm));
+        json.set("nativeMemoryEndKiB", JSON.valueToTree(nmtEnd));
         json.put("streamLatency", Histograms.encode(streamLatency));
         json.put("plainLatency", Histograms.encode(plainLatency));
         ArrayNode series = json.putArray("samples");
