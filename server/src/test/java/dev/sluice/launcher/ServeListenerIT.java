@@ -127,6 +127,8 @@ class ServeListenerIT {
         trickle.interrupt();
       }
       long tookMs = (System.nanoTime() - start) / 1_000_000;
+      System.out.printf("[ServeListenerIT] trickled head closed after %d ms (headerTimeout %d ms)%n", tookMs,
+          HEADER_TIMEOUT_MS);
       // the trickle has 5 s of bytes left: only the deadline can have closed it this early
       assertThat(tookMs).isBetween(HEADER_TIMEOUT_MS - 100, 3 * HEADER_TIMEOUT_MS);
     }
