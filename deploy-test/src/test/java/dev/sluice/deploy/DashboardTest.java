@@ -58,10 +58,10 @@ class DashboardTest {
   }
 
   @Test
-  void thePanelsTheIssueAsksForThatHaveAMetricAreThere() throws Exception {
+  void thePanelsTheIssueAsksForAreThere() throws Exception {
     List<String> titles = new ArrayList<>();
     dashboard().get("panels").forEach(p -> titles.add(p.get("title").asText()));
     assertThat(titles).contains("Requests by model", "Error ratio (5xx)", "Time to first token", "Tokens by model",
-        "Quota rejections", "Endpoints in rotation");
+        "Tokens by plan", "Quota rejections", "Endpoints in rotation", "Prefix cache hit rate");
   }
 }

@@ -22,6 +22,7 @@ public final class QuotaMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+  private final Map<String, Counter> cached = new ConcurrentHashMap<>();
   private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
   private final Map<String, Counter> storeErrors = new ConcurrentHashMap<>();
   private final Timer reservation;
@@ -40,13 +41,28 @@ public final class QuotaMetrics {
         .description("1 while the quota counter store answers, 0 while it is unreachable").register(registry);
   }
 
-  /** @param type prompt | completion */
-  /** @param plan the governing plan's name, or {@code none} for a request no plan governs */
+  /**
+   * @param plan the governing plan's name, or {@code none} for a request no plan governs
+   * @param type prompt | completion
+   */
   public void tokens(String model, String plan, String type, long count) {
     if (count > 0) {
       tokens.computeIfAbsent(model + '|' + plan + '|' + type, k -> Counter.builder("sluice.tokens")
           .description("Tokens charged, by model, plan and type (prompt | completion)")
           .tag("model", model).tag("plan", plan).tag("type", type).register(registry)).increment(count);
+    }
+  }
+
+  /**
+   * Prompt tokens the upstream served from its prefix cache (included in the {@code prompt} tokens): divided by
+   * those, the cache hit rate of what Sluice routed.
+   */
+  public void cachedTokens(String model, String plan, long count) {
+    if (count > 0) {
+      cached.computeIfAbsent(model + '|' + plan, k -> Counter.builder("sluice.cached.prompt.tokens")
+          .description("Prompt tokens the upstream served from its prefix cache, by model and plan (part of "
+              + "sluice_tokens_total{type=\"prompt\"})")
+          .tag("model", model).tag("plan", plan).register(registry)).increment(count);
     }
   }
 

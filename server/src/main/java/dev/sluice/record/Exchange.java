@@ -45,6 +45,8 @@ public final class Exchange {
   /** Tokens charged by settlement; 0 when nothing was generated (rejections, upstream errors). */
   public long promptTokens;
   public long completionTokens;
+  /** Of {@link #promptTokens}, those the upstream served from its prefix cache (0 when it did not say). */
+  public long cachedTokens;
   /** The token counts are Sluice's estimate, not the upstream's report (see ADR 031). */
   public boolean usageEstimated;
 

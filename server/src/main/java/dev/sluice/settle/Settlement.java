@@ -38,6 +38,7 @@ public final class Settlement {
     String plan = ticket.planName();
     metrics.tokens(ex.modelLabel, plan, "prompt", ex.promptTokens);
     metrics.tokens(ex.modelLabel, plan, "completion", ex.completionTokens);
+    metrics.cachedTokens(ex.modelLabel, plan, ex.cachedTokens);
     if (ticket.ask() != null) {
       long started = System.nanoTime();
       store.settle(ticket.ask(), ex.promptTokens + ex.completionTokens)
@@ -48,6 +49,7 @@ public final class Settlement {
   static void charge(Ticket ticket, UsageMeter meter, Exchange ex) {
     if (meter.hasUsage()) {
       set(ex, meter.promptTokens(), meter.completionTokens(), false);
+      ex.cachedTokens = Math.min(meter.cachedTokens(), meter.promptTokens());
     } else if (ex.attempts == 0) {
       set(ex, 0, 0, false); // never sent upstream
     } else if (ex.outcome == Outcome.SERVER_SHUTDOWN) {

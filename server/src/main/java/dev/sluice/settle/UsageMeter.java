@@ -34,6 +34,11 @@ public final class UsageMeter implements ResponseTap {
   private final SseParser parser = new SseParser();
   private long promptTokens = -1;
   private long completionTokens = -1;
+  /** Anthropic's three parts of the prompt, each as last reported (-1: not reported). */
+  private long uncachedInput = -1;
+  private long cacheWrites = -1;
+  private long cacheReads = -1;
+  private long cachedTokens;
   private long contentChunks;
   private boolean sawResponse;
 
@@ -73,6 +78,15 @@ public final class UsageMeter implements ResponseTap {
 
   public long completionTokens() {
     return completionTokens;
+  }
+
+  /**
+   * Prompt tokens the upstream served from its prefix cache (part of {@link #promptTokens()}, not beside it):
+   * OpenAI's and vLLM's {@code prompt_tokens_details.cached_tokens}, Anthropic's {@code cache_read_input_tokens}.
+   * 0 when the upstream does not say.
+   */
+  public long cachedTokens() {
+    return cachedTokens;
   }
 
   /** Chunks that carried generated output: the completion estimate when no usage came. */
@@ -219,10 +233,11 @@ public final class UsageMeter implements ResponseTap {
   }
 
   /**
-   * OpenAI's usage ({@code prompt_tokens}, {@code completion_tokens}) or Anthropic's ({@code input_tokens},
-   * {@code output_tokens}). Anthropic streams split it: {@code message_start} carries the input,
-   * {@code message_delta} the cumulative output (and sometimes the input again), so each field keeps the
-   * last value seen.
+   * OpenAI's usage ({@code prompt_tokens}, {@code completion_tokens}, {@code prompt_tokens_details.cached_tokens})
+   * or Anthropic's ({@code input_tokens}, {@code output_tokens}, and the cache's {@code cache_creation_input_tokens}
+   * and {@code cache_read_input_tokens}, which Anthropic counts beside {@code input_tokens}: the prompt is their
+   * sum). Anthropic streams split usage: {@code message_start} carries the input, {@code message_delta} the
+   * cumulative output (and sometimes the input again), so each field keeps the last value seen.
    */
   private void readUsage(JsonNode usage) {
     if (usage == null || !usage.isObject()) {
@@ -231,10 +246,15 @@ public final class UsageMeter implements ResponseTap {
     if (usage.path("prompt_tokens").isNumber()) {
       promptTokens = usage.get("prompt_tokens").asLong();
       completionTokens = usage.path("completion_tokens").asLong(0);
+      cachedTokens = Math.max(0, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
       return;
     }
-    if (usage.path("input_tokens").isNumber()) {
-      promptTokens = usage.get("input_tokens").asLong();
+    uncachedInput = count(usage, "input_tokens", uncachedInput);
+    cacheWrites = count(usage, "cache_creation_input_tokens", cacheWrites);
+    cacheReads = count(usage, "cache_read_input_tokens", cacheReads);
+    if (uncachedInput >= 0 || cacheWrites >= 0 || cacheReads >= 0) {
+      promptTokens = Math.max(0, uncachedInput) + Math.max(0, cacheWrites) + Math.max(0, cacheReads);
+      cachedTokens = Math.max(0, cacheReads);
     }
     if (usage.path("output_tokens").isNumber()) {
       completionTokens = usage.get("output_tokens").asLong();
@@ -242,6 +262,11 @@ public final class UsageMeter implements ResponseTap {
         promptTokens = 0;
       }
     }
+  }
+
+  private static long count(JsonNode usage, String field, long last) {
+    JsonNode value = usage.get(field);
+    return value != null && value.isNumber() ? value.asLong() : last;
   }
 
   private static int indexOf(byte[] b, byte[] needle) {

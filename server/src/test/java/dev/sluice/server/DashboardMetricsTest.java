@@ -49,7 +49,10 @@ class DashboardMetricsTest {
     return found;
   }
 
-  /** Serves a success, a stream, a quota refusal and an upstream failure: every series the dashboard reads. */
+  /**
+   * Serves a success, a stream of the same long prompt (so the simulator's prefix cache serves part of it), a quota
+   * refusal and an upstream failure: every series the dashboard reads.
+   */
   static String metricsAfterRepresentativeTraffic() throws Exception {
     try (Simulator sim = Sims.start("m");
          GatewayHarness gw = GatewayHarness.start("""
@@ -71,8 +74,10 @@ class DashboardMetricsTest {
                    endpoints: ["http://127.0.0.1:%d"]
              """.formatted(sim.baseUrl(), Sims.deadPort()))) {
       String chat = gw.baseUrl() + "/v1/chat/completions";
-      assertThat(Http.postJson(chat, Http.chat("m", false)).statusCode()).isEqualTo(200);
-      assertThat(Http.postJson(chat, Http.chat("m", true)).statusCode()).isEqualTo(200);
+      String prompt = "Summarise the quarterly report for the board. ".repeat(20);
+      String request = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]";
+      assertThat(Http.postJson(chat, request + "}").statusCode()).isEqualTo(200);
+      assertThat(Http.postJson(chat, request + ",\"stream\":true}").statusCode()).isEqualTo(200);
       assertThat(Http.postJson(chat, Http.chat("m", false)).statusCode()).isEqualTo(429);
       assertThat(Http.postJson(chat, Http.chat("down", false)).statusCode()).isGreaterThanOrEqualTo(500);
       return gw.metrics();

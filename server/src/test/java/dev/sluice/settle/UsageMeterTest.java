@@ -158,4 +158,33 @@ class UsageMeterTest {
     assertThat(meter.hasUsage()).isFalse();
     assertThat(meter.contentChunks()).isEqualTo(3);
   }
+
+  @Test
+  void cachedPromptTokensAreReadFromOpenAiUsageAndStayPartOfThePrompt() throws Exception {
+    UsageMeter meter = UsageMeter.attach(plain());
+    meter.buffered(200, Buffer.buffer("{\"choices\":[],\"usage\":{\"prompt_tokens\":1200,\"completion_tokens\":5,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":1024}}}"));
+    assertThat(meter.promptTokens()).isEqualTo(1200);
+    assertThat(meter.cachedTokens()).isEqualTo(1024);
+
+    UsageMeter silent = UsageMeter.attach(plain());
+    silent.buffered(200, Buffer.buffer("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,"
+        + "\"prompt_tokens_details\":null}}"));
+    assertThat(silent.cachedTokens()).as("an upstream that does not say served none from its cache").isZero();
+  }
+
+  @Test
+  void anthropicCacheReadsAndWritesArePartOfThePromptItCountsBesideInputTokens() throws Exception {
+    String json = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":9,\"messages\":[]}";
+    UsageMeter meter = UsageMeter.attach(
+        new ApiRequest(Operation.MESSAGES, "m", true, (ObjectNode) Json.MAPPER.readTree(json), Buffer.buffer(json)));
+    relay(meter,
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":21,"
+            + "\"cache_creation_input_tokens\":100,\"cache_read_input_tokens\":2000,\"output_tokens\":1}}}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+            + "\"usage\":{\"output_tokens\":12}}\n\n");
+    assertThat(meter.promptTokens()).isEqualTo(21 + 100 + 2000);
+    assertThat(meter.cachedTokens()).isEqualTo(2000);
+    assertThat(meter.completionTokens()).isEqualTo(12);
+  }
 }

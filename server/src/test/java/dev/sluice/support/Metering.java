@@ -22,6 +22,11 @@ public final class Metering {
         counter(sim.metricsText(), "vllm:generation_tokens_total")};
   }
 
+  /** The prompt tokens a simulator served from its prefix cache. */
+  public static long simulatorCacheHits(Simulator sim) {
+    return counter(sim.metricsText(), "vllm:prefix_cache_hits_total");
+  }
+
   private static long counter(String text, String name) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.eE+]+)$").matcher(text);
     if (!m.find()) {

@@ -33,7 +33,7 @@ final class EmbeddingFormat implements ResponseFormat {
   }
 
   @Override
-  public Buffer full(Generator.Output out, int promptTokens) {
+  public Buffer full(Generator.Output out, int promptTokens, int cachedTokens) {
     StringBuilder sb = new StringBuilder(64 + inputs.size() * (dim * 12 + 64));
     sb.append("{\"id\":\"").append(id).append("\",\"object\":\"list\",\"created\":")
         .append(created).append(",\"model\":");
@@ -101,7 +101,7 @@ final class EmbeddingFormat implements ResponseFormat {
   }
 
   @Override
-  public Buffer streamUsage(int promptTokens, int completionTokens) {
+  public Buffer streamUsage(int promptTokens, int completionTokens, int cachedTokens) {
     throw new UnsupportedOperationException("embeddings do not stream");
   }
 }

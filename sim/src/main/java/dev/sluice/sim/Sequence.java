@@ -32,6 +32,8 @@ final class Sequence extends Scheduler.Slot {
   private final long arrivalNanos = System.nanoTime();
   private final SplittableRandom timingRng;
   private Latency latency;
+  /** Prompt tokens the prefix cache held when the sequence was scheduled. */
+  private int cachedTokens;
   private long timerId = -1;
   private long nextTokenAt;
   private boolean done;
@@ -84,8 +86,8 @@ final class Sequence extends Scheduler.Slot {
 
   private void run() {
     latency = core.latency();
-    int cached = core.prefixLookup(job.promptTokens());
-    long prefill = latency.prefill(job.promptCount() - cached, timingRng) + extraDelayNanos;
+    cachedTokens = core.prefixLookup(job.promptTokens());
+    long prefill = latency.prefill(job.promptCount() - cachedTokens, timingRng) + extraDelayNanos;
     long start = System.nanoTime();
     firstTokenAt = start + prefill;
     if (job.stream()) {
@@ -114,7 +116,7 @@ final class Sequence extends Scheduler.Slot {
       return;
     }
     core.metrics().observeTtft(firstTokenAt - arrivalNanos);
-    Buffer body = job.format().full(out, job.promptCount());
+    Buffer body = job.format().full(out, job.promptCount(), cachedTokens);
     response.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     if (abort) {
       // Promise the whole body, deliver half of it, hang up.
@@ -180,7 +182,7 @@ final class Sequence extends Scheduler.Slot {
     if (out.count() == 0) {
       response.write(job.format().streamToken("", out.finishReason()));
     }
-    Buffer usage = job.format().streamUsage(job.promptCount(), out.produced());
+    Buffer usage = job.format().streamUsage(job.promptCount(), out.produced(), cachedTokens);
     if (usage != null) {
       response.write(usage);
     }

@@ -34,7 +34,7 @@ final class TextFormat implements ResponseFormat {
   }
 
   @Override
-  public Buffer full(Generator.Output out, int promptTokens) {
+  public Buffer full(Generator.Output out, int promptTokens, int cachedTokens) {
     String text = out.rest();
     StringBuilder sb = new StringBuilder(head.length() + text.length() + 256);
     sb.append(head).append("\"choices\":[{\"index\":0,");
@@ -47,7 +47,7 @@ final class TextFormat implements ResponseFormat {
     }
     sb.append("\"logprobs\":null,\"finish_reason\":\"").append(out.finishReason())
         .append("\",\"stop_reason\":null}],");
-    usage(sb, promptTokens, out.produced()).append('}');
+    usage(sb, promptTokens, out.produced(), cachedTokens).append('}');
     return Json.buffer(sb);
   }
 
@@ -85,13 +85,13 @@ final class TextFormat implements ResponseFormat {
   }
 
   @Override
-  public Buffer streamUsage(int promptTokens, int completionTokens) {
+  public Buffer streamUsage(int promptTokens, int completionTokens, int cachedTokens) {
     if (!includeUsage) {
       return null;
     }
     StringBuilder sb = new StringBuilder(chunkHead.length() + 128);
     sb.append(chunkHead).append("\"choices\":[],");
-    usage(sb, promptTokens, completionTokens).append("}\n\n");
+    usage(sb, promptTokens, completionTokens, cachedTokens).append("}\n\n");
     return Json.buffer(sb);
   }
 
@@ -104,9 +104,11 @@ final class TextFormat implements ResponseFormat {
     return Json.buffer(sb);
   }
 
-  static StringBuilder usage(StringBuilder sb, int prompt, int completion) {
+  /** vLLM's usage object, as it writes it with {@code --enable-prompt-tokens-details}. */
+  static StringBuilder usage(StringBuilder sb, int prompt, int completion, int cached) {
     return sb.append("\"usage\":{\"prompt_tokens\":").append(prompt)
         .append(",\"total_tokens\":").append(prompt + completion)
-        .append(",\"completion_tokens\":").append(completion).append('}');
+        .append(",\"completion_tokens\":").append(completion)
+        .append(",\"prompt_tokens_details\":{\"cached_tokens\":").append(cached).append("}}");
   }
 }

@@ -2,6 +2,7 @@ package dev.sluice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +52,36 @@ class PrefixCachingTest {
     sim.timePost("/v1/chat/completions", SimHttp.chat(shared + " " + SimHttp.words("b", 40), 1));
 
     assertThat(sim.metric("vllm:prefix_cache_hits_total") - hitsBefore).isEqualTo(64);
+  }
+
+  @Test
+  void usageReportsThePromptTokensServedFromTheCacheAsVllmDoes() {
+    String prompt = SimHttp.words("usage", 100);
+    int fullBlockTokens = Tokenizer.tokenize("user: " + prompt + "\n").size() / 16 * 16;
+
+    JsonNode cold = SimHttp.json(sim.post("/v1/chat/completions", SimHttp.chat(prompt, 1)).body()).path("usage");
+    JsonNode warm = SimHttp.json(sim.post("/v1/chat/completions", SimHttp.chat(prompt, 1)).body()).path("usage");
+
+    assertThat(cold.path("prompt_tokens_details").path("cached_tokens").asInt(-1)).isZero();
+    assertThat(warm.path("prompt_tokens_details").path("cached_tokens").asInt(-1)).isEqualTo(fullBlockTokens);
+    assertThat(warm.path("prompt_tokens").asInt()).as("cached tokens are part of the prompt, not beside it")
+        .isEqualTo(cold.path("prompt_tokens").asInt());
+  }
+
+  @Test
+  void aStreamsUsageChunkReportsCachedTokensToo() {
+    String prompt = SimHttp.words("streamed", 100);
+    int fullBlockTokens = Tokenizer.tokenize("user: " + prompt + "\n").size() / 16 * 16;
+    String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"max_tokens\":1,"
+        + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
+    sim.post("/v1/chat/completions", body);
+
+    String events = sim.post("/v1/chat/completions", body).body();
+
+    String last = events.lines().filter(l -> l.startsWith("data: {") && l.contains("\"choices\":[]"))
+        .reduce((a, b) -> b).orElseThrow().substring("data: ".length());
+    assertThat(SimHttp.json(last).path("usage").path("prompt_tokens_details").path("cached_tokens").asInt(-1))
+        .isEqualTo(fullBlockTokens);
   }
 
   @Test

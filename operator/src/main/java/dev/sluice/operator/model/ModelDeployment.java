@@ -113,7 +113,9 @@ public final class ModelDeployment {
 
   static Container server(LLMModelSpec spec, Serving serving, OperatorSettings settings) {
     List<String> args = new ArrayList<>(List.of("--model", DownloaderCommand.modelPath(spec.model),
-        "--served-model-name", spec.model.name, "--port", String.valueOf(ModelNames.PORT)));
+        "--served-model-name", spec.model.name, "--port", String.valueOf(ModelNames.PORT),
+        // usage then says how much of each prompt the prefix cache served: metered and on the dashboard
+        "--enable-prompt-tokens-details"));
     int tp = tensorParallelism(serving);
     if (tp > 1) {
       args.add("--tensor-parallel-size");

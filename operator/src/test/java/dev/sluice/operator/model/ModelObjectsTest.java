@@ -137,7 +137,7 @@ class ModelObjectsTest {
     assertThat(vllm.getName()).isEqualTo("vllm");
     assertThat(vllm.getImage()).isEqualTo("vllm/vllm-openai:v0.11.0");
     assertThat(vllm.getArgs()).containsExactly("--model", "/models/huggingface/Qwen--Qwen3-8B@main",
-        "--served-model-name", "qwen3-8b", "--port", "8000");
+        "--served-model-name", "qwen3-8b", "--port", "8000", "--enable-prompt-tokens-details");
     assertThat(vllm.getPorts().get(0).getContainerPort()).isEqualTo(8000);
     assertThat(vllm.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health");
     assertThat(vllm.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8000);

@@ -22,6 +22,8 @@ public final class ChatToMessagesStream implements ResponseTranslator {
   private String finishReason;
   private long inputTokens;
   private long outputTokens;
+  /** Of the prompt, the tokens the upstream read from its cache. */
+  private long cachedTokens;
 
   @Override
   public Buffer body(int status, Buffer body) {
@@ -66,6 +68,7 @@ public final class ChatToMessagesStream implements ResponseTranslator {
       JsonNode usage = data.get("usage");
       if (usage != null && usage.isObject()) {
         inputTokens = usage.path("prompt_tokens").asLong(inputTokens);
+        cachedTokens = MessagesResponses.cachedTokens(usage);
         outputTokens = usage.path("completion_tokens").asLong(outputTokens);
       }
     }
@@ -119,7 +122,8 @@ public final class ChatToMessagesStream implements ResponseTranslator {
     ObjectNode delta = Json.object().put("type", "message_delta");
     String stop = MessagesResponses.stopReason(finishReason);
     delta.putObject("delta").put("stop_reason", stop == null ? "end_turn" : stop).putNull("stop_sequence");
-    delta.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", outputTokens);
+    delta.putObject("usage").put("input_tokens", inputTokens - cachedTokens).put("cache_creation_input_tokens", 0)
+        .put("cache_read_input_tokens", cachedTokens).put("output_tokens", outputTokens);
     event(out, "message_delta", delta);
     event(out, "message_stop", Json.object().put("type", "message_stop"));
     ended = true;

@@ -22,9 +22,13 @@ public final class MessagesResponses {
         .put("text", choice.path("message").path("content").asText(""));
     message.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
     message.putNull("stop_sequence");
+    JsonNode from = completion.path("usage");
+    long cached = cachedTokens(from);
     ObjectNode usage = message.putObject("usage");
-    usage.put("input_tokens", completion.path("usage").path("prompt_tokens").asLong(0));
-    usage.put("output_tokens", completion.path("usage").path("completion_tokens").asLong(0));
+    usage.put("input_tokens", from.path("prompt_tokens").asLong(0) - cached);
+    usage.put("cache_creation_input_tokens", 0);
+    usage.put("cache_read_input_tokens", cached);
+    usage.put("output_tokens", from.path("completion_tokens").asLong(0));
     return message;
   }
 
@@ -45,10 +49,28 @@ public final class MessagesResponses {
     choice.put("index", 0);
     choice.putObject("message").put("role", "assistant").put("content", text.toString());
     choice.put("finish_reason", finishReason(message.path("stop_reason").asText(null)));
-    long in = message.path("usage").path("input_tokens").asLong(0);
-    long out = message.path("usage").path("output_tokens").asLong(0);
-    completion.putObject("usage").put("prompt_tokens", in).put("completion_tokens", out).put("total_tokens", in + out);
+    JsonNode usage = message.path("usage");
+    long in = promptTokens(usage);
+    long out = usage.path("output_tokens").asLong(0);
+    ObjectNode to = completion.putObject("usage");
+    to.put("prompt_tokens", in).put("completion_tokens", out).put("total_tokens", in + out);
+    to.putObject("prompt_tokens_details").put("cached_tokens", usage.path("cache_read_input_tokens").asLong(0));
     return completion;
+  }
+
+  /**
+   * The whole prompt of an Anthropic usage object: Anthropic counts tokens read from and written to its prompt
+   * cache beside {@code input_tokens}, where OpenAI's {@code prompt_tokens} includes cached tokens.
+   */
+  static long promptTokens(JsonNode anthropicUsage) {
+    return anthropicUsage.path("input_tokens").asLong(0) + anthropicUsage.path("cache_creation_input_tokens").asLong(0)
+        + anthropicUsage.path("cache_read_input_tokens").asLong(0);
+  }
+
+  /** The prompt tokens an OpenAI usage object says came from the cache, at most its whole prompt. */
+  static long cachedTokens(JsonNode openAiUsage) {
+    long cached = Math.max(0, openAiUsage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+    return Math.min(cached, Math.max(0, openAiUsage.path("prompt_tokens").asLong(0)));
   }
 
   /**

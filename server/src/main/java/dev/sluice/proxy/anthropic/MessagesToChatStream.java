@@ -20,6 +20,8 @@ public final class MessagesToChatStream implements ResponseTranslator {
   private String model = "";
   private long inputTokens;
   private long outputTokens;
+  /** Of the prompt, the tokens the upstream read from its cache. */
+  private long cachedTokens;
   private boolean ended;
 
   /** @param includeUsage the client asked for {@code stream_options.include_usage} */
@@ -54,7 +56,8 @@ public final class MessagesToChatStream implements ResponseTranslator {
           JsonNode message = data.path("message");
           id = message.path("id").asText("");
           model = message.path("model").asText("");
-          inputTokens = message.path("usage").path("input_tokens").asLong(0);
+          inputTokens = MessagesResponses.promptTokens(message.path("usage"));
+          cachedTokens = message.path("usage").path("cache_read_input_tokens").asLong(0);
           ObjectNode c = chunk();
           c.withArray("choices").addObject().put("index", 0).putNull("finish_reason")
               .putObject("delta").put("role", "assistant").put("content", "");
@@ -81,8 +84,9 @@ public final class MessagesToChatStream implements ResponseTranslator {
           if (includeUsage) {
             ObjectNode c = chunk();
             c.putArray("choices");
-            c.putObject("usage").put("prompt_tokens", inputTokens).put("completion_tokens", outputTokens)
-                .put("total_tokens", inputTokens + outputTokens);
+            ObjectNode usage = c.putObject("usage").put("prompt_tokens", inputTokens)
+                .put("completion_tokens", outputTokens).put("total_tokens", inputTokens + outputTokens);
+            usage.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens);
             data(out, c);
           }
           out.appendString("data: [DONE]\n\n");

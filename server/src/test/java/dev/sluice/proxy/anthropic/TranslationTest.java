@@ -66,7 +66,8 @@ class TranslationTest {
          "usage":{"prompt_tokens":3,"completion_tokens":2}}"""));
     assertThat(message.toString()).isEqualTo("{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\","
         + "\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"stop_reason\":\"max_tokens\",\"stop_sequence\":null,"
-        + "\"usage\":{\"input_tokens\":3,\"output_tokens\":2}}");
+        + "\"usage\":{\"input_tokens\":3,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+        + "\"output_tokens\":2}}");
     JsonNode completion = MessagesResponses.toCompletion(message, 7);
     assertThat(completion.path("choices").path(0).path("message").path("content").asText()).isEqualTo("ok");
     assertThat(completion.path("choices").path(0).path("finish_reason").asText()).isEqualTo("length");
@@ -102,7 +103,8 @@ class TranslationTest {
     assertThat(names).containsExactly("message_start", "content_block_start", "ping", "content_block_delta",
         "content_block_stop", "message_delta", "message_stop");
     assertThat(out).contains("\"id\":\"msg_9\"").contains("\"text\":\"Hi\"")
-        .contains("{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":4,\"output_tokens\":1}");
+        .contains("{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":4,"
+            + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1}");
     assertThat(t.streamError(new ApiError(502, "upstream_error", "upstream_aborted", null, "lost")).toString())
         .isEqualTo("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"lost\"}}\n\n");
   }
@@ -134,5 +136,48 @@ class TranslationTest {
     assertThat(json(data.get(2)).path("choices").path(0).path("finish_reason").asText()).isEqualTo("length");
     assertThat(json(data.get(3)).path("usage").path("total_tokens").asInt()).isEqualTo(7);
     assertThat(data.get(4)).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void cachedPromptTokensKeepTheirMeaningInEachDirection() throws Exception {
+    // OpenAI counts cached tokens inside prompt_tokens; Anthropic beside input_tokens.
+    JsonNode message = MessagesResponses.toMessage(json("""
+        {"id":"chatcmpl-1","model":"m","choices":[{"message":{"content":"ok"},"finish_reason":"stop"}],
+         "usage":{"prompt_tokens":1100,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1024}}}"""));
+    assertThat(message.path("usage").path("input_tokens").asLong()).isEqualTo(76);
+    assertThat(message.path("usage").path("cache_read_input_tokens").asLong()).isEqualTo(1024);
+
+    JsonNode completion = MessagesResponses.toCompletion(json("""
+        {"id":"msg_1","model":"c","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn",
+         "usage":{"input_tokens":10,"cache_creation_input_tokens":200,"cache_read_input_tokens":3000,"output_tokens":4}}"""),
+        7);
+    assertThat(completion.path("usage").path("prompt_tokens").asLong()).isEqualTo(3210);
+    assertThat(completion.path("usage").path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(3000);
+    assertThat(completion.path("usage").path("total_tokens").asLong()).isEqualTo(3214);
+
+    MessagesToChatStream toChat = new MessagesToChatStream(true);
+    String chunks = toChat.streamChunk(Buffer.buffer("""
+        event: message_start
+        data: {"type":"message_start","message":{"id":"msg_2","model":"c","usage":{"input_tokens":5,"cache_read_input_tokens":64}}}
+
+        event: message_delta
+        data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}}
+
+        event: message_stop
+        data: {"type":"message_stop"}
+
+        """)).toString();
+    JsonNode usage = json(chunks.lines().filter(l -> l.contains("\"usage\"")).findFirst().orElseThrow().substring(6))
+        .path("usage");
+    assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(69);
+    assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(64);
+
+    ChatToMessagesStream toMessages = new ChatToMessagesStream();
+    String events = toMessages.streamChunk(Buffer.buffer(
+        "data: {\"id\":\"chatcmpl-3\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":1,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":32}}}\n\ndata: [DONE]\n\n")).toString() + toMessages.streamEnd();
+    assertThat(events).contains("\"usage\":{\"input_tokens\":8,\"cache_creation_input_tokens\":0,"
+        + "\"cache_read_input_tokens\":32,\"output_tokens\":1}");
   }
 }
