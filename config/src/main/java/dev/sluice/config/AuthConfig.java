@@ -13,9 +13,11 @@ import java.util.Set;
  * @param oidc the OIDC provider whose JWTs are accepted, if any
  * @param directory where key owners' current groups are looked up, if anywhere
  * @param loginThrottle how many failed local-user passwords are allowed before 429
+ * @param sessions the console's sessions
  */
 public record AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
-    Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory, LoginThrottle loginThrottle) {
+    Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory, LoginThrottle loginThrottle,
+    Sessions sessions) {
   public AuthConfig {
     adminGroups = Set.copyOf(adminGroups);
     adminUsers = Set.copyOf(adminUsers);
@@ -23,8 +25,27 @@ public record AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<L
   }
 
   public AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
+      Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory, LoginThrottle loginThrottle) {
+    this(adminGroups, adminUsers, localUsers, oidc, directory, loginThrottle, Sessions.defaults());
+  }
+
+  public AuthConfig(Set<String> adminGroups, Set<String> adminUsers, List<LocalUser> localUsers,
       Optional<OidcConfig> oidc, Optional<DirectoryConfig> directory) {
     this(adminGroups, adminUsers, localUsers, oidc, directory, LoginThrottle.defaults());
+  }
+
+  /**
+   * The console's sessions, kept in the store (ADR 071).
+   *
+   * @param idleTimeout a session unused this long ends
+   * @param maxLifetime a session ends this long after sign-in, however much it is used
+   * @param secureCookie mark the cookie Secure even on plain HTTP (behind a proxy that terminates TLS); over
+   *     TLS it is always Secure
+   */
+  public record Sessions(java.time.Duration idleTimeout, java.time.Duration maxLifetime, boolean secureCookie) {
+    public static Sessions defaults() {
+      return new Sessions(java.time.Duration.ofHours(8), java.time.Duration.ofDays(7), false);
+    }
   }
 
   public static AuthConfig defaults() {

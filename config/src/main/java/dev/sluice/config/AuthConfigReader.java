@@ -13,13 +13,14 @@ import java.util.Set;
 final class AuthConfigReader {
   private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize", "connectTimeout",
       "socketTimeout");
-  private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory");
+  private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory", "sessions");
+  private static final Set<String> SESSIONS = Set.of("idleTimeout", "maxLifetime", "secureCookie");
   private static final Set<String> ADMINS = Set.of("groups", "users");
   private static final Set<String> LOCAL = Set.of("users", "throttle");
   private static final Set<String> THROTTLE = Set.of("perUser", "perAddress", "window");
   private static final Set<String> LOCAL_USER = Set.of("name", "passwordHash", "groups");
   private static final Set<String> OIDC = Set.of("issuer", "audience", "groupsClaim", "usernameClaim", "clockSkew",
-      "jwksRefreshInterval");
+      "jwksRefreshInterval", "clientId", "clientSecret", "scopes", "redirectUri");
   private static final Set<String> DIRECTORY = Set.of("keycloak", "interval");
   private static final Set<String> KEYCLOAK = Set.of("url", "realm", "clientId", "clientSecret");
   private static final Set<String> KEYS = Set.of("defaultLifetimeDays", "maxLifetimeDays", "cacheRefresh");
@@ -70,7 +71,27 @@ final class AuthConfigReader {
     Optional<OidcConfig> oidc = Optional.ofNullable(f.get("oidc")).map(AuthConfigReader::oidc);
     Optional<DirectoryConfig> directory = Optional.ofNullable(f.get("directory")).map(AuthConfigReader::directory);
     AuthConfig.LoginThrottle throttle = f.containsKey("local") ? throttle(f.get("local")) : d.loginThrottle();
-    return new AuthConfig(adminGroups, adminUsers, users, oidc, directory, throttle);
+    AuthConfig.Sessions sessions = f.containsKey("sessions") ? sessions(f.get("sessions")) : d.sessions();
+    return new AuthConfig(adminGroups, adminUsers, users, oidc, directory, throttle, sessions);
+  }
+
+  private static AuthConfig.Sessions sessions(YamlNode node) {
+    AuthConfig.Sessions d = AuthConfig.Sessions.defaults();
+    Map<String, YamlNode> f = node.fields(SESSIONS);
+    Duration idle = f.containsKey("idleTimeout") ? f.get("idleTimeout").duration() : d.idleTimeout();
+    if (idle.compareTo(Duration.ofMinutes(1)) < 0 || idle.compareTo(Duration.ofDays(30)) > 0) {
+      throw f.get("idleTimeout").error("expected between 1m and 30d");
+    }
+    Duration max = f.containsKey("maxLifetime") ? f.get("maxLifetime").duration() : d.maxLifetime();
+    if (max.compareTo(Duration.ofMinutes(1)) < 0 || max.compareTo(Duration.ofDays(365)) > 0) {
+      throw f.get("maxLifetime").error("expected between 1m and 365d");
+    }
+    if (max.compareTo(idle) < 0) {
+      throw f.get(f.containsKey("maxLifetime") ? "maxLifetime" : "idleTimeout")
+          .error("maxLifetime cannot be shorter than idleTimeout");
+    }
+    boolean secure = f.containsKey("secureCookie") ? f.get("secureCookie").bool() : d.secureCookie();
+    return new AuthConfig.Sessions(idle, max, secure);
   }
 
   private static List<AuthConfig.LocalUser> localUsers(YamlNode node) {
@@ -129,7 +150,23 @@ final class AuthConfigReader {
       throw f.get("clockSkew").error("at most 5m; a larger leeway keeps expired tokens alive");
     }
     Duration refresh = f.containsKey("jwksRefreshInterval") ? f.get("jwksRefreshInterval").duration() : Duration.ofSeconds(30);
-    return new OidcConfig(issuer, audience, groupsClaim, usernameClaim, skew, refresh);
+    Optional<OidcConfig.Login> login = Optional.empty();
+    if (f.containsKey("clientId")) {
+      String scopes = f.containsKey("scopes") ? f.get("scopes").nonBlank() : "openid profile";
+      if (!(" " + scopes + " ").contains(" openid ")) {
+        throw f.get("scopes").error("must include openid");
+      }
+      login = Optional.of(new OidcConfig.Login(f.get("clientId").nonBlank(),
+          Optional.ofNullable(f.get("clientSecret")).map(YamlNode::nonBlank), scopes,
+          Optional.ofNullable(f.get("redirectUri")).map(YamlNode::httpUrl)));
+    } else {
+      for (String key : List.of("clientSecret", "scopes", "redirectUri")) {
+        if (f.containsKey(key)) {
+          throw f.get(key).error("needs clientId (the console's OIDC client)");
+        }
+      }
+    }
+    return new OidcConfig(issuer, audience, groupsClaim, usernameClaim, skew, refresh, login);
   }
 
   private static DirectoryConfig directory(YamlNode node) {

@@ -181,7 +181,7 @@ final class ProxyCall {
   /** A failed attempt that sent nothing to the client: count it, then try the next endpoint. */
   private void upstreamFailed(Endpoint endpoint, String kind, String why) {
     metrics.upstreamError(ex.modelLabel, endpoint, kind);
-    endpoint.health().failure(System.nanoTime());
+    endpoint.health().failure(System.nanoTime(), kind);
     release();
     lastFailure = why;
     lastFailureWasUpstreamFault = !"connect".equals(kind);
@@ -192,7 +192,7 @@ final class ProxyCall {
     ex.status = response.statusCode();
     if (ex.status >= 500) {
       metrics.upstreamError(ex.modelLabel, holding, "status_5xx");
-      holding.health().failure(System.nanoTime());
+      holding.health().failure(System.nanoTime(), "status " + ex.status);
     } else {
       holding.health().success();
     }
@@ -329,7 +329,7 @@ final class ProxyCall {
     }
     metrics.upstreamError(ex.modelLabel, holding, "first_byte_timeout");
     if (holding != null) {
-      holding.health().failure(System.nanoTime());
+      holding.health().failure(System.nanoTime(), "first_byte_timeout");
     }
     fail(ApiError.timeout("The upstream sent nothing within " + cursor.pool().timeouts().firstByte().toMillis()
         + " ms (timeouts.firstByte of model `" + cursor.pool().name() + "`)."), Outcome.TIMEOUT);

@@ -25,6 +25,12 @@ public final class EndpointHealth {
   private long openUntilNanos;
   private boolean trialInFlight;
   private volatile boolean activeCheckFailed;
+  /** The last failure seen, for the admins' view; null until the first. */
+  private volatile Failure lastFailure;
+
+  /** A failure as the admins' view shows it: what went wrong and when. */
+  public record Failure(String reason, java.time.Instant at) {
+  }
 
   public EndpointHealth(HealthConfig config) {
     this.ejectAfter = config.ejectAfter();
@@ -83,6 +89,12 @@ public final class EndpointHealth {
   }
 
   public synchronized void failure(long nowNanos) {
+    failure(nowNanos, "failed");
+  }
+
+  /** A failed request, with what went wrong (a kind such as {@code connect} or {@code status 502}). */
+  public synchronized void failure(long nowNanos, String reason) {
+    lastFailure = new Failure(reason, java.time.Instant.now());
     consecutiveFailures++;
     trialInFlight = false;
     if (state == State.HALF_OPEN || (state == State.CLOSED && consecutiveFailures >= ejectAfter)) {
@@ -95,7 +107,15 @@ public final class EndpointHealth {
 
   /** The active check's verdict; a failed check takes the endpoint out of rotation until a check passes. */
   public void activeCheck(boolean passed) {
+    if (!passed && !activeCheckFailed) {
+      lastFailure = new Failure("active health check failed", java.time.Instant.now());
+    }
     activeCheckFailed = !passed;
+  }
+
+  /** The last failure seen, if any. */
+  public java.util.Optional<Failure> lastFailure() {
+    return java.util.Optional.ofNullable(lastFailure);
   }
 
   public synchronized State state() {

@@ -54,6 +54,10 @@ public class GatewayRoutes {
   @ConfigProperty(name = "quarkus.vertx.event-loops-pool-size")
   Optional<Integer> eventLoops;
 
+  /** Under {@code @QuarkusTest} the listener takes this port on loopback, as Quarkus's own would (0: a free one). */
+  @ConfigProperty(name = "quarkus.http.test-port", defaultValue = "8081")
+  int testPort;
+
   private volatile SluiceRuntime runtime;
   private volatile EdgeListener listener;
   /**
@@ -67,14 +71,22 @@ public class GatewayRoutes {
     SluiceConfig config = ConfigLoader.load(Path.of(configPath));
     runtime = new SluiceRuntime(vertx, config, registry);
     runtime.follow(Path.of(configPath), RELOAD_POLL, System::getenv);
-    runtime.gateway().mount(router);
-    runtime.mountApi(router);
+    runtime.gateway().mount(router); // /api is Quarkus REST's (dev.sluice.api.rest), fed by ControlPlaneProducer
     Runtime.getRuntime().addShutdownHook(drainHook);
     // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
     new HealthRoutes(() -> {
       SluiceRuntime current = runtime;
       return current == null || current.draining() ? null : current;
     }).mount(router);
+  }
+
+  /** The runtime built at start-up; the control plane's resources reach it through {@link ControlPlaneProducer}. */
+  public SluiceRuntime runtime() {
+    SluiceRuntime current = runtime;
+    if (current == null) {
+      throw new IllegalStateException("the gateway is not running");
+    }
+    return current;
   }
 
   void started(@Observes StartupEvent event) {
@@ -97,22 +109,26 @@ public class GatewayRoutes {
    */
   private void listen(ServerConfig server) {
     int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
+    boolean test = LaunchMode.current() == LaunchMode.TEST;
+    String host = test ? "127.0.0.1" : server.host();
+    int port = test ? testPort : server.port();
     try {
-      listener = EdgeListener.start(vertx, server.host(), server.port(), server.limits(), instances,
+      listener = EdgeListener.start(vertx, host, port, server.limits(), instances,
           VertxHttpRecorder.getRootHandler()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while opening port " + server.port(), e);
+      throw new IllegalStateException("interrupted while opening port " + port, e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot listen on " + server.host() + ":" + server.port() + ": "
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
     }
-    int port = listener.port();
-    values.register(HttpServer.HTTP_PORT, port);
-    values.register(HttpServer.LOCAL_BASE_URI, URI.create("http://" + uriHost(server.host()) + ":" + port));
+    int actual = listener.port();
+    String base = "http://" + uriHost(host) + ":" + actual;
+    values.register(HttpServer.HTTP_PORT, actual);
+    values.register(HttpServer.LOCAL_BASE_URI, URI.create(base));
     if (LaunchMode.current().isDevOrTest()) {
-      values.register(HttpServer.HTTP_TEST_PORT, port);
-      values.register(ValueRegistry.RuntimeKey.key("test.url"), "http://" + uriHost(server.host()) + ":" + port);
+      values.register(HttpServer.HTTP_TEST_PORT, actual);
+      values.register(ValueRegistry.RuntimeKey.key("test.url"), base);
     }
   }
 

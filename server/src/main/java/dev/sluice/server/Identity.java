@@ -1,6 +1,5 @@
 package dev.sluice.server;
 
-import dev.sluice.api.KeyApi;
 import dev.sluice.authorize.AdminPolicy;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.AuthConfig.LocalUser;
@@ -16,7 +15,6 @@ import dev.sluice.identify.LoginThrottle;
 import dev.sluice.identify.OidcIdentifier;
 import dev.sluice.identify.OidcVerifier;
 import dev.sluice.identify.Principal;
-import dev.sluice.identify.RefuseApiKeys;
 import dev.sluice.identify.Subjects;
 import dev.sluice.keys.InvalidationBus;
 import dev.sluice.keys.KeyCache;
@@ -55,7 +53,7 @@ final class Identity implements AutoCloseable {
   private final VerifiedKeys verified;
   private final ModelAccess access;
   private final Identification dataPlane;
-  private final KeyApi keyApi;
+  private final ApiIdentifiers api;
   private final Optional<DirectorySweep> sweep;
   private final long flushTimer;
 
@@ -82,22 +80,23 @@ final class Identity implements AutoCloseable {
       List<LocalUser> localUsers = LocalAdmin.users(config.auth(), new LocalUserStore(database), console, baseUrl);
 
       List<Identifier> data = new ArrayList<>();
-      data.add(new ApiKeyIdentifier(verified, clock));
+      ApiKeyIdentifier apiKeys = new ApiKeyIdentifier(verified, clock);
+      data.add(apiKeys);
       oidc.ifPresent(data::add);
       this.dataPlane = new Identification(data, oidc.isPresent()
           ? "an API key (Authorization: Bearer sk-sluice-...) or an OIDC access token" : "an API key (Authorization: Bearer sk-sluice-...)");
 
       List<Identifier> api = new ArrayList<>();
-      api.add(new RefuseApiKeys());
       oidc.ifPresent(api::add);
       var throttle = config.auth().loginThrottle();
-      api.add(new LocalUserIdentifier(vertx, localUsers, seen,
-          LoginThrottle.of(throttle.perUser(), throttle.perAddress(), throttle.window())));
+      LocalUserIdentifier local = new LocalUserIdentifier(vertx, localUsers, seen,
+          LoginThrottle.of(throttle.perUser(), throttle.perAddress(), throttle.window()));
+      api.add(local);
       Identification apiIdentification = new Identification(api, oidc.isPresent()
-          ? "an OIDC access token (Authorization: Bearer) or a local user's name and password (Basic)"
-          : "a local user's name and password (Authorization: Basic)");
-      this.keyApi = new KeyApi(vertx, apiIdentification, keys, access, new AdminPolicy(config.auth()), config.keys(),
-          cache, clock);
+          ? "an OIDC access token (Authorization: Bearer), a local user's name and password (Basic) or a console "
+              + "session" : "a local user's name and password (Authorization: Basic) or a console session");
+      this.api = new ApiIdentifiers(apiIdentification, apiKeys, local, !localUsers.isEmpty(), oidc, cache,
+          new AdminPolicy(config.auth()));
 
       int warmed = verified.warm(clock.instant());
       LOG.infof("key store %s: %d live keys cached; invalidations over %s", Database.redact(config.storage().url()),
@@ -138,8 +137,19 @@ final class Identity implements AutoCloseable {
     return access;
   }
 
-  KeyApi keyApi() {
-    return keyApi;
+  /**
+   * What the control plane identifies callers with.
+   *
+   * @param users OIDC tokens and local users' passwords
+   * @param apiKeys API keys (read-only on {@code /api})
+   * @param anyLocalUser whether any local user exists (for the sign-in methods)
+   */
+  record ApiIdentifiers(Identification users, Identifier apiKeys, Identifier localUsers, boolean anyLocalUser,
+      Optional<Identifier> oidc, KeyCache cache, AdminPolicy admins) {
+  }
+
+  ApiIdentifiers api() {
+    return api;
   }
 
   KeyService keys() {

@@ -8,8 +8,13 @@ import dev.sluice.admit.QuotaMetrics;
 import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.admit.prompt.TokenizerPromptCounter;
-import dev.sluice.api.KeyApi;
-import dev.sluice.api.UsageApi;
+import dev.sluice.api.AdminViews;
+import dev.sluice.api.ApiAuthenticator;
+import dev.sluice.api.ControlPlane;
+import dev.sluice.api.KeyManagement;
+import dev.sluice.api.OidcLogin;
+import dev.sluice.api.Sessions;
+import dev.sluice.api.UsageService;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.ConnectionLimits;
@@ -33,9 +38,9 @@ import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.SystemResolver;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
+import dev.sluice.store.SessionStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,10 +72,14 @@ public final class SluiceRuntime implements AutoCloseable {
   /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
   private final Gateway gateway;
-  private final UsageApi usageApi;
+  private final ControlPlane controlPlane;
   private final Readiness readiness;
   private static final Duration READINESS_CHECK = Duration.ofSeconds(2);
   private ConfigReloader reloader;
+  private final Vertx vertx;
+  /** Ended console sessions and abandoned OIDC sign-ins are deleted this often. */
+  private static final long SESSION_PURGE_MILLIS = Duration.ofMinutes(10).toMillis();
+  private final long sessionPurge;
   private final Object drainLock = new Object();
 
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry) {
@@ -80,6 +89,7 @@ public final class SluiceRuntime implements AutoCloseable {
   /** @param resolver how {@code upstream.discovery} names are resolved (tests script it) */
   public SluiceRuntime(Vertx vertx, SluiceConfig config, MeterRegistry registry, AddressResolver resolver) {
     this.registry = registry;
+    this.vertx = vertx;
     this.running = config;
     ModelAccess access = new ModelAccess(() -> live.get().config().models());
     this.identity = new Identity(vertx, config, access, Clock.systemUTC(), System.out);
@@ -119,8 +129,25 @@ public final class SluiceRuntime implements AutoCloseable {
         new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
-    this.usageApi = new UsageApi(vertx, new UsageReader(identity.database()), () -> live.get().quota(),
-        () -> live.get().modelNames(), Clock.systemUTC());
+    this.controlPlane = controlPlane(vertx, config, access);
+    this.sessionPurge = vertx.setPeriodic(SESSION_PURGE_MILLIS, id -> vertx.executeBlocking(() ->
+        controlPlane.sessions().purge(), false).onFailure(e -> LOG.warnf("cannot purge ended sessions: %s",
+        e.getMessage())));
+  }
+
+  /** The paths behind {@code /api}, over the same store, keys, catalog and counters as the data plane. */
+  private ControlPlane controlPlane(Vertx vertx, SluiceConfig config, ModelAccess access) {
+    Clock clock = Clock.systemUTC();
+    Identity.ApiIdentifiers ids = identity.api();
+    SessionStore sessionStore = new SessionStore(identity.database());
+    Sessions sessions = new Sessions(sessionStore, config.auth().sessions(), clock);
+    Optional<OidcLogin> oidcLogin = config.auth().oidc().flatMap(o -> o.login().flatMap(login -> ids.oidc()
+        .map(tokens -> new OidcLogin(o, login, tokens, sessionStore, clock))));
+    return new ControlPlane(new ApiAuthenticator(vertx, ids.users(), ids.apiKeys(), sessions, ids.admins()),
+        new KeyManagement(identity.keys(), access, config.keys(), ids.cache(), m -> live.get().catalog().pool(m), clock),
+        new UsageService(new UsageReader(identity.database()), () -> live.get().quota(), () -> live.get().modelNames(),
+            clock),
+        new AdminViews(live::get), sessions, ids.localUsers(), ids.anyLocalUser(), oidcLogin);
   }
 
   /** One spool per gateway process: the subdirectory named after its port, which a restart finds again. */
@@ -161,19 +188,9 @@ public final class SluiceRuntime implements AutoCloseable {
     return only.isEmpty() ? "" : label + only;
   }
 
-  /** {@code /api/usage}, {@code /api/quota}, {@code /api/admin/usage}: mounted with the key API's identification. */
-  public UsageApi usageApi() {
-    return usageApi;
-  }
-
-  /**
-   * The JSON API under {@code /api}: usage and quota, then keys (whose mount ends with the {@code /api/*} 404,
-   * so it goes last). Both identify callers the same way: OIDC or a local user, never an API key.
-   */
-  public void mountApi(Router router) {
-    KeyApi keyApi = identity.keyApi();
-    usageApi.mount(router, keyApi::identify, keyApi::isAdmin);
-    keyApi.mount(router);
+  /** What the control plane's resources ({@code /api}, served by Quarkus REST) call. */
+  public ControlPlane controlPlane() {
+    return controlPlane;
   }
 
   /** The configuration in force (the reloadable parts as last reloaded, the rest as at start). */
@@ -206,11 +223,6 @@ public final class SluiceRuntime implements AutoCloseable {
 
   public UsageWriter usage() {
     return usage;
-  }
-
-  /** The key API ({@code /api}), mounted beside the gateway. */
-  public KeyApi keyApi() {
-    return identity.keyApi();
   }
 
   public KeyService keys() {
@@ -293,6 +305,7 @@ public final class SluiceRuntime implements AutoCloseable {
         reloader.close();
       }
     }
+    vertx.cancelTimer(sessionPurge);
     readiness.close();
     versions.close();
     monitor.close();

@@ -4,60 +4,47 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.sim.Simulator;
+import dev.sluice.server.GatewayRoutes;
 import dev.sluice.store.KeyStore;
-import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.ApiProfile;
 import dev.sluice.support.Http;
-import dev.sluice.support.Sims;
 import dev.sluice.support.TestUsers;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The key API with local users: what each endpoint answers, and that bad input changes nothing stored. */
+/**
+ * The key API with local users, as {@code sluice serve} serves it: what each endpoint answers, and that bad
+ * input changes nothing stored.
+ */
+@QuarkusTest
+@TestProfile(ApiProfile.class)
 class KeyApiTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ALICE = Http.basic("alice", TestUsers.PASSWORD);
   static final String BOB = Http.basic("bob", TestUsers.PASSWORD);
   static final String ROOT = Http.basic("root", TestUsers.PASSWORD);
-  static Simulator sim;
-  static GatewayHarness gw;
 
-  @BeforeAll
-  static void start() throws Exception {
-    sim = Sims.start("m");
-    gw = GatewayHarness.startStrict("""
-        auth:
-          admins: {groups: [ops]}
-          local:
-            users:
-              - {name: alice, passwordHash: "%1$s", groups: [llm]}
-              - {name: bob, passwordHash: "%1$s", groups: []}
-              - {name: root, passwordHash: "%1$s", groups: [ops]}
-        keys: {defaultLifetimeDays: 30, maxLifetimeDays: 90}
-        models:
-          - name: chat
-            access: {groups: [llm]}
-            upstream: {endpoints: [%2$s], model: m}
-          - name: other
-            access: {groups: [finance]}
-            upstream: {endpoints: [%2$s], model: m}
-        """.formatted(TestUsers.HASH, sim.baseUrl()));
+  @TestHTTPResource("/")
+  URL root;
+
+  @Inject
+  GatewayRoutes routes;
+
+  String base() {
+    return root.toString().replaceAll("/$", "");
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    gw.close();
-    sim.close();
-  }
-
-  static HttpResponse<String> call(String method, String path, String auth, String body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.baseUrl() + path))
+  HttpResponse<String> call(String method, String path, String auth, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (auth != null) {
       b.header("authorization", auth);
@@ -68,14 +55,15 @@ class KeyApiTest {
     return Http.send(b.build());
   }
 
-  static List<String> stored() {
-    return gw.runtime().keys().search(new KeyStore.Filter(Optional.empty(), Optional.empty(), 10_000)).stream()
+  List<String> stored() {
+    return routes.runtime().keys().search(new KeyStore.Filter(Optional.empty(), Optional.empty(), 10_000)).stream()
         .map(k -> k.id() + "/" + k.status() + "/" + k.name() + "/" + k.models()).sorted().toList();
   }
 
   static void assertError(HttpResponse<String> r, int status, String code) throws Exception {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-    assertThat(r.headers().firstValue("content-type")).contains("application/json");
+    assertThat(r.headers().firstValue("content-type")).as(r.request().method() + " " + r.uri() + " " + r.body())
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
     JsonNode error = JSON.readTree(r.body()).path("error");
     assertThat(error.path("message").asText()).isNotBlank();
     assertThat(error.path("code").asText()).isEqualTo(code);
@@ -110,7 +98,7 @@ class KeyApiTest {
     assertThat(java.time.Duration.between(java.time.Instant.parse(created.path("createdAt").asText()),
         java.time.Instant.parse(created.path("expiresAt").asText())).toDays()).isEqualTo(7);
 
-    HttpResponse<String> chat = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("chat", false),
+    HttpResponse<String> chat = Http.postJson(base() + "/v1/chat/completions", Http.chat("chat", false),
         "authorization", "Bearer " + key);
     assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
 
@@ -127,8 +115,8 @@ class KeyApiTest {
     assertThat(listedKey.path("lastUsedAt").isTextual()).as("last use shows before it is flushed to the store").isTrue();
     assertThat(listedKey.path("status").asText()).isEqualTo("active");
     assertThat(listedKey.has("key")).isFalse();
-    gw.runtime().keys().flushLastUsed();
-    assertThat(gw.runtime().keys().find(created.path("id").asText()).orElseThrow().lastUsedAt()).isPresent();
+    routes.runtime().keys().flushLastUsed();
+    assertThat(routes.runtime().keys().find(created.path("id").asText()).orElseThrow().lastUsedAt()).isPresent();
     assertThat(mine.findValuesAsText("status")).allMatch(s -> s.equals("active") || s.equals("revoked"));
     assertThat(call("GET", "/api/keys", BOB, null).body()).doesNotContain(created.path("id").asText());
   }
@@ -173,7 +161,7 @@ class KeyApiTest {
       assertError(call("POST", "/api/keys", ALICE, c[0]), Integer.parseInt(c[1]), c[2]);
     }
     assertError(call("POST", "/api/keys", ALICE, "{\"name\":\"" + "x".repeat(70_000) + "\"}"), 413, "request_too_large");
-    assertError(Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/api/keys")).header("authorization", ALICE)
+    assertError(Http.send(HttpRequest.newBuilder(URI.create(base() + "/api/keys")).header("authorization", ALICE)
         .header("content-type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"k\"}")).build()),
         415, "unsupported_media_type");
     assertError(call("POST", "/api/keys", BOB, "{\"name\":\"k\"}"), 403, "model_access_denied");
@@ -181,17 +169,17 @@ class KeyApiTest {
   }
 
   @Test
-  void credentialsTheKeyApiDoesNotTakeAre401AndStoreNothing() throws Exception {
+  void credentialsTheKeyApiDoesNotTakeAreRefusedAndStoreNothing() throws Exception {
     List<String> before = stored();
     assertError(call("POST", "/api/keys", null, "{\"name\":\"k\"}"), 401, "missing_credentials");
     assertError(call("POST", "/api/keys", Http.basic("alice", "wrong"), "{\"name\":\"k\"}"), 401, "invalid_credentials");
     assertError(call("POST", "/api/keys", Http.basic("nobody", TestUsers.PASSWORD), "{\"name\":\"k\"}"), 401, "invalid_credentials");
     assertError(call("POST", "/api/keys", "Basic !!!not-base64", "{\"name\":\"k\"}"), 401, "invalid_credentials");
-    String key = Http.mintKey(gw.baseUrl(), "alice", TestUsers.PASSWORD);
+    String key = Http.mintKey(base(), "alice", TestUsers.PASSWORD);
     before = stored();
-    assertError(call("POST", "/api/keys", "Bearer " + key, "{\"name\":\"k\"}"), 401, "api_key_not_accepted");
-    assertError(Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + "/api/keys")).header("x-api-key", key)
-        .GET().build()), 401, "api_key_not_accepted");
+    assertError(call("POST", "/api/keys", "Bearer " + key, "{\"name\":\"k\"}"), 403, "api_key_not_allowed");
+    assertError(Http.send(HttpRequest.newBuilder(URI.create(base() + "/api/keys")).header("x-api-key", key)
+        .GET().build()), 403, "api_key_not_allowed");
     assertError(call("GET", "/api/me", "Bearer not-a-jwt", null), 401, "unsupported_credentials");
     assertError(call("GET", "/api/me", "Digest whatever", null), 401, "unsupported_credentials");
     assertThat(stored()).isEqualTo(before);

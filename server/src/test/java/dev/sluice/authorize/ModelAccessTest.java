@@ -72,14 +72,20 @@ class ModelAccessTest {
     return Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat(model, false), "authorization", authorization);
   }
 
+  /** A control-plane path as its resource calls it (the HTTP surface is tested in dev.sluice.api). */
+  static dev.sluice.support.ControlPlaneCalls.Answer api(String method, String path, String authorization,
+      String body) {
+    return dev.sluice.support.ControlPlaneCalls.call(gw.runtime(), method, path, authorization, body);
+  }
+
   static HttpResponse<String> get(String path, String authorization) {
     return Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).header("authorization", authorization).GET().build());
   }
 
   static JsonNode mint(String jwt, String body) throws Exception {
-    HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/api/keys", body, "authorization", "Bearer " + jwt);
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return JSON.readTree(r.body());
+    var r = api("POST", "/api/keys", "Bearer " + jwt, body);
+    assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
+    return r.body();
   }
 
   static String code(HttpResponse<String> r) throws Exception {
@@ -116,12 +122,11 @@ class ModelAccessTest {
   @Test
   void anOutsiderSeesOnlyPublicModelsAndCannotReachTheOthers() throws Exception {
     String jwt = issuer.token("sub-outsider", "oscar", "/marketing");
-    JsonNode models = JSON.readTree(get("/api/models", "Bearer " + jwt).body()).path("models");
+    JsonNode models = api("GET", "/api/models", "Bearer " + jwt, null).body().path("models");
     assertThat(models.findValuesAsText("id")).containsExactly("everyone");
     assertThat(chat("chat", "Bearer " + jwt).statusCode()).isEqualTo(403);
-    HttpResponse<String> scoped = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"x\",\"models\":[\"chat\"]}",
-        "authorization", "Bearer " + jwt);
-    assertThat(scoped.statusCode()).isEqualTo(403);
+    assertThat(api("POST", "/api/keys", "Bearer " + jwt, "{\"name\":\"x\",\"models\":[\"chat\"]}").status())
+        .isEqualTo(403);
     assertThat(get("/v1/models/chat", "Bearer " + jwt).statusCode()).as("no existence leak").isEqualTo(404);
   }
 
@@ -150,12 +155,13 @@ class ModelAccessTest {
     assertThat(chat("chat", "Bearer " + key).statusCode()).isEqualTo(200);
 
     // Lea signs in again after being removed from llm: her groups are refreshed and her key suspended.
-    assertThat(get("/api/me", "Bearer " + issuer.token("sub-leaver", "lea")).statusCode()).isEqualTo(200);
+    assertThat(api("GET", "/api/me", "Bearer " + issuer.token("sub-leaver", "lea"), null).status()).isEqualTo(200);
     HttpResponse<String> after = chat("chat", "Bearer " + key);
     assertThat(after.statusCode()).isEqualTo(401);
     assertThat(code(after)).isEqualTo("key_suspended");
 
-    assertThat(get("/api/me", "Bearer " + issuer.token("sub-leaver", "lea", "/llm")).statusCode()).isEqualTo(200);
+    assertThat(api("GET", "/api/me", "Bearer " + issuer.token("sub-leaver", "lea", "/llm"), null).status())
+        .isEqualTo(200);
     assertThat(chat("chat", "Bearer " + key).statusCode()).as("resumed").isEqualTo(200);
   }
 

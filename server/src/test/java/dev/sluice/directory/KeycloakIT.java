@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.sim.Simulator;
-import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.Keycloak;
 import dev.sluice.support.Sims;
@@ -24,10 +23,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sluice against a real Keycloak: a realm with group {@code llm}, one user inside and one outside, a client
- * whose tokens carry the audience and group paths, and a service account for the directory sweep.
+ * Sluice (the packaged server, as {@code sluice serve} runs it) against a real Keycloak: a realm with group
+ * {@code llm}, one user inside and one outside, a client whose tokens carry the audience and group paths, a
+ * public client for the console's authorization-code sign-in, and a service account for the directory sweep.
  */
 class KeycloakIT {
+  static final Path JAR = Path.of("..").toAbsolutePath().normalize().resolve("server/target/quarkus-app/quarkus-run.jar");
+  static Process server;
+  static String base;
+  static dev.sluice.config.StorageConfig storage;
   static final ObjectMapper JSON = new ObjectMapper();
   static final String REALM = "nebari";
   static final String PASSWORD = "Passw0rd-for-tests";
@@ -37,7 +41,6 @@ class KeycloakIT {
   static Path tmp;
   static Keycloak kc;
   static Simulator sim;
-  static GatewayHarness gw;
   static String llmGroup;
   static String insiderId;
 
@@ -51,6 +54,16 @@ class KeycloakIT {
     llmGroup = kc.create("/" + REALM + "/groups", Map.of("name", "llm"));
     kc.create("/" + REALM + "/clients", Map.of("clientId", "sluice", "publicClient", true,
         "directAccessGrantsEnabled", true, "standardFlowEnabled", false, "protocolMappers", List.of(
+            Map.of("name", "audience", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
+                "config", Map.of("included.client.audience", "sluice", "access.token.claim", "true")),
+            Map.of("name", "groups", "protocol", "openid-connect", "protocolMapper", "oidc-group-membership-mapper",
+                "config", Map.of("claim.name", "groups", "full.path", "true", "access.token.claim", "true")))));
+    int port = Sims.deadPort();
+    base = "http://127.0.0.1:" + port;
+    kc.create("/" + REALM + "/clients", Map.of("clientId", "sluice-console", "publicClient", true,
+        "standardFlowEnabled", true, "directAccessGrantsEnabled", false,
+        "redirectUris", List.of(base + "/api/session/oidc/callback"),
+        "attributes", Map.of("pkce.code.challenge.method", "S256"), "protocolMappers", List.of(
             Map.of("name", "audience", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
                 "config", Map.of("included.client.audience", "sluice", "access.token.claim", "true")),
             Map.of("name", "groups", "protocol", "openid-connect", "protocolMapper", "oidc-group-membership-mapper",
@@ -70,9 +83,14 @@ class KeycloakIT {
     kc.admin("PUT", "/" + REALM + "/users/" + insiderId + "/groups/" + llmGroup, null);
 
     sim = Sims.start("m");
-    gw = GatewayHarness.startStrict("""
+    storage = dev.sluice.support.TestDatabases.postgres();
+    Path config = tmp.resolve("sluice.yaml");
+    Files.writeString(config, """
+        server: {port: %4$d, accessLog: off}
+        storage: {url: "%5$s"}
+        usage: {spool: {dir: "%6$s"}}
         auth:
-          oidc: {issuer: "%1$s/realms/%2$s", audience: sluice, clockSkew: 2s}
+          oidc: {issuer: "%1$s/realms/%2$s", audience: sluice, clockSkew: 2s, clientId: sluice-console}
           directory:
             keycloak: {url: "%1$s", realm: %2$s, clientId: sluice-directory, clientSecret: "${KC_SECRET}"}
             interval: 1s
@@ -80,7 +98,18 @@ class KeycloakIT {
           - name: demo-chat
             access: {public: false, groups: [llm]}
             upstream: {endpoints: [%3$s], model: m}
-        """.formatted(kc.url(), REALM, sim.baseUrl()).replace("${KC_SECRET}", DIRECTORY_SECRET));
+        """.formatted(kc.url(), REALM, sim.baseUrl(), port, storage.url(), tmp.resolve("spool")));
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
+        .redirectOutput(tmp.resolve("sluice.log").toFile()).redirectErrorStream(true);
+    pb.environment().put("KC_SECRET", DIRECTORY_SECRET);
+    server = pb.start();
+    org.awaitility.Awaitility.await("sluice ready").atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> {
+          assertThat(server.isAlive()).as("the server process exited: see " + tmp.resolve("sluice.log")).isTrue();
+          return Http.get(base + "/health/ready").statusCode() == 200;
+        });
   }
 
   static String user(String name) throws Exception {
@@ -91,8 +120,12 @@ class KeycloakIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gw != null) {
-      gw.close();
+    if (server != null) {
+      server.destroy();
+      server.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    if (storage != null) {
+      dev.sluice.support.TestDatabases.drop(storage);
     }
     if (sim != null) {
       sim.close();
@@ -107,12 +140,12 @@ class KeycloakIT {
   }
 
   static HttpResponse<String> get(String path, String bearer) {
-    return Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).header("authorization", "Bearer " + bearer)
+    return Http.send(HttpRequest.newBuilder(URI.create(base + path)).header("authorization", "Bearer " + bearer)
         .GET().build());
   }
 
   static HttpResponse<String> chat(String bearer) {
-    return Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("demo-chat", false), "authorization", "Bearer " + bearer);
+    return Http.postJson(base + "/v1/chat/completions", Http.chat("demo-chat", false), "authorization", "Bearer " + bearer);
   }
 
   @Test
@@ -121,7 +154,7 @@ class KeycloakIT {
     assertThat(me.path("name").asText()).isEqualTo("insider");
     assertThat(me.path("groups").toString()).contains("\"llm\"");
 
-    HttpResponse<String> created = Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"from keycloak\"}",
+    HttpResponse<String> created = Http.postJson(base + "/api/keys", "{\"name\":\"from keycloak\"}",
         "authorization", "Bearer " + token("insider"));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     String key = JSON.readTree(created.body()).path("key").asText();
@@ -129,7 +162,7 @@ class KeycloakIT {
 
     String outsider = token("outsider");
     assertThat(JSON.readTree(get("/api/models", outsider).body()).path("models")).isEmpty();
-    assertThat(Http.postJson(gw.baseUrl() + "/api/keys", "{\"name\":\"nope\"}", "authorization", "Bearer " + outsider)
+    assertThat(Http.postJson(base + "/api/keys", "{\"name\":\"nope\"}", "authorization", "Bearer " + outsider)
         .statusCode()).isEqualTo(403);
 
     kc.admin("DELETE", "/" + REALM + "/users/" + insiderId + "/groups/" + llmGroup, null);
@@ -187,6 +220,69 @@ class KeycloakIT {
     long waitMillis = (exp + 3) * 1000 - System.currentTimeMillis();
     Thread.sleep(Math.max(0, waitMillis));
     assertRejected(token);
+  }
+
+  /**
+   * The console's sign-in as a browser makes it: Sluice sends the browser to Keycloak (code flow, PKCE), the
+   * user fills in Keycloak's own login form, Keycloak sends the browser back with a code, and Sluice opens a
+   * session for the same user a bearer token names. The state is good for one callback only.
+   */
+  @Test
+  void theConsoleSignsAUserInThroughKeycloaksLoginFormWithTheCodeFlow() throws Exception {
+    java.net.CookieManager jar = new java.net.CookieManager();
+    java.net.http.HttpClient browser = java.net.http.HttpClient.newBuilder().cookieHandler(jar)
+        .followRedirects(java.net.http.HttpClient.Redirect.NEVER).connectTimeout(java.time.Duration.ofSeconds(5))
+        .build();
+    assertThat(JSON.readTree(Http.get(base + "/api/session/methods").body()).path("oidc").asBoolean()).isTrue();
+
+    HttpResponse<String> start = browser.send(HttpRequest.newBuilder(URI.create(base
+        + "/api/session/oidc?next=/console/keys")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(start.statusCode()).isEqualTo(302);
+    String authorize = start.headers().firstValue("location").orElseThrow();
+    assertThat(authorize).startsWith(kc.url() + "/realms/" + REALM + "/protocol/openid-connect/auth?")
+        .contains("code_challenge_method=S256").contains("client_id=sluice-console").contains("state=")
+        .contains("nonce=");
+
+    HttpResponse<String> form = browser.send(HttpRequest.newBuilder(URI.create(authorize)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(form.statusCode()).as(form.body()).isEqualTo(200);
+    java.util.regex.Matcher action = java.util.regex.Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"")
+        .matcher(form.body());
+    if (!action.find()) {
+      action = java.util.regex.Pattern.compile("action=\"([^\"]+login-actions/authenticate[^\"]*)\"").matcher(form.body());
+      assertThat(action.find()).as("Keycloak's login form").isTrue();
+    }
+    String post = action.group(1).replace("&amp;", "&");
+    HttpResponse<String> loggedIn = browser.send(HttpRequest.newBuilder(URI.create(post))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("username=insider&password=" + java.net.URLEncoder.encode(PASSWORD,
+            java.nio.charset.StandardCharsets.UTF_8) + "&credentialId=")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(loggedIn.statusCode()).as(loggedIn.body()).isEqualTo(302);
+    String callback = loggedIn.headers().firstValue("location").orElseThrow();
+    assertThat(callback).startsWith(base + "/api/session/oidc/callback?").contains("code=");
+
+    HttpResponse<String> back = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
+    assertThat(back.headers().firstValue("location")).contains("/console/keys");
+    String setCookie = back.headers().firstValue("set-cookie").orElseThrow();
+    assertThat(setCookie).startsWith("sluice_session=").contains("HttpOnly").contains("SameSite=Lax");
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+
+    JsonNode session = JSON.readTree(Http.send(HttpRequest.newBuilder(URI.create(base + "/api/session"))
+        .header("cookie", cookie).build()).body());
+    assertThat(session.path("user").path("name").asText()).isEqualTo("insider");
+    assertThat(session.path("user").path("groups").toString()).contains("\"llm\"");
+    assertThat(session.path("csrfToken").asText()).hasSizeGreaterThan(20);
+    JsonNode me = JSON.readTree(get("/api/me", token("insider")).body());
+    assertThat(session.path("user").path("subject").asText()).as("the same principal as a bearer call")
+        .isEqualTo(me.path("subject").asText());
+
+    HttpResponse<String> replay = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(replay.statusCode()).isEqualTo(302);
+    assertThat(replay.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
+    assertThat(replay.headers().firstValue("set-cookie")).isEmpty();
   }
 
   static void assertRejected(String token) throws Exception {

@@ -65,32 +65,32 @@ class SubjectNamespacesTest {
         """.formatted(issuer.issuer(), sim.baseUrl(), storageUrl, TestUsers.HASH);
   }
 
-  static HttpResponse<String> call(GatewayHarness gw, String method, String path, String auth) {
-    return Http.send(HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).header("authorization", auth)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build());
+  /** A control-plane path as its resource calls it (the HTTP surface is ApiAuthenticationTest's). */
+  static dev.sluice.support.ControlPlaneCalls.Answer call(GatewayHarness gw, String method, String path, String auth) {
+    return dev.sluice.support.ControlPlaneCalls.call(gw.runtime(), method, path, auth, null);
   }
 
   @Test
   void aTokenWhoseSubIsLocalAdminCanNeitherSeeNorRevokeNorRewriteTheLocalAdmin() throws Exception {
     StorageConfig storage = TestDatabases.h2();
     try (GatewayHarness gw = GatewayHarness.startStrict(config(storage.url()))) {
-      String adminKey = Http.mintKey(gw.baseUrl(), "admin", TestUsers.PASSWORD);
+      String adminKey = gw.mintKey("admin");
       String adminKeyId = KeyFormat.parse(adminKey).orElseThrow().keyId();
       String forged = "Bearer " + issuer.token("local:admin", "admin", "/llm");
 
-      JsonNode me = Json.MAPPER.readTree(call(gw, "GET", "/api/me", forged).body());
+      JsonNode me = call(gw, "GET", "/api/me", forged).body();
       assertThat(me.path("subject").asText()).isEqualTo(Subjects.oidc(URI.create(issuer.issuer()), "local:admin"))
           .startsWith("oidc:").isNotEqualTo("local:admin");
       assertThat(me.path("admin").asBoolean()).as("the IdP's 'admin' is not the local admin").isFalse();
-      assertThat(Json.MAPPER.readTree(call(gw, "GET", "/api/keys", forged).body()).path("keys")).isEmpty();
-      assertThat(call(gw, "DELETE", "/api/keys/" + adminKeyId, forged).statusCode()).isEqualTo(404);
+      assertThat(call(gw, "GET", "/api/keys", forged).body().path("keys")).isEmpty();
+      assertThat(call(gw, "DELETE", "/api/keys/" + adminKeyId, forged).status()).isEqualTo(404);
 
       assertThat(Http.chatWithKey(gw.baseUrl(), "chat", adminKey).statusCode()).as("the admin's key still works")
           .isEqualTo(200);
       KeyOwner owner = new KeyStore(gw.runtime().database()).owner("local:admin").orElseThrow();
       assertThat(owner.groups()).containsExactly("ops");
       assertThat(owner.source()).isEqualTo(KeyOwner.LOCAL);
-      JsonNode adminsKeys = Json.MAPPER.readTree(call(gw, "GET", "/api/keys", ADMIN).body()).path("keys");
+      JsonNode adminsKeys = call(gw, "GET", "/api/keys", ADMIN).body().path("keys");
       assertThat(adminsKeys.findValuesAsText("status")).containsExactly("active");
     }
   }
@@ -124,8 +124,8 @@ class SubjectNamespacesTest {
     for (int start = 0; start < 2; start++) { // the second start finds nothing left to move
       try (GatewayHarness gw = GatewayHarness.startStrict(config(storage.url()))) {
         assertThat(Http.chatWithKey(gw.baseUrl(), "chat", minted.key()).statusCode()).isEqualTo(200);
-        JsonNode keys = Json.MAPPER.readTree(call(gw, "GET", "/api/keys",
-            "Bearer " + issuer.token("sub-legacy", "lee", "/llm")).body()).path("keys");
+        JsonNode keys = call(gw, "GET", "/api/keys", "Bearer " + issuer.token("sub-legacy", "lee", "/llm")).body()
+            .path("keys");
         assertThat(keys.findValuesAsText("id")).containsExactly(minted.keyId());
         KeyStore store = new KeyStore(gw.runtime().database());
         assertThat(store.owner("sub-legacy")).isEmpty();

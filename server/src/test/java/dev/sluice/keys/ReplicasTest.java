@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the other honours within a second. Once with no Redis (LISTEN/NOTIFY carries it), once with Redis.
  */
 class ReplicasTest {
+  static final dev.sluice.identify.Principal ALICE = dev.sluice.identify.Principal.user("local:alice", "alice",
+      java.util.Set.of("llm"));
   static final ObjectMapper JSON = new ObjectMapper();
 
   StorageConfig pg;
@@ -63,17 +65,17 @@ class ReplicasTest {
   void aKeyCreatedOnOneReplicaWorksOnTheOtherAtOnceAndARevokedOneIsRejectedWithinOneSecond(boolean redis) throws Exception {
     String yaml = yaml(redis); // one configuration: same store, same Redis prefix
     try (GatewayHarness a = GatewayHarness.startStrict(yaml); GatewayHarness b = GatewayHarness.startStrict(yaml)) {
-      JsonNode created = JSON.readTree(Http.postJson(a.baseUrl() + "/api/keys", "{\"name\":\"replicated\"}",
-          "authorization", Http.basic("alice", TestUsers.PASSWORD)).body());
-      String key = created.path("key").asText();
+      // The paths of POST and DELETE /api/keys on A (the control plane's services; its HTTP is KeyApiTest's)
+      dev.sluice.api.KeyManagement keysOnA = a.runtime().controlPlane().keys();
+      dev.sluice.api.Views.CreatedKey created = keysOnA.create(ALICE,
+          new dev.sluice.api.Views.CreateKey("replicated", null, null));
+      String key = created.key();
 
       assertThat(chat(b, key).statusCode()).as("created on A, used on B at once").isEqualTo(200);
       assertThat(chat(a, key).statusCode()).isEqualTo(200);
       assertThat(chat(b, key).statusCode()).as("now served from B's cache").isEqualTo(200);
 
-      HttpResponse<String> revoked = Http.send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/api/keys/" + created.path("id").asText()))
-          .header("authorization", Http.basic("alice", TestUsers.PASSWORD)).DELETE().build());
-      assertThat(revoked.statusCode()).isEqualTo(204);
+      keysOnA.revokeOwn(ALICE, created.id());
       long revokedAt = System.nanoTime();
       assertThat(chat(a, key).statusCode()).as("rejected at once where it was revoked").isEqualTo(401);
 
@@ -96,12 +98,10 @@ class ReplicasTest {
   void revokingAllKeysOfAnOwnerReachesTheOtherReplica(boolean redis) throws Exception {
     String admins = yaml(redis).replace("  local:", "  admins: {users: [alice]}\n  local:");
     try (GatewayHarness a = GatewayHarness.startStrict(admins); GatewayHarness b = GatewayHarness.startStrict(admins)) {
-      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
+      String key = a.mintKey("alice");
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
-      HttpResponse<String> r = Http.postJson(a.baseUrl() + "/api/admin/keys/revoke-owner", "{\"subject\":\"local:alice\"}",
-          "authorization", Http.basic("alice", TestUsers.PASSWORD));
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      assertThat(JSON.readTree(r.body()).path("revoked").asInt()).isEqualTo(1);
+      assertThat(a.runtime().controlPlane().keys().revokeOwner(new dev.sluice.api.Views.RevokeOwner("local:alice"))
+          .revoked()).isEqualTo(1);
       long start = System.nanoTime();
       while (chat(b, key).statusCode() != 401) {
         assertThat(System.nanoTime() - start).as("within 1 s").isLessThan(1_000_000_000L);
@@ -114,7 +114,7 @@ class ReplicasTest {
   void aReplicaWhoseListenerWasCutOffReconnectsAndHonoursRevocations() throws Exception {
     String yaml = yaml(false);
     try (GatewayHarness a = GatewayHarness.startStrict(yaml); GatewayHarness b = GatewayHarness.startStrict(yaml)) {
-      String key = Http.mintKey(a.baseUrl(), "alice", TestUsers.PASSWORD);
+      String key = a.mintKey("alice");
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
       // Every session of this database is cut, B's LISTEN connection among them.
       String db = pg.url().substring(pg.url().lastIndexOf('/') + 1, pg.url().indexOf('?'));

@@ -49,6 +49,22 @@ class ReplicaProcessesIT {
       String key = Http.mintKey(a, "alice", TestUsers.PASSWORD);
       assertThat(Http.chatWithKey(b, "m", key).statusCode()).as("a key minted on A works on B at once").isEqualTo(200);
 
+      // A console session opened on A is accepted by B (sessions live in the shared store), and ends on both.
+      HttpResponse<String> signedIn = Http.postJson(a + "/api/session",
+          "{\"username\":\"alice\",\"password\":\"" + TestUsers.PASSWORD + "\"}");
+      assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+      String setCookie = signedIn.headers().firstValue("set-cookie").orElseThrow();
+      String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+      HttpResponse<String> onB = Http.send(HttpRequest.newBuilder(URI.create(b + "/api/me")).header("cookie", cookie)
+          .build());
+      assertThat(onB.statusCode()).as(onB.body()).isEqualTo(200);
+      assertThat(onB.body()).contains("local:alice");
+      String csrf = new com.fasterxml.jackson.databind.ObjectMapper().readTree(signedIn.body()).path("csrfToken").asText();
+      assertThat(Http.send(HttpRequest.newBuilder(URI.create(b + "/api/session")).header("cookie", cookie)
+          .header("x-csrf-token", csrf).DELETE().build()).statusCode()).as("signed out on B").isEqualTo(204);
+      assertThat(Http.send(HttpRequest.newBuilder(URI.create(a + "/api/me")).header("cookie", cookie).build())
+          .statusCode()).as("and so on A").isEqualTo(401);
+
       int admitted = 0;
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < REQUESTS; i++) {

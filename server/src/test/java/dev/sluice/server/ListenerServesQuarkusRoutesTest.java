@@ -15,9 +15,10 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sluice's own listener (ADR 056) is the only one, and every kind of Quarkus route is served through it: a Quarkus
- * REST resource, a static file under {@code META-INF/resources}, Prometheus metrics, the health routes and the
- * gateway; and a request the decoder refuses on such a route gets the one error shape from the edge.
+ * Sluice's own listener (ADR 056) is the only one, and every kind of Quarkus route is served through it: the
+ * control plane's Quarkus REST resources ({@code /api}), a static file under {@code META-INF/resources},
+ * Prometheus metrics, the health routes and the gateway; and a request the decoder refuses on such a route gets
+ * the one error shape from the edge.
  */
 @QuarkusTest
 class ListenerServesQuarkusRoutesTest {
@@ -39,10 +40,14 @@ class ListenerServesQuarkusRoutesTest {
   }
 
   @Test
-  void aQuarkusRestResourceIsServed() {
-    HttpResponse<String> answer = Http.get(url("/edge-probe/sluice"));
-    assertThat(answer.statusCode()).isEqualTo(200);
-    assertThat(answer.body()).isEqualTo("hello sluice");
+  void theControlPlanesRestResourcesAreServed() throws Exception {
+    HttpResponse<String> anonymous = Http.get(url("/api/me"));
+    assertThat(anonymous.statusCode()).as(anonymous.body()).isEqualTo(401);
+    assertThat(JSON.readTree(anonymous.body()).path("error").path("message").asText()).isNotBlank();
+    HttpResponse<String> me = Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/api/me")))
+        .header("authorization", Http.basic("tester", "test-password")).GET().build());
+    assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+    assertThat(me.body()).contains("tester");
   }
 
   @Test
@@ -61,7 +66,7 @@ class ListenerServesQuarkusRoutesTest {
 
   @Test
   void aMalformedRequestToARestResourceGetsTheOneErrorShape() throws Exception {
-    RawHttp.Seen seen = RawHttp.exchange(root.getPort(), ("GET /edge-probe/x HTTP/1.1\r\nHost: x\r\n"
+    RawHttp.Seen seen = RawHttp.exchange(root.getPort(), ("GET /api/me HTTP/1.1\r\nHost: x\r\n"
         + "Content-Length: abc\r\n\r\n").getBytes(StandardCharsets.US_ASCII), 5_000);
     assertThat(seen.status()).as(seen.text()).isEqualTo(400);
     assertThat(JSON.readTree(RawHttp.body(seen)).path("error").path("code").asText()).isEqualTo("malformed_http");

@@ -90,8 +90,7 @@ public final class GatewayHarness implements AutoCloseable {
         ctx.next();
       });
     }
-    runtime.gateway().mount(router);
-    runtime.mountApi(router);
+    runtime.gateway().mount(router); // /api is Quarkus REST's: tests of it are @QuarkusTests (support.ApiProfile)
     router.get("/metrics").handler(ctx -> ctx.response().end(registry.scrape()));
     edge = new HttpEdge(vertx, config.server().limits());
     server = edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), config.server().limits())),
@@ -199,11 +198,28 @@ public final class GatewayHarness implements AutoCloseable {
     return apiKeyId;
   }
 
+  /**
+   * A key for a local user of the configuration, minted through the runtime's key service as {@code POST
+   * /api/keys} would (the control plane itself is served by Quarkus REST, which this harness does not run).
+   */
+  public String mintKey(String user) throws Exception {
+    return mintKey(user, Set.of());
+  }
+
+  /** As {@link #mintKey(String)}, scoped to {@code models}. */
+  public String mintKey(String user, Set<String> models) throws Exception {
+    var local = runtime.config().auth().localUsers().stream().filter(u -> u.name().equals(user)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no local user " + user));
+    Principal owner = Principal.user(KeyService.LOCAL_SUBJECT_PREFIX + user, user, local.groups());
+    return vertx.executeBlocking(() -> runtime.keys().create(owner, "test key", models, Optional.empty()), false)
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).secret();
+  }
+
   public String metrics() {
     return registry.scrape();
   }
 
-  /** For tests that mount more routes (the {@code /api} handlers) with their own identification. */
+  /** For tests that mount more routes. */
   public Router router() {
     return router;
   }

@@ -12,8 +12,12 @@ import java.util.Set;
  * One usage question: a time range, a granularity, a grouping, and (for callers who are not admins) whose.
  *
  * @param subject null for the admins' view of everyone
+ * @param keyId when an API key reads its own usage: only that key's; null otherwise
  */
-public record UsageQuery(Instant from, Instant to, String granularity, String groupBy, String subject) {
+public record UsageQuery(Instant from, Instant to, String granularity, String groupBy, String subject, String keyId) {
+  /** The parameters a usage question may have; any other is refused, not ignored. */
+  public static final java.util.Set<String> PARAMS = java.util.Set.of("from", "to", "granularity", "groupBy");
+
   /** A question whose answer could be longer than this many buckets is refused: narrow it or coarsen it. */
   static final long MAX_BUCKETS = 10_000;
   /** The range a usage question may name: every record is after the first and long before the last. */
@@ -26,6 +30,18 @@ public record UsageQuery(Instant from, Instant to, String granularity, String gr
    */
   public static UsageQuery parse(Map<String, String> params, String subject, Set<String> groupings, Instant now)
       throws ApiException {
+    return parse(params, subject, null, groupings, now);
+  }
+
+  /** As {@link #parse(Map, String, Set, Instant)}, narrowed to one API key's usage when {@code keyId} is set. */
+  public static UsageQuery parse(Map<String, String> params, String subject, String keyId, Set<String> groupings,
+      Instant now) throws ApiException {
+    for (String name : params.keySet()) {
+      if (!PARAMS.contains(name)) {
+        throw new ApiException(ApiError.badRequest("unknown_parameter", name, "Unknown parameter '" + name
+            + "'; usage takes " + String.join(", ", PARAMS.stream().sorted().toList()) + "."));
+      }
+    }
     Instant to = params.containsKey("to") ? instant(params.get("to"), "to") : now;
     Instant from = params.containsKey("from") ? instant(params.get("from"), "from") : to.minus(Duration.ofDays(1));
     if (!from.isBefore(to)) {
@@ -48,7 +64,7 @@ public record UsageQuery(Instant from, Instant to, String granularity, String gr
       throw new ApiException(ApiError.badRequest("invalid_value", "groupBy",
           "'groupBy' must be one of " + String.join(", ", groupings.stream().sorted().toList()) + "."));
     }
-    return new UsageQuery(from, to, granularity, groupBy, subject);
+    return new UsageQuery(from, to, granularity, groupBy, subject, keyId);
   }
 
   private static Instant instant(String raw, String param) throws ApiException {
