@@ -88,4 +88,33 @@ class AuthConfigTest {
         .contains("1s and 1d");
   }
 
+  @Test
+  void consoleSessionsDefaultToEightHoursIdleAndSevenDaysAndAreBounded() {
+    assertThat(ConfigLoaderTest.parse(MODEL).auth().sessions())
+        .isEqualTo(new AuthConfig.Sessions(Duration.ofHours(8), Duration.ofDays(7), false));
+    SluiceConfig c = ConfigLoaderTest.parse("auth:\n  sessions: {idleTimeout: 30m, maxLifetime: 1d, secureCookie: true}\n"
+        + MODEL);
+    assertThat(c.auth().sessions()).isEqualTo(new AuthConfig.Sessions(Duration.ofMinutes(30), Duration.ofDays(1), true));
+    assertThat(ConfigLoaderTest.problem("auth:\n  sessions: {idleTimeout: 2h, maxLifetime: 1h}\n" + MODEL))
+        .contains("auth.sessions.maxLifetime").contains("shorter than idleTimeout");
+    assertThat(ConfigLoaderTest.problem("auth:\n  sessions: {idleTimeout: 10s}\n" + MODEL))
+        .contains("auth.sessions.idleTimeout").contains("1m and 30d");
+    assertThat(ConfigLoaderTest.problem("auth:\n  sessions: {idleTimeot: 1h}\n" + MODEL)).contains("idleTimeot");
+  }
+
+  @Test
+  void theConsolesOidcClientIsOptionalAndItsSecretComesFromTheEnvironment() {
+    String oidc = "auth:\n  oidc: {issuer: https://idp/realms/r, audience: sluice";
+    assertThat(ConfigLoaderTest.parse(oidc + "}\n" + MODEL).auth().oidc().orElseThrow().login()).isEmpty();
+    OidcConfig.Login login = ConfigLoaderTest.parse(oidc + ", clientId: console, clientSecret: \"${KEY}\"}\n" + MODEL)
+        .auth().oidc().orElseThrow().login().orElseThrow();
+    assertThat(login.clientId()).isEqualTo("console");
+    assertThat(login.clientSecret()).contains("s3cret");
+    assertThat(login.scopes()).isEqualTo("openid profile");
+    assertThat(login.redirectUri()).isEmpty();
+    assertThat(ConfigLoaderTest.parse(oidc + ", clientId: c, redirectUri: \"https://sluice.example/api/session/oidc/callback\"}\n"
+        + MODEL).auth().oidc().orElseThrow().login().orElseThrow().redirectUri()).isPresent();
+    assertThat(ConfigLoaderTest.problem(oidc + ", clientId: c, scopes: profile}\n" + MODEL)).contains("must include openid");
+    assertThat(ConfigLoaderTest.problem(oidc + ", clientSecret: x}\n" + MODEL)).contains("needs clientId");
+  }
 }

@@ -113,8 +113,56 @@ class ApiAuthenticationTest {
     }
   }
 
+  /** Records logged while it is open, through the JUL bridge Quarkus's log manager publishes to. */
+  static final class LogCapture implements AutoCloseable {
+    final List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        records.add(record);
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+
+    LogCapture() {
+      java.util.logging.Logger.getLogger("").addHandler(handler);
+      String marker = "capture-" + System.nanoTime();
+      org.jboss.logging.Logger.getLogger("dev.sluice.test").info(marker);
+      assertThat(texts()).as("the capture sees Sluice's log").anyMatch(t -> t.contains(marker));
+    }
+
+    List<String> texts() {
+      return records.stream().map(r -> r.getMessage() + " " + java.util.Arrays.toString(r.getParameters())
+          + (r.getThrown() == null ? "" : " " + r.getThrown())).toList();
+    }
+
+    List<String> errors() {
+      return records.stream().filter(r -> r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+          .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList();
+    }
+
+    @Override
+    public void close() {
+      java.util.logging.Logger.getLogger("").removeHandler(handler);
+    }
+  }
+
   @Test
-  void quotaAndUsageAnswerAWrongPasswordWith401NotAnOutage() throws Exception {
+  void quotaAndUsageAnswerAWrongPasswordWith401NotAnOutageAndLogNoError() throws Exception {
+    try (LogCapture log = new LogCapture()) {
+      wrongCredentialsOnQuotaAndUsage();
+      assertThat(log.errors()).isEmpty();
+    }
+  }
+
+  void wrongCredentialsOnQuotaAndUsage() throws Exception {
     for (String path : List.of("/api/quota", "/api/usage", "/api/usage/requests")) {
       assertError(send("GET", path, null, "authorization", Http.basic("carol", "wrong")), 401, "invalid_credentials");
       assertError(send("GET", path, null), 401, "missing_credentials");
@@ -243,24 +291,7 @@ class ApiAuthenticationTest {
 
   @Test
   void noFullKeyAppearsInAnyAnswerOrLogAfterItsCreation() throws Exception {
-    List<String> logged = new ArrayList<>();
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        logged.add(String.valueOf(record.getMessage()) + " " + java.util.Arrays.toString(record.getParameters()));
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    java.util.logging.Logger rootLogger = java.util.logging.Logger.getLogger("");
-    rootLogger.addHandler(handler);
-    try {
+    try (LogCapture log = new LogCapture()) {
       String rootAuth = Http.basic("root", TestUsers.PASSWORD);
       HttpResponse<String> created = send("POST", "/api/keys", "{\"name\":\"secret\"}", "authorization",
           Http.basic("frank", TestUsers.PASSWORD));
@@ -277,9 +308,7 @@ class ApiAuthenticationTest {
       }
       assertThat(answers).hasSizeGreaterThan(20).noneMatch(a -> a.contains(secret));
       assertThat(String.join("\n", answers)).contains(key.substring(0, key.indexOf('_')));
-      assertThat(logged).noneMatch(l -> l.contains(secret));
-    } finally {
-      rootLogger.removeHandler(handler);
+      assertThat(log.texts()).noneMatch(l -> l.contains(secret));
     }
   }
 

@@ -229,8 +229,17 @@ class KeycloakIT {
    */
   @Test
   void theConsoleSignsAUserInThroughKeycloaksLoginFormWithTheCodeFlow() throws Exception {
-    java.net.CookieManager jar = new java.net.CookieManager();
-    java.net.http.HttpClient browser = java.net.http.HttpClient.newBuilder().cookieHandler(jar)
+    // Keycloak marks its cookies Secure (SameSite=None) even over http; a browser sends them to a loopback
+    // origin, Java's CookieManager would not, so the test keeps Keycloak's cookies itself.
+    Map<String, String> kcCookies = new java.util.LinkedHashMap<>();
+    java.util.function.Consumer<HttpResponse<String>> keep = r -> r.headers().allValues("set-cookie").forEach(c -> {
+      String nameValue = c.split(";", 2)[0];
+      int eq = nameValue.indexOf('=');
+      kcCookies.put(nameValue.substring(0, eq).trim(), nameValue.substring(eq + 1));
+    });
+    java.util.function.Supplier<String> cookies = () -> kcCookies.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining("; "));
+    java.net.http.HttpClient browser = java.net.http.HttpClient.newBuilder()
         .followRedirects(java.net.http.HttpClient.Redirect.NEVER).connectTimeout(java.time.Duration.ofSeconds(5))
         .build();
     assertThat(JSON.readTree(Http.get(base + "/api/session/methods").body()).path("oidc").asBoolean()).isTrue();
@@ -246,6 +255,7 @@ class KeycloakIT {
     HttpResponse<String> form = browser.send(HttpRequest.newBuilder(URI.create(authorize)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(form.statusCode()).as(form.body()).isEqualTo(200);
+    keep.accept(form);
     java.util.regex.Matcher action = java.util.regex.Pattern.compile("<form[^>]*id=\"kc-form-login\"[^>]*action=\"([^\"]+)\"")
         .matcher(form.body());
     if (!action.find()) {
@@ -254,7 +264,7 @@ class KeycloakIT {
     }
     String post = action.group(1).replace("&amp;", "&");
     HttpResponse<String> loggedIn = browser.send(HttpRequest.newBuilder(URI.create(post))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", "application/x-www-form-urlencoded").header("cookie", cookies.get())
         .POST(HttpRequest.BodyPublishers.ofString("username=insider&password=" + java.net.URLEncoder.encode(PASSWORD,
             java.nio.charset.StandardCharsets.UTF_8) + "&credentialId=")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(loggedIn.statusCode()).as(loggedIn.body()).isEqualTo(302);
@@ -282,6 +292,9 @@ class KeycloakIT {
         HttpResponse.BodyHandlers.ofString());
     assertThat(replay.statusCode()).isEqualTo(302);
     assertThat(replay.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
+    HttpResponse<String> noState = browser.send(HttpRequest.newBuilder(URI.create(base
+        + "/api/session/oidc/callback?code=x&state=forged")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noState.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
     assertThat(replay.headers().firstValue("set-cookie")).isEmpty();
   }
 

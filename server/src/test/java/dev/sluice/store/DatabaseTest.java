@@ -22,10 +22,10 @@ class DatabaseTest {
   void migrationsCreateTheSameTablesOnH2AndPostgres() throws Exception {
     StorageConfig pg = TestDatabases.postgres();
     try (Database h2db = Database.open(TestDatabases.h2()); Database pgdb = Database.open(pg)) {
-      assertThat(tables(h2db)).containsExactlyInAnyOrder("api_keys", "console_logins", "console_sessions", "key_owners",
-          "local_users", "usage_records", "usage_rollups");
-      assertThat(tables(pgdb)).containsExactlyInAnyOrder("api_keys", "console_logins", "console_sessions", "key_owners",
-          "local_users", "usage_records", "usage_rollups");
+      assertThat(tables(h2db)).containsExactlyInAnyOrder("api_keys", "key_owners", "local_users", "usage_records",
+          "usage_rollups", "console_sessions", "console_logins");
+      assertThat(tables(pgdb)).containsExactlyInAnyOrder("api_keys", "key_owners", "local_users", "usage_records",
+          "usage_rollups", "console_sessions", "console_logins");
       assertThat(pgdb.postgres()).isTrue();
       assertThat(h2db.postgres()).isFalse();
     } finally {

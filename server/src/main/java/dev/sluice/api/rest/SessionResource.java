@@ -114,7 +114,7 @@ public class SessionResource {
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
-      return Response.status(302).location(URI.create(done.next()))
+      return Response.status(302).header(HttpHeaders.LOCATION, done.next())
           .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE)).build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in failed: %s", e.getMessage());
@@ -144,9 +144,13 @@ public class SessionResource {
         controlPlane.sessions().endsAt(row).toString());
   }
 
+  /**
+   * A redirect to a console page, as a path: {@code Response.location} would resolve it against the REST
+   * application's base ({@code /api}).
+   */
   private static Response toLogin(String code) {
-    return Response.status(302).location(URI.create(LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
-        StandardCharsets.UTF_8))).build();
+    return Response.status(302).header(HttpHeaders.LOCATION, LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
+        StandardCharsets.UTF_8)).build();
   }
 
   private static String cookie(HttpServerRequest req) {
@@ -160,7 +164,10 @@ public class SessionResource {
 
   /** scheme://host[:port] as the browser addressed this server (the Host header; no forwarding header is trusted). */
   private static String origin(HttpServerRequest req) {
-    String host = req.getHeader("host");
+    // authority(): the Host header over HTTP/1.1, :authority over HTTP/2 (where there is no Host header)
+    var authority = req.authority();
+    String host = authority != null
+        ? authority.host() + (authority.port() >= 0 ? ":" + authority.port() : "") : req.getHeader("host");
     return (req.isSSL() ? "https://" : "http://") + (host == null ? "localhost" : host);
   }
 }
