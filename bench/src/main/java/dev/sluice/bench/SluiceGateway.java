@@ -104,7 +104,7 @@ final class SluiceGateway {
     }
 
     /** Mints the benchmark's API key as a user would: POST /api/keys with the local user's password. */
-    private static String mintKey(Target t, String password) throws IOException, InterruptedException, TargetUnavailable {
+    static String mintKey(Target t, String password) throws IOException, InterruptedException, TargetUnavailable {
         String basic = Base64.getEncoder().encodeToString((USER + ":" + password).getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(t.url("/api/keys")))
                 .header("authorization", "Basic " + basic).header("content-type", "application/json")

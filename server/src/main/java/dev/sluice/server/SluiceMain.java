@@ -61,13 +61,10 @@ public final class SluiceMain {
           + "re-read when it changes)");
     }
     System.setProperty("sluice.config", configPath.toAbsolutePath().toString());
-    System.setProperty("quarkus.http.host", host);
-    System.setProperty("quarkus.http.port", Integer.toString(port));
     // Quarkus keeps its HTTP server up after SIGTERM while requests are in flight, for at most this long; the
     // drain (server.shutdownGrace, then the cut) ends them all before it.
     System.setProperty("quarkus.shutdown.timeout", config.server().shutdownGrace().plus(SluiceRuntime.CUT_LIMIT)
         .plusSeconds(5).toMillis() + "ms");
-    HttpLimits.apply(config.server().limits());
     Quarkus.run();
   }
 

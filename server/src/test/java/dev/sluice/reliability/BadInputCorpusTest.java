@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestFactory;
  * 4xx in the one error shape ({@code {"error":{"message","type","param","code"}}}) within a bounded time, never a
  * 5xx, an empty body or a hang, and the gateway keeps serving afterwards.
  */
-class BadInputCorpusTest {
+public class BadInputCorpusTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long CASE_TIMEOUT_MS = 5_000;
   private static final String VALID = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
@@ -54,7 +54,8 @@ class BadInputCorpusTest {
     sim.close();
   }
 
-  record Case(String name, byte[] request) {
+  /** One request as sent on the wire (shared with the tests of {@code sluice serve}'s own listener). */
+  public record Case(String name, byte[] request) {
   }
 
   @TestFactory
@@ -88,7 +89,7 @@ class BadInputCorpusTest {
   }
 
   /** Requests the HTTP decoder or the router must refuse, whatever the path. */
-  static List<Case> malformedHttp() {
+  public static List<Case> malformedHttp() {
     String path = "/v1/chat/completions";
     String body = VALID;
     int n = body.length();

@@ -1,0 +1,109 @@
+package dev.sluice.server;
+
+import dev.sluice.config.ConnectionLimits;
+import dev.sluice.front.ApiError;
+import dev.sluice.front.HttpEdge;
+import dev.sluice.front.Responses;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The listener of {@code sluice serve} on {@code server.host:server.port} (ADR 056): one Vert.x HTTP server per
+ * event loop, all sharing the port, each behind the one {@link HttpEdge} (connection limit, head deadline, idle
+ * timeout, error-shaped answers to malformed HTTP), in front of Quarkus's root handler, so every route (the
+ * gateway's, health, metrics, and whatever Quarkus serves) passes through the edge. Quarkus's own listener is
+ * off ({@code quarkus.http.host-enabled=false}); its router, filters and graceful-shutdown wait stay in force.
+ */
+final class EdgeListener {
+  private final Vertx vertx;
+  private final HttpEdge edge;
+  private final String deployment;
+  private final int port;
+
+  private EdgeListener(Vertx vertx, HttpEdge edge, String deployment, int port) {
+    this.vertx = vertx;
+    this.edge = edge;
+    this.deployment = deployment;
+    this.port = port;
+  }
+
+  /**
+   * Listens on {@code host:port} ({@code 0}: a free port, shared by every instance) with {@code instances} servers,
+   * each on its own event loop, handing each request that passes the edge to {@code next}.
+   */
+  static Future<EdgeListener> start(Vertx vertx, String host, int port, ConnectionLimits limits, int instances,
+      Handler<HttpServerRequest> next) {
+    HttpEdge edge = new HttpEdge(vertx, limits);
+    Handler<HttpServerRequest> handler = request -> {
+      if (parsable(request.uri())) {
+        next.handle(request);
+      } else {
+        undecodable(request);
+      }
+    };
+    // Vert.x shares a port among servers of one Vert.x bound to the same address; a negative port is a random
+    // port shared the same way (0 would give each server a port of its own).
+    int bind = port == 0 ? -1 : port;
+    AtomicInteger actual = new AtomicInteger();
+    return vertx.deployVerticle(() -> new AbstractVerticle() {
+      @Override
+      public void start(Promise<Void> started) {
+        edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), limits)), handler)
+            .listen(bind, host)
+            .onSuccess(server -> {
+              actual.set(server.actualPort());
+              started.complete();
+            })
+            .onFailure(started::fail);
+      }
+    }, new DeploymentOptions().setInstances(Math.max(1, instances)))
+        .map(id -> new EdgeListener(vertx, edge, id, actual.get()));
+  }
+
+  /** The port listened on (the one chosen when {@code server.port} is 0). */
+  int port() {
+    return port;
+  }
+
+  /** Open client connections now. */
+  int openConnections() {
+    return edge.openConnections();
+  }
+
+  /** Stops listening and closes every connection. */
+  Future<Void> close() {
+    return vertx.undeploy(deployment);
+  }
+
+  /**
+   * Quarkus's root handler answers a request line {@link URI} cannot parse (a bad percent-escape, a space, a
+   * control character) with an empty 400 before any route sees it; the client gets the one error shape instead.
+   */
+  static boolean parsable(String uri) {
+    if (uri == null) {
+      return false;
+    }
+    try {
+      new URI(uri);
+      return true;
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static void undecodable(HttpServerRequest request) {
+    // What follows the head cannot be trusted to be read in step, so the connection ends with this answer.
+    request.response().putHeader("connection", "close").endHandler(done -> request.connection().close());
+    Responses.error(request.response(), ApiError.badRequest("invalid_url", null,
+        "The request URL cannot be decoded."));
+  }
+}
