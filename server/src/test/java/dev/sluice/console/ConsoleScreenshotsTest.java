@@ -204,7 +204,8 @@ class ConsoleScreenshotsTest {
         ps.executeBatch();
       }
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_rollups (granularity, bucket, subject, key_id,"
-          + " model, requests, errors, estimated, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)")) {
+          + " model, plan, grp, requests, errors, estimated, prompt_tokens, completion_tokens, cached_tokens,"
+          + " cache_write_tokens, cost) VALUES (?, ?, ?, ?, ?, 'none', '', ?, ?, 0, ?, ?, 0, 0, 0)")) {
         for (var e : rollups.entrySet()) {
           String[] k = e.getKey().split("\\|");
           ps.setString(1, k[0]);
