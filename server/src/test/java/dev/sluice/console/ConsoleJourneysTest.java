@@ -71,6 +71,10 @@ class ConsoleJourneysTest {
         assertThat(number(b.find("#stat-requests .value").getText())).isGreaterThan(requestsBefore);
         assertThat(remaining(b, "team-chat")).isLessThan(remainingBefore);
         assertThat(b.find("#recent").getText()).contains("team-chat", prefix);
+        // Priced models: what was spent, and what the plan's monthly budget leaves, in money.
+        assertThat(b.find("#stat-cost .value").getText()).contains("$");
+        assertThat(b.find(".quota-model[data-model='team-chat'] .quota-row[data-limit=cost_per_month] .remaining")
+            .getText()).contains("$", "of $25");
       });
       // Everything the pages load (scripts, styles, uPlot, API calls) comes from this server.
       @SuppressWarnings("unchecked")

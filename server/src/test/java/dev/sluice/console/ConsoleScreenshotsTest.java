@@ -205,7 +205,7 @@ class ConsoleScreenshotsTest {
       }
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_rollups (granularity, bucket, subject, key_id,"
           + " model, plan, grp, requests, errors, estimated, prompt_tokens, completion_tokens, cached_tokens,"
-          + " cache_write_tokens, cost) VALUES (?, ?, ?, ?, ?, 'none', '', ?, ?, 0, ?, ?, 0, 0, 0)")) {
+          + " cache_write_tokens, cost) VALUES (?, ?, ?, ?, ?, 'team', '', ?, ?, 0, ?, ?, 0, 0, ?)")) {
         for (var e : rollups.entrySet()) {
           String[] k = e.getKey().split("\\|");
           ps.setString(1, k[0]);
@@ -217,12 +217,22 @@ class ConsoleScreenshotsTest {
           ps.setLong(7, e.getValue()[1]);
           ps.setLong(8, e.getValue()[2]);
           ps.setLong(9, e.getValue()[3]);
+          ps.setBigDecimal(10, cost(k[3], e.getValue()[2], e.getValue()[3])); // at console-test.yaml's prices
           ps.addBatch();
         }
         ps.executeBatch();
       }
       c.commit();
     }
+  }
+
+  /** What the tokens cost at the prices console-test.yaml gives each model, per million tokens. */
+  private static java.math.BigDecimal cost(String model, long prompt, long completion) {
+    boolean chat = model.equals("team-chat");
+    java.math.BigDecimal in = new java.math.BigDecimal(chat ? "0.15" : "0.50");
+    java.math.BigDecimal out = new java.math.BigDecimal(chat ? "0.60" : "1.50");
+    return in.multiply(java.math.BigDecimal.valueOf(prompt)).add(out.multiply(java.math.BigDecimal.valueOf(completion)))
+        .movePointLeft(6);
   }
 
   private String base() {

@@ -54,6 +54,16 @@ export function num(n) {
   return n === null || n === undefined ? '–' : number.format(n);
 }
 
+/** An amount of money as people read it: the currency's symbol, and up to four decimals for small sums. */
+export function money(n, currency) {
+  if (n === null || n === undefined) return '–';
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 4 }).format(n);
+  } catch {
+    return `${number.format(n)} ${currency}`; // a code Intl does not know is still shown
+  }
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 export function when(iso) {

@@ -1,11 +1,12 @@
 // Usage: tokens per day per model, requests and errors, what each plan's windows leave, the latest requests.
 import { api, query } from '../api.js';
 import { dailyChart, dayStarts } from '../chart.js';
-import { errorBox, fill, h, moment, num, table, when } from '../ui.js';
+import { errorBox, fill, h, moment, money, num, table, when } from '../ui.js';
 
 const LIMIT_NAMES = {
   tokens_per_minute: 'Tokens per minute', tokens_per_hour: 'Tokens per hour', tokens_per_day: 'Tokens per day',
   tokens_per_month: 'Tokens per month', requests_per_minute: 'Requests per minute', max_concurrent: 'Concurrent requests',
+  cost_per_day: 'Spend per day', cost_per_month: 'Spend per month',
 };
 
 export async function render(main, { params, go, alive }) {
@@ -35,22 +36,33 @@ export async function render(main, { params, go, alive }) {
   await Promise.all([
     api('GET', `/api/usage${query({ from, granularity: 'day', groupBy: 'model' })}`).then(async (u) => {
       if (!alive()) return;
-      renderStats(stats, u.data);
+      renderStats(stats, u.data, u.currency);
       cleanups.push(await dailyChart(chartBox, u.data, { groupBy: 'model', days }));
     }, (e) => fill(chartBox, errorBox(e))),
-    api('GET', '/api/quota').then((q) => fill(quotaBox, quota(q.data)), (e) => fill(quotaBox, errorBox(e))),
+    api('GET', '/api/quota').then((q) => fill(quotaBox, quota(q.data), budgets(q.budgets || [])),
+      (e) => fill(quotaBox, errorBox(e))),
     api('GET', '/api/usage/requests?limit=50').then((r) => fill(recentBox, recent(r.requests)),
       (e) => fill(recentBox, errorBox(e))),
   ]);
   return () => cleanups.forEach((c) => c());
 }
 
-function renderStats(el, rows) {
+function renderStats(el, rows, currency) {
   const sum = (f) => rows.reduce((a, r) => a + (r[f] || 0), 0);
   const stat = (id, label, value) => h('div', { class: 'stat', id },
-    h('div', { class: 'muted' }, label), h('div', { class: 'value' }, num(value)));
-  fill(el, stat('stat-requests', 'Requests', sum('requests')), stat('stat-errors', 'Errors', sum('errors')),
-    stat('stat-tokens', 'Tokens', sum('totalTokens')));
+    h('div', { class: 'muted' }, label), h('div', { class: 'value' }, value));
+  const priced = rows.some((r) => r.cost !== null && r.cost !== undefined);
+  fill(el, stat('stat-requests', 'Requests', num(sum('requests'))), stat('stat-errors', 'Errors', num(sum('errors'))),
+    stat('stat-tokens', 'Tokens', num(sum('totalTokens'))),
+    priced && currency ? stat('stat-cost', 'Spend', money(sum('cost'), currency)) : null);
+}
+
+/** Budgets beside the plans (a group's shared one, a key's own): a bar per window, as for the plans. */
+function budgets(rows) {
+  if (!rows.length) return null;
+  return h('div', { class: 'quota-grid' }, rows.map((b) => h('div', { class: 'quota-model', dataset: { budget: b.budget } },
+    h('h3', {}, h('span', { class: 'muted' }, 'budget '), b.budget),
+    b.limits.map((w) => bar(b.budget, w)))));
 }
 
 /** One block per model the caller may use: its plan, and a bar per window showing what is used. */
@@ -69,16 +81,17 @@ function bar(model, w) {
   const used = w.used + (w.reserved || 0);
   const share = w.max > 0 ? Math.min(1, used / w.max) : 1;
   const name = LIMIT_NAMES[w.limit] || w.limit;
+  const amount = (n) => (w.currency ? money(n, w.currency) : num(n));
   const fillBar = h('span');
   fillBar.style.width = `${(share * 100).toFixed(2)}%`; // CSSOM, which the page's CSP allows (style attributes it does not)
   return h('div', { class: 'quota-row', dataset: { limit: w.limit } },
     h('div', { class: 'quota-label' },
       h('span', {}, name),
-      h('span', { class: 'remaining' }, `${num(w.remaining)} of ${num(w.max)} left`)),
+      h('span', { class: 'remaining' }, `${amount(w.remaining)} of ${amount(w.max)} left`)),
     h('div', {
       class: `meter${share >= 1 ? ' full' : share >= 0.8 ? ' high' : ''}`, role: 'meter',
       'aria-label': `${model}: ${name}`, 'aria-valuemin': '0', 'aria-valuemax': String(w.max),
-      'aria-valuenow': String(used), 'aria-valuetext': `${num(used)} used, ${num(w.remaining)} left`,
+      'aria-valuenow': String(used), 'aria-valuetext': `${amount(used)} used, ${amount(w.remaining)} left`,
     }, fillBar),
     w.resetsAt ? h('p', { class: 'hint' }, `Resets ${when(w.resetsAt)}`) : null);
 }
