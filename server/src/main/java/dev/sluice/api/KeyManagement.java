@@ -27,6 +27,7 @@ import java.util.function.Function;
  */
 public final class KeyManagement {
   private final KeyService keys;
+  private final java.util.function.Supplier<String> currency;
   private final ModelAccess access;
   private final KeysConfig config;
   private final KeyCache cache;
@@ -34,8 +35,10 @@ public final class KeyManagement {
   private final Clock clock;
 
   /** @param pools the pool in force of a model name (null when there is none), for its status */
+  /** @param currency {@code spend.currency} in force, shown beside models' prices */
   public KeyManagement(KeyService keys, ModelAccess access, KeysConfig config, KeyCache cache,
-      Function<String, ModelPool> pools, Clock clock) {
+      Function<String, ModelPool> pools, java.util.function.Supplier<String> currency, Clock clock) {
+    this.currency = currency;
     this.keys = keys;
     this.access = access;
     this.config = config;
@@ -57,7 +60,9 @@ public final class KeyManagement {
     ModelPool pool = pools.apply(m.name());
     return new Views.Model(m.name(), m.description(), m.access().isPublic(),
         new TreeSet<>(m.access().groups()).stream().toList(), AdminViews.status(pool),
-        m.routing().tier().name().toLowerCase(java.util.Locale.ROOT), m.upstream().simulated());
+        m.routing().tier().name().toLowerCase(java.util.Locale.ROOT), m.upstream().simulated(),
+        m.prices().map(p -> new Views.Price(currency.get(), p.input(), p.cachedInput(), p.cacheWrite(), p.output(),
+            p.derivedFrom().orElse(null))).orElse(null));
   }
 
   public Views.CreatedKey create(Principal caller, Views.CreateKey body) throws ApiException {

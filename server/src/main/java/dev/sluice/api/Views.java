@@ -31,7 +31,16 @@ public final class Views {
 
   /** A model the caller may use; {@code status}: ready, degraded or unavailable (from endpoint health). */
   public record Model(String id, String description, @JsonProperty("public") boolean isPublic, List<String> groups, String status,
-      String tier, boolean simulated) {
+      String tier, boolean simulated, @JsonInclude(JsonInclude.Include.NON_NULL) Price prices) {
+  }
+
+  /**
+   * A model's prices per million tokens in {@code currency} (a plan may charge its own: see configuration.md);
+   * {@code derivedFrom} says how, when they were derived from a GPU's cost.
+   */
+  public record Price(String currency, java.math.BigDecimal input, java.math.BigDecimal cachedInput,
+      java.math.BigDecimal cacheWrite, java.math.BigDecimal output,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String derivedFrom) {
   }
 
   public record Models(List<Model> models) {

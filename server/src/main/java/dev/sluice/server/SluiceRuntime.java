@@ -159,7 +159,8 @@ public final class SluiceRuntime implements AutoCloseable {
     Optional<OidcLogin> oidcLogin = config.auth().oidc().flatMap(o -> o.login().flatMap(login -> ids.oidc()
         .map(tokens -> new OidcLogin(o, login, tokens, sessionStore, clock))));
     return new ControlPlane(new ApiAuthenticator(vertx, ids.users(), ids.apiKeys(), sessions, ids.admins()),
-        new KeyManagement(identity.keys(), access, config.keys(), ids.cache(), m -> live.get().catalog().pool(m), clock),
+        new KeyManagement(identity.keys(), access, config.keys(), ids.cache(), m -> live.get().catalog().pool(m),
+            () -> live.get().config().quota().spend().currency(), clock),
         new UsageService(new UsageReader(identity.database(), () -> live.get().config().quota().spend().currency()),
             () -> live.get().quota(), () -> live.get().modelNames(),
             clock),

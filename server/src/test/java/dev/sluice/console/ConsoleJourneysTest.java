@@ -42,6 +42,7 @@ class ConsoleJourneysTest {
           .containsExactly("team-chat", "team-code");
       assertThat(b.find("[data-model=team-chat] code.example-curl").getText())
           .contains(base() + "/v1/chat/completions", "\"model\": \"team-chat\"");
+      assertThat(b.find("[data-model=team-chat] .price").getText()).contains("input $0.15", "output $0.60");
 
       b.find("a[data-nav=usage]").click();
       b.waitForPage("usage");

@@ -1,6 +1,6 @@
 // The models the signed-in person may use, each with its status and examples ready to copy.
 import { api } from '../api.js';
-import { badge, copyButton, errorBox, fill, h } from '../ui.js';
+import { badge, copyButton, errorBox, fill, h, money } from '../ui.js';
 
 /** The examples, with this server's address and the model filled in; the key comes from $SLUICE_KEY. */
 export function examples(model, origin) {
@@ -89,7 +89,17 @@ export async function render(main) {
       },
       h('div', { class: 'model-head' }, h('h2', { id: `model-${i}` }, m.id), badge(m.status)),
       m.description ? h('p', { class: 'hint' }, m.description) : null,
+      m.prices ? price(m.prices) : null,
       exampleTabs(m.id, i))))
       : h('p', { class: 'notice warn', id: 'no-models' },
         'No model is open to you yet. Models are granted to groups; ask an administrator to add you to one.'));
+}
+
+/** What a million tokens cost, as the model is priced (a plan may charge its own), and how it was derived. */
+function price(p) {
+  const c = p.currency;
+  const cached = p.cachedInput !== p.input ? `, cached input ${money(p.cachedInput, c)}` : '';
+  return h('p', { class: 'hint price' },
+    `Per million tokens: input ${money(p.input, c)}${cached}, output ${money(p.output, c)}`,
+    p.derivedFrom ? ` (derived from ${p.derivedFrom})` : '');
 }
