@@ -9,10 +9,9 @@ import dev.sluice.reliability.BadInputCorpusTest;
 import dev.sluice.support.Http;
 import dev.sluice.support.RawHttp;
 import dev.sluice.support.Sims;
+import dev.sluice.support.SlowClients;
 import dev.sluice.support.TestUsers;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -120,9 +119,9 @@ class ServeListenerIT {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       byte[] head = "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
       long start = System.nanoTime();
-      Thread trickle = trickle(socket, head, 200);
+      Thread trickle = SlowClients.trickle(socket, head, 200);
       try {
-        assertThat(closedWithin(socket, 10_000)).as("closed by the server").isTrue();
+        assertThat(SlowClients.closedWithin(socket, 10_000)).as("closed by the server").isTrue();
       } finally {
         trickle.interrupt();
       }
@@ -181,41 +180,6 @@ class ServeListenerIT {
       return null;
     } catch (IOException e) {
       return "body is not JSON";
-    }
-  }
-
-  /** Writes one byte every {@code everyMillis} until the bytes run out, the thread is interrupted or the write fails. */
-  private static Thread trickle(Socket socket, byte[] bytes, long everyMillis) {
-    Thread thread = new Thread(() -> {
-      try {
-        OutputStream out = socket.getOutputStream();
-        for (byte b : bytes) {
-          out.write(b);
-          out.flush();
-          Thread.sleep(everyMillis); // the pace of the attack itself, not a wait for a condition
-        }
-      } catch (IOException | InterruptedException e) {
-        // closed by the server, or the test is over
-      }
-    }, "trickle");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
-  }
-
-  /** True when the server closed the connection within {@code timeoutMillis}. */
-  private static boolean closedWithin(Socket socket, long timeoutMillis) throws IOException {
-    socket.setSoTimeout((int) timeoutMillis);
-    InputStream in = socket.getInputStream();
-    try {
-      while (in.read() >= 0) {
-        // discard anything the server says before closing
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException e) {
-      return true; // reset
     }
   }
 

@@ -10,11 +10,9 @@ import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import dev.sluice.support.RawHttp;
 import dev.sluice.support.Sims;
+import dev.sluice.support.SlowClients;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,8 +64,8 @@ class SlowClientsTest {
     try (Socket socket = connect()) {
       byte[] head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
       long start = System.nanoTime();
-      Thread trickle = trickle(socket, head, 200);
-      assertThat(readUntilClosed(socket, 10_000)).as("closed by the server").isTrue();
+      Thread trickle = SlowClients.trickle(socket, head, 200);
+      assertThat(SlowClients.closedWithin(socket, 10_000)).as("closed by the server").isTrue();
       long tookMs = (System.nanoTime() - start) / 1_000_000;
       assertThat(tookMs).isBetween(HEADER_TIMEOUT_MS - 100, 3 * HEADER_TIMEOUT_MS);
       trickle.interrupt();
@@ -78,7 +76,7 @@ class SlowClientsTest {
   void aConnectionThatSendsNothingIsClosedAtTheHeaderTimeout() throws Exception {
     try (Socket socket = connect()) {
       long start = System.nanoTime();
-      assertThat(readUntilClosed(socket, 10_000)).isTrue();
+      assertThat(SlowClients.closedWithin(socket, 10_000)).isTrue();
       assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3 * HEADER_TIMEOUT_MS);
     }
   }
@@ -90,7 +88,7 @@ class SlowClientsTest {
       socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
           + gateway.apiKey() + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
           + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Thread trickle = trickle(socket, body.getBytes(StandardCharsets.US_ASCII), 200);
+      Thread trickle = SlowClients.trickle(socket, body.getBytes(StandardCharsets.US_ASCII), 200);
       String seen = readAll(socket, 10_000);
       trickle.interrupt();
       assertThat(seen).startsWith("HTTP/1.1 408");
@@ -133,7 +131,7 @@ class SlowClientsTest {
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> gateway.edge().openConnections() >= MAX_CONNECTIONS);
       try (Socket extra = connect()) {
-        assertThat(readUntilClosed(extra, 500)).as("one more connection is closed at once").isTrue();
+        assertThat(SlowClients.closedWithin(extra, 500)).as("one more connection is closed at once").isTrue();
       }
     } finally {
       for (Socket s : held) {
@@ -147,41 +145,6 @@ class SlowClientsTest {
 
   private static Socket connect() throws IOException {
     return new Socket("127.0.0.1", gateway.port());
-  }
-
-  /** Writes one byte every {@code everyMillis} until the bytes run out, the thread is interrupted or the write fails. */
-  private static Thread trickle(Socket socket, byte[] bytes, long everyMillis) {
-    Thread thread = new Thread(() -> {
-      try {
-        OutputStream out = socket.getOutputStream();
-        for (byte b : bytes) {
-          out.write(b);
-          out.flush();
-          Thread.sleep(everyMillis); // the pace of the attack itself, not a wait for a condition
-        }
-      } catch (IOException | InterruptedException e) {
-        // closed by the server, or the test is over
-      }
-    }, "trickle");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
-  }
-
-  /** True when the server closed the connection within {@code timeoutMillis}. */
-  private static boolean readUntilClosed(Socket socket, long timeoutMillis) throws IOException {
-    socket.setSoTimeout((int) timeoutMillis);
-    InputStream in = socket.getInputStream();
-    try {
-      while (in.read() >= 0) {
-        // discard anything the server says before closing
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException e) {
-      return true; // reset
-    }
   }
 
   private static String readAll(Socket socket, long timeoutMillis) throws IOException {
