@@ -51,8 +51,26 @@ public final class OidcLogin {
   private record Endpoints(URI authorization, URI token) {
   }
 
-  /** Where the browser goes next. */
-  public record Redirect(String location) {
+  /**
+   * Where the browser goes next, and the state it must bring back: the callback is accepted only from the browser
+   * that started the sign-in, which holds the state in a cookie (so nobody can sign a victim into their account by
+   * sending them a callback link: login CSRF, RFC 6749 §10.12).
+   */
+  public record Redirect(String location, String state) {
+  }
+
+  /** The cookie that ties a sign-in to the browser that started it. */
+  public static final String STATE_COOKIE = "sluice_oidc_state";
+
+  /** How long a started sign-in may take, in seconds (the state cookie's lifetime). */
+  public static long pendingSeconds() {
+    return PENDING.toSeconds();
+  }
+
+  /** Whether the callback's state is the one this browser was given (constant-time). */
+  public static boolean sameBrowser(String state, String cookieState) {
+    return state != null && cookieState != null && MessageDigest.isEqual(state.getBytes(StandardCharsets.UTF_8),
+        cookieState.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A completed sign-in: who, and the console page to return to. */
@@ -113,7 +131,7 @@ public final class OidcLogin {
     q.put("code_challenge", challenge(verifier));
     q.put("code_challenge_method", "S256");
     String sep = e.authorization().getRawQuery() == null ? "?" : "&";
-    return new Redirect(e.authorization() + sep + form(q));
+    return new Redirect(e.authorization() + sep + form(q), state);
   }
 
   /** The user the provider signed in, from the callback's code and state. */

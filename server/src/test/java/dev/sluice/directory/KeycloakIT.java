@@ -248,6 +248,10 @@ class KeycloakIT {
         + "/api/session/oidc?next=/console/keys")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(start.statusCode()).isEqualTo(302);
     String authorize = start.headers().firstValue("location").orElseThrow();
+    String stateCookie = start.headers().allValues("set-cookie").stream()
+        .filter(c -> c.startsWith("sluice_oidc_state=")).findFirst().orElseThrow();
+    assertThat(stateCookie).contains("HttpOnly").contains("SameSite=Lax").contains("Path=/api/session/oidc");
+    String startedHere = stateCookie.substring(0, stateCookie.indexOf(';'));
     assertThat(authorize).startsWith(kc.url() + "/realms/" + REALM + "/protocol/openid-connect/auth?")
         .contains("code_challenge_method=S256").contains("client_id=sluice-console").contains("state=")
         .contains("nonce=");
@@ -271,8 +275,14 @@ class KeycloakIT {
     String callback = loggedIn.headers().firstValue("location").orElseThrow();
     assertThat(callback).startsWith(base + "/api/session/oidc/callback?").contains("code=");
 
-    HttpResponse<String> back = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
+    // The callback from another browser (a link an attacker got for their own sign-in) opens no session.
+    HttpResponse<String> elsewhere = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
         HttpResponse.BodyHandlers.ofString());
+    assertThat(elsewhere.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
+    assertThat(elsewhere.headers().allValues("set-cookie")).noneMatch(c -> c.startsWith("sluice_session="));
+
+    HttpResponse<String> back = browser.send(HttpRequest.newBuilder(URI.create(callback))
+        .header("cookie", startedHere).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(back.statusCode()).as(back.body()).isEqualTo(302);
     assertThat(back.headers().firstValue("location")).contains("/console/keys");
     String setCookie = back.headers().firstValue("set-cookie").orElseThrow();
@@ -288,8 +298,8 @@ class KeycloakIT {
     assertThat(session.path("user").path("subject").asText()).as("the same principal as a bearer call")
         .isEqualTo(me.path("subject").asText());
 
-    HttpResponse<String> replay = browser.send(HttpRequest.newBuilder(URI.create(callback)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> replay = browser.send(HttpRequest.newBuilder(URI.create(callback))
+        .header("cookie", startedHere).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(replay.statusCode()).isEqualTo(302);
     assertThat(replay.headers().firstValue("location")).contains("/console/login?error=oidc_state_invalid");
     HttpResponse<String> noState = browser.send(HttpRequest.newBuilder(URI.create(base

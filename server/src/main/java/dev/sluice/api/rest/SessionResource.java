@@ -89,8 +89,10 @@ public class SessionResource {
       return toLogin("oidc_not_configured");
     }
     try {
-      return Response.status(302).location(URI.create(controlPlane.oidcLogin().get().start(next, origin(rc.request()))
-          .location())).build();
+      OidcLogin.Redirect redirect = controlPlane.oidcLogin().get().start(next, origin(rc.request()));
+      return Response.status(302).location(URI.create(redirect.location()))
+          .header(HttpHeaders.SET_COOKIE, stateCookie(redirect.state(), OidcLogin.pendingSeconds(), tls(rc.request())))
+          .build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in cannot start: %s", e.getMessage());
       return toLogin(e.code());
@@ -111,11 +113,17 @@ public class SessionResource {
       return toLogin(error.matches("[a-z_]{1,64}") ? "oidc_" + error : "oidc_error");
     }
     OidcLogin login = controlPlane.oidcLogin().get();
+    Cookie started = rc.request().getCookie(OidcLogin.STATE_COOKIE);
+    if (!OidcLogin.sameBrowser(state, started == null ? null : started.getValue())) {
+      LOG.warnf("OIDC sign-in refused: the callback's state is not the one this browser started with");
+      return toLogin("oidc_state_invalid");
+    }
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
       return Response.status(302).header(HttpHeaders.LOCATION, done.next())
-          .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE)).build();
+          .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE))
+          .header(HttpHeaders.SET_COOKIE, stateCookie("", 0, tls(rc.request()))).build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in failed: %s", e.getMessage());
       return toLogin(e.code());
@@ -151,6 +159,12 @@ public class SessionResource {
   private static Response toLogin(String code) {
     return Response.status(302).header(HttpHeaders.LOCATION, LOGIN_PAGE + "?error=" + URLEncoder.encode(code,
         StandardCharsets.UTF_8)).build();
+  }
+
+  /** The sign-in's state for the callback to compare, sent back only to it; Max-Age 0 removes it. */
+  private static String stateCookie(String state, long maxAgeSeconds, boolean tls) {
+    return OidcLogin.STATE_COOKIE + "=" + state + "; Path=/api/session/oidc; HttpOnly; SameSite=Lax; Max-Age="
+        + maxAgeSeconds + (tls ? "; Secure" : "");
   }
 
   private static String cookie(HttpServerRequest req) {
