@@ -53,7 +53,7 @@ class SharedRedisQuotaTest {
           - name: team
             subjects: {users: ["*"]}
             scope: group
-            limits: {tokensPerMinute: %d}
+            limits: {tokensPerDay: %d}
         usage: {flushInterval: 50ms}
         models:
           - name: m

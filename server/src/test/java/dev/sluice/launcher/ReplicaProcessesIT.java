@@ -41,7 +41,7 @@ class ReplicaProcessesIT {
   void twoProcessesShareKeysRevocationsAndOnePlan() throws Exception {
     // Each request generates its full max_tokens, one token per millisecond, so the requests overlap.
     try (Simulator sim = Sims.start("m", Duration.ofMillis(1));
-         TeamGateways gateways = new TeamGateways(tmp, "{tokensPerMinute: " + LIMIT + "}", "")) {
+         TeamGateways gateways = new TeamGateways(tmp, "{tokensPerDay: " + LIMIT + "}", "")) {
       String a = gateways.start("a", sim);
       String b = gateways.start("b", sim);
       gateways.awaitReady();
