@@ -159,8 +159,16 @@ class UsageApiTest {
     try (Simulator sim = Sims.start("m");
          GatewayHarness gw = GatewayHarness.start(config(TestDatabases.h2().url(), sim))) {
       String key = gw.mintKey("alice");
+      // The plan's windows are minutes: start well inside one, so the request and the reading share it.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+          .until(() -> java.time.LocalTime.now(java.time.ZoneOffset.UTC).getSecond() < 45);
       assertThat(Http.postJson(gw.baseUrl() + "/v1/chat/completions", CHAT, "authorization", "Bearer " + key)
           .statusCode()).isEqualTo(200);
+      long[] served = Metering.simulatorUsage(sim);
+      // Settlement follows the response; the reading waits for it.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+          get(gw, "/api/quota", "alice").get("data").get(0).get("limits").get(0).get("used").asLong()
+              == served[0] + served[1]);
       JsonNode quota = get(gw, "/api/quota", "alice");
       JsonNode model = quota.get("data").get(0);
       assertThat(model.get("model").asText()).isEqualTo("m");
@@ -168,7 +176,6 @@ class UsageApiTest {
       JsonNode tokens = model.get("limits").get(0);
       assertThat(tokens.get("limit").asText()).isEqualTo("tokens_per_minute");
       assertThat(tokens.get("max").asLong()).isEqualTo(1000);
-      long[] served = Metering.simulatorUsage(sim);
       assertThat(tokens.get("used").asLong()).isEqualTo(served[0] + served[1]);
       assertThat(tokens.get("reserved").asLong()).isZero();
       assertThat(tokens.get("remaining").asLong()).isEqualTo(1000 - served[0] - served[1]);
