@@ -35,7 +35,7 @@ public final class ConfigLoader {
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
       SpendConfigReader.MODEL_KEYS));
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
-      "discovery", "responses");
+      "discovery", "responses", "deployment", "apiVersion");
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -182,7 +182,7 @@ public final class ConfigLoader {
       throw nameNode.error("model names use letters, digits and . _ : / @ + - (at most 128), got '" + name + "'");
     }
     String description = f.containsKey("description") ? f.get("description").string() : "";
-    UpstreamConfig upstream = upstream(required(node, f, "upstream"));
+    UpstreamConfig upstream = upstream(required(node, f, "upstream"), name);
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
     AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
@@ -191,7 +191,7 @@ public final class ConfigLoader {
         Optional.ofNullable(f.get("prices")).map(SpendConfigReader::prices));
   }
 
-  private static UpstreamConfig upstream(YamlNode node) {
+  private static UpstreamConfig upstream(YamlNode node, String name) {
     Map<String, YamlNode> f = node.fields(UPSTREAM);
     Optional<String> model = Optional.ofNullable(f.get("model")).map(YamlNode::nonBlank);
     Optional<String> apiKey = Optional.ofNullable(f.get("apiKey")).map(YamlNode::nonBlank);
@@ -221,9 +221,38 @@ public final class ConfigLoader {
     if (responses == UpstreamConfig.ResponsesMode.PASSTHROUGH && (simulator.isPresent()
         || provider != UpstreamConfig.Provider.OPENAI)) {
       throw f.get("responses").error("only an OpenAI-compatible upstream that serves /v1/responses itself can take "
-          + "it passed through; the simulator and Anthropic's API have it translated");
+          + "it passed through; the simulator, Anthropic's API and Azure OpenAI have it translated");
     }
-    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery, responses);
+    return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery, responses,
+        azure(node, f, provider, model.orElse(name), apiKey));
+  }
+
+  /** {@code upstream.deployment} and {@code upstream.apiVersion}: Azure OpenAI's alone, and its key is required. */
+  private static Optional<UpstreamConfig.Azure> azure(YamlNode node, Map<String, YamlNode> f,
+      UpstreamConfig.Provider provider, String model, Optional<String> apiKey) {
+    if (provider != UpstreamConfig.Provider.AZURE_OPENAI) {
+      for (String key : List.of("deployment", "apiVersion")) {
+        if (f.containsKey(key)) {
+          throw f.get(key).error("'" + key + "' belongs to provider: azure-openai only");
+        }
+      }
+      return Optional.empty();
+    }
+    if (apiKey.isEmpty()) {
+      throw node.error("provider: azure-openai needs 'apiKey' (sent as Azure's api-key header), e.g. \"${AZURE_OPENAI_KEY}\"");
+    }
+    // Without 'deployment', the deployment is the model's upstream name ('model', else the model's own name).
+    String deployment = f.containsKey("deployment") ? f.get("deployment").nonBlank() : model;
+    if (!deployment.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw (f.containsKey("deployment") ? f.get("deployment") : f.containsKey("model") ? f.get("model") : node)
+          .error("an Azure deployment name uses letters, digits and . _ - (at most 64), got '" + deployment + "'");
+    }
+    String version = f.containsKey("apiVersion") ? f.get("apiVersion").nonBlank() : UpstreamConfig.Azure.DEFAULT_API_VERSION;
+    if (!version.matches("\\d{4}-\\d{2}-\\d{2}(-preview)?")) {
+      throw f.get("apiVersion").error("expected an Azure api-version such as "
+          + UpstreamConfig.Azure.DEFAULT_API_VERSION + " or 2025-01-01-preview, got '" + version + "'");
+    }
+    return Optional.of(new UpstreamConfig.Azure(deployment, version));
   }
 
   private static DiscoveryConfig discovery(YamlNode node) {

@@ -32,7 +32,7 @@ final class RoutingConfigReader {
     Tier tier = model.containsKey("tier") ? tier(model.get("tier"))
         // Anthropic's API is never self-hosted: without an explicit tier it is external, so sensitive data
         // cannot reach it through an omission.
-        : upstream.provider() == Provider.ANTHROPIC ? Tier.EXTERNAL : Tier.LOCAL;
+        : upstream.provider() != Provider.OPENAI ? Tier.EXTERNAL : Tier.LOCAL;
     boolean selfHosted = tier == Tier.LOCAL;
     Policy policy = selfHosted ? Policy.PREFIX_LOAD : Policy.LEAST_REQUEST;
     Weights weights = Weights.defaults();
@@ -71,7 +71,8 @@ final class RoutingConfigReader {
     return switch (raw) {
       case "openai" -> Provider.OPENAI;
       case "anthropic" -> Provider.ANTHROPIC;
-      default -> throw node.error("expected openai or anthropic, got '" + raw + "'");
+      case "azure-openai" -> Provider.AZURE_OPENAI;
+      default -> throw node.error("expected openai, anthropic or azure-openai, got '" + raw + "'");
     };
   }
 

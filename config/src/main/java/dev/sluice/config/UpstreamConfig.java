@@ -12,13 +12,35 @@ import java.util.Optional;
  * @param apiKey the provider credential (Bearer for OpenAI, x-api-key for Anthropic); never printed (see {@link #toString()})
  * @param discovery the endpoints come from DNS and follow it; {@code endpoints} is then empty
  * @param responsesMode how {@code POST /v1/responses} reaches this upstream ({@code upstream.responses})
+ * @param azure the deployment and API version, for {@code provider: azure-openai} only
  */
 public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
     Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
-    ResponsesMode responsesMode) {
+    ResponsesMode responsesMode, Optional<Azure> azure) {
 
-  /** The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service) or Anthropic's Messages. */
-  public enum Provider { OPENAI, ANTHROPIC }
+  /**
+   * The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service), Anthropic's Messages, or Azure
+   * OpenAI's (OpenAI's bodies, the deployment in the path, an {@code api-key} header).
+   */
+  public enum Provider { OPENAI, ANTHROPIC, AZURE_OPENAI }
+
+  /**
+   * Where an Azure OpenAI model is: {@code {endpoint}/openai/deployments/{deployment}/...?api-version={apiVersion}}.
+   *
+   * @param deployment the deployment's name ({@code upstream.deployment}; default the upstream model name)
+   * @param apiVersion Azure's {@code api-version} query parameter ({@code upstream.apiVersion})
+   */
+  public record Azure(String deployment, String apiVersion) {
+    /** The generally available data-plane version Sluice is tested against. */
+    public static final String DEFAULT_API_VERSION = "2024-10-21";
+  }
+
+  /** An upstream that is not Azure OpenAI. */
+  public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
+      Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
+      ResponsesMode responsesMode) {
+    this(model, endpoints, apiKey, simulator, provider, discovery, responsesMode, Optional.empty());
+  }
 
   /**
    * How OpenAI's Responses API reaches the upstream: translated to chat completions, with the conversation state
@@ -55,6 +77,7 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
   public String toString() {
     return "UpstreamConfig[model=" + model.orElse("-") + ", endpoints=" + endpoints
         + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-")
-        + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + ", responses=" + responsesMode + "]";
+        + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + ", responses=" + responsesMode
+        + azure.map(a -> ", deployment=" + a.deployment() + ", apiVersion=" + a.apiVersion()).orElse("") + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.proxy;
 
 import dev.sluice.front.ApiException;
+import dev.sluice.proxy.provider.AzureOpenAi;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
@@ -26,7 +27,7 @@ final class ChainCursor {
     this.builder = builder;
     this.route = route;
     this.pool = chain.get(0);
-    this.call = builder.build(pool);
+    this.call = AzureOpenAi.adapt(pool, builder.build(pool));
   }
 
   ModelPool primary() {
@@ -69,7 +70,7 @@ final class ChainCursor {
     while (hasFallback()) {
       ModelPool next = chain.get(++current);
       try {
-        call = builder.build(next);
+        call = AzureOpenAi.adapt(next, builder.build(next));
       } catch (ApiException e) {
         continue;
       }

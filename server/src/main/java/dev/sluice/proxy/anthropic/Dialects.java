@@ -12,6 +12,7 @@ import dev.sluice.front.Operation;
 import dev.sluice.proxy.ModelNames;
 import dev.sluice.proxy.ResponseTranslator;
 import dev.sluice.proxy.UpstreamRequest;
+import dev.sluice.proxy.provider.AzureOpenAi;
 import dev.sluice.route.ModelPool;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -40,7 +41,9 @@ public final class Dialects {
     String clientModel = request.model();
     if (clientAnthropic == upstreamAnthropic) {
       // The upstream names itself in its answer; the client reads the name it asked for (ADR 090).
-      Supplier<ResponseTranslator> names = model.equals(clientModel) ? () -> ResponseTranslator.NONE
+      // Azure answers with the model behind the deployment (gpt-4o-2024-08-06), never the name asked for.
+      Supplier<ResponseTranslator> names = model.equals(clientModel) && pool.provider() != Provider.AZURE_OPENAI
+          ? () -> ResponseTranslator.NONE
           : () -> new ModelNames(clientModel);
       return new UpstreamRequest(request.operation().path(), renamed(request, model, bodyChanged), names);
     }
@@ -82,6 +85,8 @@ public final class Dialects {
       if (!headers.contains("anthropic-version")) {
         headers.set("anthropic-version", ANTHROPIC_VERSION);
       }
+    } else if (pool.provider() == Provider.AZURE_OPENAI) {
+      AzureOpenAi.credential(pool, headers);
     } else {
       pool.upstreamApiKey().ifPresent(key -> headers.set("authorization", "Bearer " + key));
     }
