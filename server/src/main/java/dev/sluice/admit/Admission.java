@@ -312,20 +312,28 @@ public final class Admission {
     headers.put("retry-after", inFlight ? "1" : Long.toString(RateLimitHeaders.retryAfterSeconds(ask, failed)));
     String window = b.limit() == Limit.COST_PER_DAY ? "cost per day" : "cost per month";
     String resets = Instant.ofEpochMilli(b.resetAt(ask.now())).toString();
-    String message;
-    if (ask.moneyCost() > b.capacity()) {
-      message = "This request may cost up to " + money(ask.moneyCost(), currency) + " (prompt bound + max_tokens "
-          + "for every choice, at its model's prices), more than the " + window + " budget of " + budget + " ("
-          + money(b.capacity(), currency) + "); lower max_tokens.";
-    } else {
-      message = "Budget reached for " + budget + " on " + window + ": Limit " + money(b.capacity(), currency)
-          + ", Spent " + money(verdict.used()[failed], currency) + ", Reserved "
-          + money(verdict.reserved()[failed], currency) + ", Requested up to " + money(ask.moneyCost(), currency)
-          + ". It resets at " + resets + "."
-          + (inFlight ? " The money is held by requests in flight, which give back what they do not use as they "
-              + "finish; please try again in 1s." : "");
+    if (ask.moneyCost() > b.capacity()) { // it would never fit, however long the client waited: not a 429
+      headers.remove("retry-after");
+      return Ticket.refused(plan, neverFits("This request may cost up to " + money(ask.moneyCost(), currency)
+          + " (prompt bound + max_tokens for every choice, at its model's prices), more than the " + window
+          + " budget of " + budget + " allows in a whole window (" + money(b.capacity(), currency)
+          + "); lower max_tokens or shorten the prompt."), headers);
     }
+    String message = "Budget reached for " + budget + " on " + window + ": Limit " + money(b.capacity(), currency)
+        + ", Spent " + money(verdict.used()[failed], currency) + ", Reserved "
+        + money(verdict.reserved()[failed], currency) + ", Requested up to " + money(ask.moneyCost(), currency)
+        + ". It resets at " + resets + "."
+        + (inFlight ? " The money is held by requests in flight, which give back what they do not use as they "
+            + "finish; please try again in 1s." : "");
     return Ticket.refused(plan, new ApiError(429, "budget", "budget_exceeded", null, message), headers);
+  }
+
+  /**
+   * A request larger than a whole window of its plan or budget: a 400, since retrying it can never succeed (SDKs
+   * retry a 429 forever), naming {@code max_tokens}, the one thing the client can change.
+   */
+  private static ApiError neverFits(String message) {
+    return new ApiError(400, "invalid_request_error", "request_exceeds_limit", "max_tokens", message);
   }
 
   private static String money(long units, String currency) {
@@ -356,10 +364,12 @@ public final class Admission {
     String message = "Rate limit reached for plan `" + plan.name() + "` on " + what + ". "
         + (inFlight ? "The tokens are held by requests in flight, which give back what they do not use as they "
             + "finish; please try again in 1s." : "Please try again in " + headers.get("retry-after") + "s.");
-    if (b.limit().tokens() && ask.tokenCost() > b.capacity()) {
-      message = "This request needs up to " + ask.tokenCost() + " tokens (prompt bound + max_tokens for every choice), more than "
-          + "plan `" + plan.name() + "` allows in " + b.limit().label().replace('_', ' ') + " (" + b.capacity()
-          + "); lower max_tokens.";
+    if (b.limit().tokens() && ask.tokenCost() > b.capacity()) { // never fits, however long one waits: not a 429
+      headers.remove("retry-after");
+      return Ticket.refused(plan, neverFits("This request needs up to " + ask.tokenCost() + " tokens (prompt bound "
+          + "+ max_tokens for every choice), more than plan `" + plan.name() + "` allows in a whole "
+          + b.limit().label().replace('_', ' ') + " window (" + b.capacity() + "); lower max_tokens or shorten the "
+          + "prompt."), headers);
     }
     return Ticket.refused(plan, new ApiError(429, b.limit().tokens() ? "tokens" : "requests",
         "rate_limit_exceeded", null, message), headers);

@@ -198,8 +198,13 @@ class QuotaGatewayTest {
          GatewayHarness gw = GatewayHarness.start(config(sim, "{tokensPerMinute: 300}", ""))) {
       // 33 (prompt bound) + 3 × 100 = 333 > 300: one choice's worth (133) used to be reserved, ten times the cost.
       HttpResponse<String> three = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":3,\"max_tokens\":100"));
-      assertThat(three.statusCode()).isEqualTo(429);
-      assertThat(json(three.body()).at("/error/message").asText()).contains("needs up to 333 tokens");
+      // It could never fit a whole window: a 400 naming max_tokens, not a 429 an SDK would retry forever.
+      assertThat(three.statusCode()).isEqualTo(400);
+      assertThat(three.headers().firstValue("retry-after")).isEmpty();
+      assertThat(json(three.body()).at("/error/code").asText()).isEqualTo("request_exceeds_limit");
+      assertThat(json(three.body()).at("/error/param").asText()).isEqualTo("max_tokens");
+      assertThat(json(three.body()).at("/error/message").asText()).contains("needs up to 333 tokens")
+          .contains("whole tokens per minute window (300)");
       assertThat(sim.stats().requestsReceived()).isZero();
 
       HttpResponse<String> two = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chatWith("\"n\":2,\"max_tokens\":100"));

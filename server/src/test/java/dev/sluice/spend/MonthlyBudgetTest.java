@@ -103,6 +103,8 @@ class MonthlyBudgetTest {
       assertThat(spend(admission, 4000).admitted()).as("February's budget is whole").isTrue();
       Ticket tooBig = spend(admission, 6000);
       assertThat(tooBig.admitted()).isFalse();
+      assertThat(tooBig.error().status()).as("it never fits a whole window: not worth a retry").isEqualTo(400);
+      assertThat(tooBig.error().code()).isEqualTo("request_exceeds_limit");
       assertThat(tooBig.error().message()).contains("This request may cost up to").contains("lower max_tokens");
     }
   }

@@ -158,8 +158,10 @@ class ResponsesGatewayTest {
       assertThat(rows.get(0).completion()).isEqualTo(usage.get("output_tokens").asLong());
 
       HttpResponse<String> refused = post(gw, "{\"model\":\"m\",\"max_output_tokens\":5000,\"input\":\"hi\"}");
-      assertThat(refused.statusCode()).isEqualTo(429);
-      assertThat(json(refused.body()).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+      // More than a whole window of the plan: it can never fit, so a 400 in the client's own terms.
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(json(refused.body()).path("error").path("code").asText()).isEqualTo("request_exceeds_limit");
+      assertThat(json(refused.body()).path("error").path("param").asText()).isEqualTo("max_output_tokens");
     }
   }
 
