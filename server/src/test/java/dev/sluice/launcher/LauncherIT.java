@@ -91,6 +91,21 @@ class LauncherIT {
   }
 
   @Test
+  void serveHelpPrintsItsUsageAndAnUnknownArgumentSaysWhereHelpIs() throws Exception {
+    Process help = launch(tmp.resolve("help.err"), Map.of(), "serve", "--help");
+    assertThat(help.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(help.exitValue()).isZero();
+    assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("usage: sluice serve [--config FILE]")
+        .contains("docs/configuration.md");
+
+    Process wrong = launch(tmp.resolve("wrong.err"), Map.of(), "serve", "--verbose");
+    assertThat(wrong.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(wrong.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(tmp.resolve("wrong.err"))).contains("unknown argument '--verbose'")
+        .contains("sluice serve --help");
+  }
+
+  @Test
   void aMistakeInTheConfigIsOneLineNamingTheLineAndKey() throws Exception {
     Path config = tmp.resolve("bad.yaml");
     Files.writeString(config, "models:\n  - name: m\n    upstream:\n      endpoints: [http://127.0.0.1:1]\n      timeout: 5s\n");
