@@ -89,6 +89,11 @@ class GeminiTest {
         case "gemini-unsafe" -> json(req, 200, "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0,"
             + "\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\",\"probability\":\"HIGH\"}]}],"
             + "\"usageMetadata\":{\"promptTokenCount\":9,\"totalTokenCount\":9},\"responseId\":\"u1\"}");
+        case "gemini-broken" -> req.response().putHeader("content-type", "text/event-stream").end(
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"I'm\"}],\"role\":\"model\"},"
+            + "\"index\":0}],\"responseId\":\"b1\"}\r\n\r\n"
+            + "data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}"
+            + "\r\n\r\n");
         case "gemini-busy" -> {
           req.response().putHeader("retry-after", "7");
           json(req, 429, "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\","
@@ -138,6 +143,9 @@ class GeminiTest {
             access: {public: true}
             upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
           - name: gemini-unsafe
+            access: {public: true}
+            upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
+          - name: gemini-broken
             access: {public: true}
             upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
           - name: gemini-busy
@@ -243,6 +251,20 @@ class GeminiTest {
         assertThat(row.prompt()).isEqualTo(21);
         assertThat(row.completion()).isEqualTo(10);
       });
+    }
+  }
+
+  @Test
+  void anErrorInsideGeminisStreamEndsTheClientsStreamWithAnErrorEvent() throws Exception {
+    try (GeminiImitation gemini = new GeminiImitation();
+         GatewayHarness gw = GatewayHarness.start(config(gemini.baseUrl()), Map.of("GK", KEY))) {
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+          ASK.formatted("gemini-broken", true));
+      assertThat(r.statusCode()).isEqualTo(200); // the stream had begun
+      String body = r.body();
+      assertThat(body).contains("\"content\":\"I'm\"").contains("The model is overloaded.")
+          .contains("\"code\":\"UNAVAILABLE\"").doesNotContain("[DONE]");
+      assertThat(body.indexOf("I'm")).isLessThan(body.indexOf("overloaded"));
     }
   }
 
