@@ -221,7 +221,7 @@ public final class ConfigLoader {
     if (responses == UpstreamConfig.ResponsesMode.PASSTHROUGH && (simulator.isPresent()
         || provider != UpstreamConfig.Provider.OPENAI)) {
       throw f.get("responses").error("only an OpenAI-compatible upstream that serves /v1/responses itself can take "
-          + "it passed through; the simulator, Anthropic's API and Azure OpenAI have it translated");
+          + "it passed through; the simulator, Anthropic's, Azure OpenAI's and Gemini's APIs have it translated");
     }
     return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery, responses,
         azure(node, f, provider, model.orElse(name), apiKey));
@@ -230,6 +230,9 @@ public final class ConfigLoader {
   /** {@code upstream.deployment} and {@code upstream.apiVersion}: Azure OpenAI's alone, and its key is required. */
   private static Optional<UpstreamConfig.Azure> azure(YamlNode node, Map<String, YamlNode> f,
       UpstreamConfig.Provider provider, String model, Optional<String> apiKey) {
+    if (provider == UpstreamConfig.Provider.GEMINI && apiKey.isEmpty()) {
+      throw node.error("provider: gemini needs 'apiKey' (sent as Gemini's x-goog-api-key header), e.g. \"${GEMINI_API_KEY}\"");
+    }
     if (provider != UpstreamConfig.Provider.AZURE_OPENAI) {
       for (String key : List.of("deployment", "apiVersion")) {
         if (f.containsKey(key)) {

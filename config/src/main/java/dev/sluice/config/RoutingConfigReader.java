@@ -72,7 +72,8 @@ final class RoutingConfigReader {
       case "openai" -> Provider.OPENAI;
       case "anthropic" -> Provider.ANTHROPIC;
       case "azure-openai" -> Provider.AZURE_OPENAI;
-      default -> throw node.error("expected openai, anthropic or azure-openai, got '" + raw + "'");
+      case "gemini" -> Provider.GEMINI;
+      default -> throw node.error("expected openai, anthropic, azure-openai or gemini, got '" + raw + "'");
     };
   }
 

@@ -20,9 +20,10 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
 
   /**
    * The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service), Anthropic's Messages, or Azure
-   * OpenAI's (OpenAI's bodies, the deployment in the path, an {@code api-key} header).
+   * OpenAI's (OpenAI's bodies, the deployment in the path, an {@code api-key} header), or Google Gemini's
+   * ({@code generateContent}, an {@code x-goog-api-key} header).
    */
-  public enum Provider { OPENAI, ANTHROPIC, AZURE_OPENAI }
+  public enum Provider { OPENAI, ANTHROPIC, AZURE_OPENAI, GEMINI }
 
   /**
    * Where an Azure OpenAI model is: {@code {endpoint}/openai/deployments/{deployment}/...?api-version={apiVersion}}.

@@ -2,6 +2,7 @@ package dev.sluice.proxy;
 
 import dev.sluice.front.ApiException;
 import dev.sluice.proxy.provider.AzureOpenAi;
+import dev.sluice.proxy.provider.Gemini;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
@@ -27,7 +28,7 @@ final class ChainCursor {
     this.builder = builder;
     this.route = route;
     this.pool = chain.get(0);
-    this.call = AzureOpenAi.adapt(pool, builder.build(pool));
+    this.call = Gemini.adapt(pool, AzureOpenAi.adapt(pool, builder.build(pool)));
   }
 
   ModelPool primary() {
@@ -70,7 +71,7 @@ final class ChainCursor {
     while (hasFallback()) {
       ModelPool next = chain.get(++current);
       try {
-        call = AzureOpenAi.adapt(next, builder.build(next));
+        call = Gemini.adapt(next, AzureOpenAi.adapt(next, builder.build(next)));
       } catch (ApiException e) {
         continue;
       }

@@ -16,7 +16,7 @@ public final class HeaderPolicy {
 
   /** Never forwarded upstream, in addition to hop-by-hop headers. */
   private static final Set<String> REQUEST_DROPPED = Set.of("host", "content-length", "authorization",
-      "x-api-key", "api-key", "cookie", "expect",
+      "x-api-key", "api-key", "x-goog-api-key", "cookie", "expect",
       // The gateway reads responses (usage, errors), so it asks the upstream for identity encoding.
       "accept-encoding");
 

@@ -17,7 +17,8 @@ class HeaderPolicyTest {
   @Test
   void clientCredentialsAndSluiceHeadersNeverCross() {
     MultiMap from = MultiMap.caseInsensitiveMultiMap()
-        .add("Authorization", "Bearer sk-sluice-x").add("X-Api-Key", "sk-sluice-y")
+        .add("Authorization", "Bearer sk-sluice-x").add("X-Api-Key", "sk-sluice-y").add("api-key", "sk-sluice-z")
+        .add("x-goog-api-key", "AIza-client")
         .add("X-Sluice-User", "forged").add("X-Sluice-Key-Id", "forged").add("X-Trace", "kept");
     MultiMap to = MultiMap.caseInsensitiveMultiMap();
     HeaderPolicy.copyRequestHeaders(from, to);

@@ -13,6 +13,7 @@ import dev.sluice.proxy.ModelNames;
 import dev.sluice.proxy.ResponseTranslator;
 import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.proxy.provider.AzureOpenAi;
+import dev.sluice.proxy.provider.Gemini;
 import dev.sluice.route.ModelPool;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -87,6 +88,8 @@ public final class Dialects {
       }
     } else if (pool.provider() == Provider.AZURE_OPENAI) {
       AzureOpenAi.credential(pool, headers);
+    } else if (pool.provider() == Provider.GEMINI) {
+      Gemini.credential(pool, headers);
     } else {
       pool.upstreamApiKey().ifPresent(key -> headers.set("authorization", "Bearer " + key));
     }
