@@ -100,22 +100,12 @@ public final class AzureOpenAi {
       parsed = null;
     }
     JsonNode error = parsed == null ? null : parsed.has("error") ? parsed.get("error") : parsed;
-    String message = error == null ? "" : error.path("message").asText("");
-    if (message.isEmpty()) {
-      message = "Azure OpenAI answered HTTP " + status + ".";
-    }
+    String message = ProviderErrors.message("Azure OpenAI", status,
+        error == null ? "" : error.path("message").asText(""));
     String code = error == null || error.path("code").isMissingNode() || error.path("code").isNull()
         ? null : error.path("code").asText();
-    String type = error != null && error.path("type").isTextual() ? error.path("type").asText() : switch (status) {
-      case 401 -> "authentication_error";
-      case 403 -> "permission_error";
-      case 404 -> "not_found_error";
-      case 429 -> "rate_limit_error";
-      default -> status >= 500 ? "upstream_error" : "invalid_request_error";
-    };
-    if (status == 401 || status == 403) {
-      message = "Azure OpenAI refused the gateway's credential (upstream.apiKey), not yours: " + message;
-    }
+    String type = error != null && error.path("type").isTextual() ? error.path("type").asText()
+        : ProviderErrors.type(status);
     String param = error != null && error.path("param").isTextual() ? error.path("param").asText() : null;
     ObjectNode out = Json.error(new ApiError(status, type, code, param, message));
     return Buffer.buffer(out.toString());

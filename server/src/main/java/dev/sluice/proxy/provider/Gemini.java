@@ -342,21 +342,9 @@ public final class Gemini {
 
   private static ApiError apiError(int status, JsonNode parsed) {
     JsonNode error = parsed == null ? null : parsed.path("error");
-    String message = error == null ? "" : error.path("message").asText("");
-    if (message.isEmpty()) {
-      message = "Google Gemini answered HTTP " + status + ".";
-    }
+    String message = ProviderErrors.message("Google Gemini", status,
+        error == null ? "" : error.path("message").asText(""));
     String code = error == null || !error.path("status").isTextual() ? null : error.path("status").asText();
-    String type = switch (status) {
-      case 401 -> "authentication_error";
-      case 403 -> "permission_error";
-      case 404 -> "not_found_error";
-      case 429 -> "rate_limit_error";
-      default -> status >= 500 ? "upstream_error" : "invalid_request_error";
-    };
-    if (status == 401 || status == 403) {
-      message = "Google Gemini refused the gateway's credential (upstream.apiKey), not yours: " + message;
-    }
-    return new ApiError(status, type, code, null, message);
+    return new ApiError(status, ProviderErrors.type(status), code, null, message);
   }
 }
