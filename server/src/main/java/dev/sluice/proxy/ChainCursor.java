@@ -1,8 +1,7 @@
 package dev.sluice.proxy;
 
 import dev.sluice.front.ApiException;
-import dev.sluice.proxy.provider.AzureOpenAi;
-import dev.sluice.proxy.provider.Gemini;
+import dev.sluice.proxy.provider.Providers;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
 import dev.sluice.route.RouteRequest;
@@ -28,7 +27,7 @@ final class ChainCursor {
     this.builder = builder;
     this.route = route;
     this.pool = chain.get(0);
-    this.call = Gemini.adapt(pool, AzureOpenAi.adapt(pool, builder.build(pool)));
+    this.call = Providers.adapt(pool, builder.build(pool));
   }
 
   ModelPool primary() {
@@ -71,7 +70,7 @@ final class ChainCursor {
     while (hasFallback()) {
       ModelPool next = chain.get(++current);
       try {
-        call = Gemini.adapt(next, AzureOpenAi.adapt(next, builder.build(next)));
+        call = Providers.adapt(next, builder.build(next));
       } catch (ApiException e) {
         continue;
       }

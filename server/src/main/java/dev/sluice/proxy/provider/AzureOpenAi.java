@@ -3,7 +3,6 @@ package dev.sluice.proxy.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.config.UpstreamConfig.Azure;
-import dev.sluice.config.UpstreamConfig.Provider;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.Json;
@@ -23,7 +22,7 @@ import java.util.function.Supplier;
  * Azure OpenAI ({@code provider: azure-openai}): OpenAI's request and response bodies, but the deployment in the
  * path ({@code /openai/deployments/{deployment}/chat/completions?api-version=...}), the key in an {@code api-key}
  * header, and errors that are not always in OpenAI's shape ({@code {"statusCode":401,"message":...}} from its
- * front door). A request for any other provider passes through {@link #adapt} unchanged.
+ * front door). {@link Providers#adapt} calls it for Azure pools only.
  */
 public final class AzureOpenAi {
   private static final Set<String> OPERATIONS = Set.of(Operation.CHAT.path(), Operation.COMPLETIONS.path(),
@@ -33,14 +32,11 @@ public final class AzureOpenAi {
   }
 
   /**
-   * The request as Azure takes it, when the pool is an Azure OpenAI deployment; else {@code call} itself.
+   * The request as Azure takes it (the pool is an Azure OpenAI deployment).
    *
    * @throws ApiException (400) for an operation Azure's deployments API has no counterpart of in Sluice
    */
   public static UpstreamRequest adapt(ModelPool pool, UpstreamRequest call) throws ApiException {
-    if (pool.provider() != Provider.AZURE_OPENAI) {
-      return call;
-    }
     if (!OPERATIONS.contains(call.path())) {
       throw new ApiException(ApiError.badRequest("unsupported_operation", null, "Model `" + pool.name()
           + "` is an Azure OpenAI deployment, which Sluice reaches for chat completions, completions and embeddings,"

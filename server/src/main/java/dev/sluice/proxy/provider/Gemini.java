@@ -3,7 +3,6 @@ package dev.sluice.proxy.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.config.UpstreamConfig.Provider;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.Json;
@@ -36,14 +35,11 @@ public final class Gemini {
   }
 
   /**
-   * The request as Gemini takes it, when the pool is a Gemini model; else {@code call} itself.
+   * The request as Gemini takes it (the pool is a Gemini model; {@link Providers#adapt} decides).
    *
    * @throws ApiException (400) for an operation or a field Sluice does not translate to Gemini
    */
   public static UpstreamRequest adapt(ModelPool pool, UpstreamRequest call) throws ApiException {
-    if (pool.provider() != Provider.GEMINI) {
-      return call;
-    }
     if (!Operation.CHAT.path().equals(call.path())) {
       throw new ApiException(ApiError.badRequest("unsupported_operation", null, "Model `" + pool.name()
           + "` is a Google Gemini model, which Sluice reaches for chat completions (and Anthropic Messages), not "
