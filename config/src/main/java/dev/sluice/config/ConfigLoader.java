@@ -30,7 +30,7 @@ public final class ConfigLoader {
       "dataClasses", "responses"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> RESPONSES = Set.of("retention");
   private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
-      "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses");
+      "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses", "trustedProxies");
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
       SpendConfigReader.MODEL_KEYS));
@@ -142,7 +142,20 @@ public final class ConfigLoader {
         throw n.error("must be between 0s and 1h");
       }
     }
-    return new ServerConfig(host, port, maxBody, accessLog, grace, limits(f, d.limits()));
+    return new ServerConfig(host, port, maxBody, accessLog, grace, limits(f, d.limits()),
+        f.containsKey("trustedProxies") ? trustedProxies(f.get("trustedProxies")) : d.trustedProxies());
+  }
+
+  private static List<Cidr> trustedProxies(YamlNode node) {
+    List<Cidr> out = new ArrayList<>();
+    for (YamlNode item : node.items()) {
+      try {
+        out.add(Cidr.parse(item.nonBlank()));
+      } catch (IllegalArgumentException e) {
+        throw item.error(e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static ConnectionLimits limits(Map<String, YamlNode> f, ConnectionLimits d) {

@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The listener.
@@ -9,9 +10,20 @@ import java.time.Duration;
  * @param shutdownGrace how long requests in flight may go on after SIGTERM before they are cut (streams end with
  *     an error event, pending answers with a 503) and recorded as {@code server_shutdown}
  * @param limits timeouts and bounds of client connections and of buffered answers
+ * @param trustedProxies peers whose {@code X-Forwarded-For} is believed (the client address of the access log and
+ *     the audit log); empty: the header is ignored and the peer is the client
  */
 public record ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
-    ConnectionLimits limits) {
+    ConnectionLimits limits, List<Cidr> trustedProxies) {
+  public ServerConfig {
+    trustedProxies = List.copyOf(trustedProxies);
+  }
+
+  public ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
+      ConnectionLimits limits) {
+    this(host, port, maxBodySize, accessLog, shutdownGrace, limits, List.of());
+  }
+
   public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
   public static final long MAX_MAX_BODY = 1024L * 1024 * 1024;
   /** Fits in the chart's 60 s terminationGracePeriodSeconds with room for the cut and the last usage batch. */

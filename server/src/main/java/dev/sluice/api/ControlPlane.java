@@ -1,6 +1,8 @@
 package dev.sluice.api;
 
+import dev.sluice.audit.Audit;
 import dev.sluice.front.ApiError;
+import dev.sluice.front.ClientAddress;
 import dev.sluice.front.ApiException;
 import dev.sluice.identify.Credential;
 import dev.sluice.identify.IdentificationException;
@@ -19,9 +21,13 @@ import java.util.concurrent.TimeoutException;
  *
  * @param localUsers local users' passwords (with the failed-login throttle), for {@code POST /api/session}
  * @param oidcLogin the console's OIDC sign-in, when {@code auth.oidc.clientId} is set
+ * @param audit where sign-ins, failed credentials and refused admin calls are recorded (ADR 102)
+ * @param clients who a request comes from ({@code server.trustedProxies})
+ * @param auditLog the stored audit events, for {@code GET /api/admin/audit}
  */
 public record ControlPlane(ApiAuthenticator authenticator, KeyManagement keys, UsageService usage,
-    AdminViews admin, Sessions sessions, Identifier localUsers, boolean localSignIn, Optional<OidcLogin> oidcLogin) {
+    AdminViews admin, Sessions sessions, Identifier localUsers, boolean localSignIn, Optional<OidcLogin> oidcLogin,
+    Audit audit, ClientAddress clients, AuditQueries auditLog) {
 
   /** A local user's sign-in by name and password, throttled like HTTP Basic. Blocking. */
   public Principal signIn(Views.Login login, String client) throws ApiException {

@@ -1,5 +1,8 @@
 package dev.sluice.api;
 
+import dev.sluice.audit.Actor;
+import dev.sluice.audit.Audit;
+import dev.sluice.audit.AuditEvent;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.KeysConfig;
 import dev.sluice.config.ModelConfig;
@@ -33,11 +36,19 @@ public final class KeyManagement {
   private final KeyCache cache;
   private final Function<String, ModelPool> pools;
   private final Clock clock;
+  private final Audit audit;
 
   /** @param pools the pool in force of a model name (null when there is none), for its status */
   /** @param currency {@code spend.currency} in force, shown beside models' prices */
   public KeyManagement(KeyService keys, ModelAccess access, KeysConfig config, KeyCache cache,
       Function<String, ModelPool> pools, java.util.function.Supplier<String> currency, Clock clock) {
+    this(keys, access, config, cache, pools, currency, clock, Audit.NONE);
+  }
+
+  /** @param audit where every change to a key, and every refused one, is recorded (ADR 102) */
+  public KeyManagement(KeyService keys, ModelAccess access, KeysConfig config, KeyCache cache,
+      Function<String, ModelPool> pools, java.util.function.Supplier<String> currency, Clock clock, Audit audit) {
+    this.audit = audit;
     this.currency = currency;
     this.keys = keys;
     this.access = access;
@@ -65,19 +76,22 @@ public final class KeyManagement {
             p.derivedFrom().orElse(null))).orElse(null));
   }
 
-  public Views.CreatedKey create(Principal caller, Views.CreateKey body) throws ApiException {
-    KeyRequests.Create request = KeyRequests.create(body, config.maxLifetimeDays());
+  public Views.CreatedKey create(Principal caller, Views.CreateKey body, Actor actor) throws ApiException {
     KeyService.Created created;
     try {
+      KeyRequests.Create request = KeyRequests.create(body, config.maxLifetimeDays());
       created = keys.create(caller, request.name(), request.models(), request.expiresInDays(), request.budget());
     } catch (KeyService.BudgetRefused refused) {
-      throw new ApiException(new ApiError(403, "permission_error", "budget_above_owner", "budget",
+      throw refused(actor, "key.create", null, new ApiError(403, "permission_error", "budget_above_owner", "budget",
           refused.getMessage()));
     } catch (KeyService.Refused refused) {
-      throw new ApiException(new ApiError(403, "permission_error", "model_access_denied", "models",
+      throw refused(actor, "key.create", null, new ApiError(403, "permission_error", "model_access_denied", "models",
           refused.getMessage()));
+    } catch (ApiException e) {
+      throw refused(actor, "key.create", null, e.error());
     }
     ApiKey k = created.key();
+    audit.record(actor, "key.create", "key", k.id(), AuditEvent.SUCCESS, null);
     return new Views.CreatedKey(k.id(), created.secret(), k.prefix(), k.name(), new TreeSet<>(k.models()).stream()
         .toList(), k.createdAt().toString(), k.expiresAt().toString(), budget(k.budget()));
   }
@@ -92,16 +106,31 @@ public final class KeyManagement {
   }
 
   /** Revokes one of the caller's keys; revoking it again is fine, someone else's key is "not found". */
-  public void revokeOwn(Principal caller, String rawId) throws ApiException {
-    String id = KeyRequests.keyId(rawId);
+  public void revokeOwn(Principal caller, String rawId, Actor actor) throws ApiException {
+    String id;
+    try {
+      id = KeyRequests.keyId(rawId);
+    } catch (ApiException e) {
+      throw refused(actor, "key.revoke", rawId, e.error());
+    }
     if (!keys.revokeOwn(caller.subject(), id)) {
       // Someone else's key, an unknown one, or one already revoked: the same answer, so nothing leaks.
       boolean alreadyRevoked = keys.keysOf(caller.subject()).stream()
           .anyMatch(k -> k.id().equals(id) && k.status() == KeyStatus.REVOKED);
       if (!alreadyRevoked) {
-        throw new ApiException(KeyRequests.notFound());
+        throw refused(actor, "key.revoke", id, KeyRequests.notFound());
       }
+      audit.record(actor, "key.revoke", "key", id, AuditEvent.SUCCESS, "already revoked");
+      return;
     }
+    audit.record(actor, "key.revoke", "key", id, AuditEvent.SUCCESS, null);
+  }
+
+  /** Records the refusal of an action on a key (the key's id when the request named one), then returns it. */
+  private ApiException refused(Actor actor, String action, String keyId, ApiError error) {
+    audit.record(actor, action, "key", keyId, error.status() == 403 ? AuditEvent.DENIED : AuditEvent.FAILURE,
+        error.code());
+    return new ApiException(error);
   }
 
   /** Every key, filtered by owner, model and status (at most 1,000). */
@@ -123,16 +152,34 @@ public final class KeyManagement {
     return keyList(found, true);
   }
 
-  public void revokeAny(String rawId) throws ApiException {
-    String id = KeyRequests.keyId(rawId);
-    if (!keys.revoke(id) && keys.find(id).isEmpty()) {
-      throw new ApiException(KeyRequests.notFound());
+  public void revokeAny(String rawId, Actor actor) throws ApiException {
+    String id;
+    try {
+      id = KeyRequests.keyId(rawId);
+    } catch (ApiException e) {
+      throw refused(actor, "admin.key.revoke", rawId, e.error());
+    }
+    if (keys.revoke(id)) {
+      String owner = keys.find(id).map(ApiKey::ownerSubject).orElse(null);
+      audit.record(actor, "admin.key.revoke", "key", id, AuditEvent.SUCCESS, owner == null ? null : "owner " + owner);
+    } else if (keys.find(id).isEmpty()) {
+      throw refused(actor, "admin.key.revoke", id, KeyRequests.notFound());
+    } else {
+      audit.record(actor, "admin.key.revoke", "key", id, AuditEvent.SUCCESS, "already revoked");
     }
   }
 
-  public Views.OwnerRevoked revokeOwner(Views.RevokeOwner body) throws ApiException {
-    String subject = KeyRequests.subject(body);
-    return new Views.OwnerRevoked(subject, keys.revokeOwner(subject));
+  public Views.OwnerRevoked revokeOwner(Views.RevokeOwner body, Actor actor) throws ApiException {
+    String subject;
+    try {
+      subject = KeyRequests.subject(body);
+    } catch (ApiException e) {
+      audit.record(actor, "admin.keys.revoke_owner", "user", null, AuditEvent.FAILURE, e.error().code());
+      throw e;
+    }
+    int revoked = keys.revokeOwner(subject);
+    audit.record(actor, "admin.keys.revoke_owner", "user", subject, AuditEvent.SUCCESS, revoked + " keys revoked");
+    return new Views.OwnerRevoked(subject, revoked);
   }
 
   private Views.Keys keyList(List<ApiKey> list, boolean withOwner) {

@@ -116,4 +116,28 @@ public final class Views {
 
   public record Plans(List<Plan> plans) {
   }
+
+  /**
+   * {@code GET /api/admin/audit}: events newest first; {@code next} is the cursor of the following page (null on
+   * the last).
+   */
+  public record AuditPage(List<AuditEntry> events, String next) {
+  }
+
+  /** One audit event (ADR 102); {@code outcome}: success, failure or denied. */
+  public record AuditEntry(String id, String time, String action, String outcome, AuditActor actor,
+      AuditTarget target, String reason, AuditClient client) {
+  }
+
+  /** Who: {@code method} session, oidc, password, api_key, system or none; {@code subject} null when unidentified. */
+  public record AuditActor(String subject, String name, String method, String keyId) {
+  }
+
+  /** What was acted on: {@code type} key, user, session or route. */
+  public record AuditTarget(String type, String id) {
+  }
+
+  /** From where: the client address (server.trustedProxies applied) and user agent. */
+  public record AuditClient(String address, String userAgent) {
+  }
 }

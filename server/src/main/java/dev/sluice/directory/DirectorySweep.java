@@ -57,7 +57,7 @@ public final class DirectorySweep implements AutoCloseable {
       KeyOwner now = person
           .map(p -> new KeyOwner(owner.subject(), p.name(), p.groups(), KeyOwner.OIDC, p.enabled(), clock.instant()))
           .orElseGet(() -> new KeyOwner(owner.subject(), owner.name(), owner.groups(), KeyOwner.OIDC, false, clock.instant()));
-      keys.ownerSeen(now);
+      keys.ownerSeen(now, "directory-sweep");
     }
     return read;
   }

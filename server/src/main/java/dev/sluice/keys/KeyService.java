@@ -1,5 +1,8 @@
 package dev.sluice.keys;
 
+import dev.sluice.audit.Actor;
+import dev.sluice.audit.Audit;
+import dev.sluice.audit.AuditEvent;
 import dev.sluice.authorize.ModelAccess;
 import dev.sluice.config.KeysConfig;
 import dev.sluice.identify.Principal;
@@ -84,6 +87,12 @@ public final class KeyService implements InvalidationBus.Listener {
   }
 
   private volatile BudgetCeiling ceiling = (owner, models, budget) -> Optional.empty();
+  private volatile Audit audit = Audit.NONE;
+
+  /** Where suspensions and resumptions are recorded (ADR 102); set once at assembly. */
+  public void audit(Audit audit) {
+    this.audit = audit;
+  }
 
   /** Set once the plans are known (they live with the configuration version in force). */
   public void budgetCeiling(BudgetCeiling ceiling) {
@@ -178,6 +187,11 @@ public final class KeyService implements InvalidationBus.Listener {
    * their keys is suspended if it can no longer reach any model (or the owner is gone), or resumed.
    */
   public void ownerSeen(KeyOwner owner) {
+    ownerSeen(owner, "sign-in");
+  }
+
+  /** @param seenBy what saw the owner ({@code sign-in}, {@code directory-sweep}): the audit log's actor */
+  public void ownerSeen(KeyOwner owner, String seenBy) {
     KeyOwner last = written.get(owner.subject());
     if (last != null && sameState(last, owner)) {
       return;
@@ -189,22 +203,27 @@ public final class KeyService implements InvalidationBus.Listener {
     }
     written.put(owner.subject(), owner);
     if (changed && stored.isPresent()) {
-      reconcile(owner);
+      reconcile(owner, seenBy);
       announce(Invalidation.owner(owner.subject()));
     }
   }
 
-  private void reconcile(KeyOwner owner) {
+  private void reconcile(KeyOwner owner, String seenBy) {
     for (ApiKey key : store.keysOf(owner.subject())) {
       boolean reachable = owner.active()
           && access.anyUsable(owner.subject(), owner.name(), owner.groups(), key.models());
       if (key.status() == KeyStatus.ACTIVE && !reachable) {
         if (store.changeStatus(key.id(), KeyStatus.SUSPENDED, KeyStatus.ACTIVE)) {
           LOG.infof("key %s of %s suspended: its owner can no longer use its models", key.id(), owner.subject());
+          audit.record(Actor.system(seenBy), "key.suspend", "key", key.id(), AuditEvent.SUCCESS, owner.active()
+              ? "owner " + owner.subject() + " can no longer use its models"
+              : "owner " + owner.subject() + " is disabled or gone from the directory");
         }
       } else if (key.status() == KeyStatus.SUSPENDED && reachable) {
         if (store.changeStatus(key.id(), KeyStatus.ACTIVE, KeyStatus.SUSPENDED)) {
           LOG.infof("key %s of %s resumed", key.id(), owner.subject());
+          audit.record(Actor.system(seenBy), "key.resume", "key", key.id(), AuditEvent.SUCCESS,
+              "owner " + owner.subject() + " may use its models again");
         }
       }
     }

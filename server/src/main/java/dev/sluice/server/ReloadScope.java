@@ -32,6 +32,7 @@ final class ReloadScope {
     differs(changed, "server.maxBodySize", running.server().maxBodySize(), next.server().maxBodySize());
     differs(changed, "server.accessLog", running.server().accessLog(), next.server().accessLog());
     differs(changed, "server connection limits", running.server().limits(), next.server().limits());
+    differs(changed, "server.trustedProxies", running.server().trustedProxies(), next.server().trustedProxies());
     differs(changed, "storage", running.storage(), next.storage());
     differs(changed, "auth", running.auth(), next.auth());
     differs(changed, "keys", running.keys(), next.keys());

@@ -9,6 +9,10 @@ import dev.sluice.admit.RedisCounterStore;
 import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.admit.prompt.TokenizerPromptCounter;
 import dev.sluice.api.AdminViews;
+import dev.sluice.api.AuditQueries;
+import dev.sluice.audit.AuditStore;
+import dev.sluice.audit.AuditWriter;
+import dev.sluice.front.ClientAddress;
 import dev.sluice.api.ApiAuthenticator;
 import dev.sluice.api.ControlPlane;
 import dev.sluice.api.KeyManagement;
@@ -72,6 +76,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final AccessLog accessLog;
   private final Identity identity;
   private final UsageWriter usage;
+  private final AuditWriter audit;
   private final CounterStore counters;
   /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
@@ -131,6 +136,8 @@ public final class SluiceRuntime implements AutoCloseable {
     this.accessLog = AccessLog.open(config.server().accessLog());
     this.usage = new UsageWriter(identity.database(), config.usage().withSpool(spoolDir(config),
         config.usage().spoolMaxBytes()), registry);
+    this.audit = new AuditWriter(identity.database(), registry);
+    identity.keys().audit(audit);
     // A key's budget must fit its owner's, under the plans in force when the key is made.
     identity.keys().budgetCeiling((owner, scope, budget) -> dev.sluice.admit.KeyBudgets.exceeded(
         live.get().admission().resolver(), live.get().config().models(), live.get().config().quota().spend(),
@@ -160,11 +167,12 @@ public final class SluiceRuntime implements AutoCloseable {
         .map(tokens -> new OidcLogin(o, login, tokens, sessionStore, clock))));
     return new ControlPlane(new ApiAuthenticator(vertx, ids.users(), ids.apiKeys(), sessions, ids.admins()),
         new KeyManagement(identity.keys(), access, config.keys(), ids.cache(), m -> live.get().catalog().pool(m),
-            () -> live.get().config().quota().spend().currency(), clock),
+            () -> live.get().config().quota().spend().currency(), clock, audit),
         new UsageService(new UsageReader(identity.database(), () -> live.get().config().quota().spend().currency()),
             () -> live.get().quota(), () -> live.get().modelNames(),
             clock),
-        new AdminViews(live::get), sessions, ids.localUsers(), ids.anyLocalUser(), oidcLogin);
+        new AdminViews(live::get), sessions, ids.localUsers(), ids.anyLocalUser(), oidcLogin, audit,
+        new ClientAddress(config.server().trustedProxies()), new AuditQueries(new AuditStore(identity.database())));
   }
 
   /** One spool per gateway process: the subdirectory named after its port, which a restart finds again. */
@@ -240,6 +248,11 @@ public final class SluiceRuntime implements AutoCloseable {
 
   public UsageWriter usage() {
     return usage;
+  }
+
+  /** The audit log's writer (ADR 102). */
+  public AuditWriter audit() {
+    return audit;
   }
 
   public KeyService keys() {
@@ -330,6 +343,7 @@ public final class SluiceRuntime implements AutoCloseable {
     alerts.close();
     counters.close();
     usage.close(); // after the proxy: the last requests' records are queued by now, and written here
+    audit.close();
     storedResponses.close();
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ControlPlane;
 import dev.sluice.api.Views;
 import dev.sluice.front.ApiException;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -40,16 +41,16 @@ public class AdminResource {
   @Path("keys/{id}")
   @ResponseStatus(204)
   @Summary("Revokes any key")
-  public void revoke(@PathParam("id") String id) throws ApiException {
-    controlPlane.keys().revokeAny(id);
+  public void revoke(@PathParam("id") String id, @Context RoutingContext rc) throws ApiException {
+    controlPlane.keys().revokeAny(id, AuthenticationFilter.actor(rc));
   }
 
   @POST
   @Path("keys/revoke-owner")
   @Consumes(MediaType.APPLICATION_JSON)
   @Summary("Revokes every key of one owner")
-  public Views.OwnerRevoked revokeOwner(Views.RevokeOwner body) throws ApiException {
-    return controlPlane.keys().revokeOwner(body);
+  public Views.OwnerRevoked revokeOwner(Views.RevokeOwner body, @Context RoutingContext rc) throws ApiException {
+    return controlPlane.keys().revokeOwner(body, AuthenticationFilter.actor(rc));
   }
 
   @GET
@@ -73,6 +74,15 @@ public class AdminResource {
   @Summary("The plans in force: subjects, models, scope and limits")
   public Views.Plans plans() {
     return controlPlane.admin().plans();
+  }
+
+  @GET
+  @Path("audit")
+  @Summary("The audit log: key changes, sign-ins, failed credentials and refused admin calls, newest first")
+  public Views.AuditPage audit(@QueryParam("since") String since, @QueryParam("until") String until,
+      @QueryParam("actor") String actor, @QueryParam("action") String action, @QueryParam("limit") String limit,
+      @QueryParam("cursor") String cursor, @Context UriInfo uri) throws ApiException {
+    return controlPlane.auditLog().read(AccountResource.params(uri));
   }
 
   private static Optional<String> present(String value) {

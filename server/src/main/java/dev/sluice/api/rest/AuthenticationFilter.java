@@ -1,6 +1,14 @@
 package dev.sluice.api.rest;
 
 import dev.sluice.api.ApiAuthenticator;
+import dev.sluice.audit.Actor;
+import dev.sluice.audit.AuditEvent;
+import dev.sluice.front.ClientAddress;
+import dev.sluice.identify.Credential;
+import dev.sluice.identify.IdentificationException;
+import dev.sluice.keys.KeyFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import dev.sluice.api.Caller;
 import dev.sluice.api.ControlPlane;
 import dev.sluice.api.Sessions;
@@ -31,6 +39,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class AuthenticationFilter {
   static final long MAX_BODY = 64 * 1024;
   static final String CALLER = "sluice.caller";
+  static final String CLIENT = "sluice.client";
 
   @Inject
   ControlPlane controlPlane;
@@ -47,24 +56,98 @@ public class AuthenticationFilter {
     } catch (ApiException e) {
       return Uni.createFrom().item(ApiErrors.respond(e, req));
     }
+    Client client = new Client(controlPlane.clients().of(req), ClientAddress.userAgent(req));
+    rc.put(CLIENT, client);
     if (has(info, Access.Anonymous.class)) {
       return Uni.createFrom().nullItem();
     }
     Optional<String> session = Optional.ofNullable(req.getCookie(Sessions.COOKIE)).map(Cookie::getValue)
         .filter(v -> !v.isEmpty());
     ApiAuthenticator.Attempt attempt = new ApiAuthenticator.Attempt(req.method().name(), req.headers(), session,
-        req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress(), has(info, Access.KeyReadable.class));
+        client.address() == null ? "" : client.address(), has(info, Access.KeyReadable.class));
     boolean adminOnly = has(info, Access.AdminOnly.class);
     return Uni.createFrom().completionStage(() -> controlPlane.authenticator().authenticate(attempt).toCompletionStage())
         .map(caller -> {
+          rc.put(CALLER, caller);
           if (adminOnly && !caller.admin()) {
+            controlPlane.audit().record(actor(rc), "access.denied", "route", req.method().name() + " " + req.path(),
+                AuditEvent.DENIED, "admin_only");
             return ApiErrors.respond(new ApiException(new ApiError(403, "permission_error", "admin_only", null,
                 "Only administrators may do this (auth.admins).")), req);
           }
-          rc.put(CALLER, caller);
           return (Response) null;
         })
+        .onFailure().invoke(e -> failed(attempt, client, req, e))
         .onFailure().recoverWithItem(e -> ApiErrors.respond(e, req));
+  }
+
+  /** Where a request to {@code /api} comes from ({@code server.trustedProxies} applied). */
+  record Client(String address, String userAgent) {
+  }
+
+  /** The identified caller of this request as the audit log names them. */
+  static Actor actor(RoutingContext rc) {
+    Caller caller = caller(rc);
+    Client client = rc.get(CLIENT);
+    String method = switch (caller.via()) {
+      case SESSION -> "session";
+      case OIDC_TOKEN -> "oidc";
+      case PASSWORD -> "password";
+      case API_KEY -> "api_key";
+    };
+    return new Actor(caller.subject(), caller.principal().name(), method, caller.principal().keyId().orElse(null),
+        client.address(), client.userAgent());
+  }
+
+  /** Somebody who has not proved who they are (yet): a sign-in, an OIDC callback. */
+  static Actor unidentified(RoutingContext rc, String triedName, String method) {
+    Client client = rc.get(CLIENT);
+    return Actor.unidentified(triedName, method, client.address(), client.userAgent());
+  }
+
+  /**
+   * Presented credentials that did not pass: recorded (ADR 102). A request with none at all is not: every
+   * browser's first visit to the console is one.
+   */
+  private void failed(ApiAuthenticator.Attempt attempt, Client client, HttpServerRequest req, Throwable e) {
+    ApiError error = e instanceof IdentificationException id ? id.error() : e instanceof ApiException api ? api.error()
+        : null;
+    if (error == null || "missing_credentials".equals(error.code())) {
+      return;
+    }
+    Credential credential = Credential.from(attempt.headers(), attempt.client());
+    String method;
+    String tried = null;
+    String keyId = null;
+    switch (credential.scheme()) {
+      case BASIC -> {
+        method = "password";
+        tried = basicUser(credential.value());
+      }
+      case NONE -> method = attempt.sessionCookie().isPresent() ? "session" : "none";
+      default -> {
+        if (credential.isApiKey()) {
+          method = "api_key";
+          keyId = KeyFormat.parse(credential.value()).map(KeyFormat.Parsed::keyId).orElse(null);
+        } else {
+          method = credential.scheme() == Credential.Scheme.BEARER ? "oidc" : "other";
+        }
+      }
+    }
+    controlPlane.audit().record(new Actor(null, tried, method, keyId, client.address(), client.userAgent()),
+        "auth.failure", "route", req.method().name() + " " + req.path(),
+        error.status() == 403 ? AuditEvent.DENIED : AuditEvent.FAILURE, error.code());
+  }
+
+  /** The user name of a Basic credential (never the password), or null when it is not one. */
+  private static String basicUser(String value) {
+    try {
+      String decoded = new String(Base64.getDecoder().decode(value.trim()), StandardCharsets.UTF_8);
+      int colon = decoded.indexOf(':');
+      return colon < 0 ? null : decoded.substring(0, colon);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** The caller the filter identified for this request. */

@@ -35,7 +35,7 @@ public class KeyResource {
   @ResponseStatus(201)
   @Summary("Creates a key; the answer is the only time its secret is shown")
   public Views.CreatedKey create(Views.CreateKey body, @Context RoutingContext rc) throws ApiException {
-    return controlPlane.keys().create(AuthenticationFilter.caller(rc).principal(), body);
+    return controlPlane.keys().create(AuthenticationFilter.caller(rc).principal(), body, AuthenticationFilter.actor(rc));
   }
 
   @DELETE
@@ -43,6 +43,6 @@ public class KeyResource {
   @ResponseStatus(204)
   @Summary("Revokes one of the caller's keys (again: still 204)")
   public void revoke(@PathParam("id") String id, @Context RoutingContext rc) throws ApiException {
-    controlPlane.keys().revokeOwn(AuthenticationFilter.caller(rc).principal(), id);
+    controlPlane.keys().revokeOwn(AuthenticationFilter.caller(rc).principal(), id, AuthenticationFilter.actor(rc));
   }
 }

@@ -1,6 +1,8 @@
 package dev.sluice.api.rest;
 
 import dev.sluice.api.Caller;
+import dev.sluice.audit.Actor;
+import dev.sluice.audit.AuditEvent;
 import dev.sluice.api.ControlPlane;
 import dev.sluice.api.KeyManagement;
 import dev.sluice.api.OidcLogin;
@@ -58,8 +60,21 @@ public class SessionResource {
   @Summary("Signs a local user in: a new session, its cookie and CSRF token")
   public Response signIn(Views.Login body, @Context RoutingContext rc) throws ApiException {
     HttpServerRequest req = rc.request();
-    Principal who = controlPlane.signIn(body, req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress());
-    return opened(who, "local", req);
+    AuthenticationFilter.Client client = rc.get(AuthenticationFilter.CLIENT);
+    String tried = body == null ? null : body.username();
+    Principal who;
+    try {
+      who = controlPlane.signIn(body, client.address() == null ? "" : client.address());
+    } catch (ApiException | IdentificationException e) {
+      String code = e instanceof ApiException a ? a.error().code() : ((IdentificationException) e).error().code();
+      controlPlane.audit().record(AuthenticationFilter.unidentified(rc, tried, "password"), "session.sign_in",
+          "session", null, AuditEvent.FAILURE, "local: " + code);
+      throw e;
+    }
+    Response opened = opened(who, "local", req);
+    controlPlane.audit().record(signedIn(rc, who, "password"), "session.sign_in", "session", null,
+        AuditEvent.SUCCESS, "local");
+    return opened;
   }
 
   @GET
@@ -76,6 +91,8 @@ public class SessionResource {
   public Response signOut(@Context RoutingContext rc) {
     Caller caller = AuthenticationFilter.caller(rc);
     caller.session().ifPresent(s -> controlPlane.sessions().close(cookie(rc.request())));
+    controlPlane.audit().record(AuthenticationFilter.actor(rc), "session.sign_out", "session", null,
+        AuditEvent.SUCCESS, caller.session().isPresent() ? null : "no session to end");
     return Response.noContent().header(HttpHeaders.SET_COOKIE, controlPlane.sessions().clearedCookie(tls(rc.request())))
         .build();
   }
@@ -110,27 +127,41 @@ public class SessionResource {
       return toLogin("oidc_not_configured");
     }
     if (error != null) {
-      return toLogin(error.matches("[a-z_]{1,64}") ? "oidc_" + error : "oidc_error");
+      return oidcFailed(rc, error.matches("[a-z_]{1,64}") ? "oidc_" + error : "oidc_error");
     }
     OidcLogin login = controlPlane.oidcLogin().get();
     Cookie started = rc.request().getCookie(OidcLogin.STATE_COOKIE);
     if (!OidcLogin.sameBrowser(state, started == null ? null : started.getValue())) {
       LOG.warnf("OIDC sign-in refused: the callback's state is not the one this browser started with");
-      return toLogin("oidc_state_invalid");
+      return oidcFailed(rc, "oidc_state_invalid");
     }
     try {
       OidcLogin.Finished done = login.finish(code, state);
       Response opened = opened(done.principal(), "oidc", rc.request());
+      controlPlane.audit().record(signedIn(rc, done.principal(), "oidc"), "session.sign_in", "session", null,
+          AuditEvent.SUCCESS, "oidc");
       return Response.status(302).header(HttpHeaders.LOCATION, done.next())
           .header(HttpHeaders.SET_COOKIE, opened.getHeaderString(HttpHeaders.SET_COOKIE))
           .header(HttpHeaders.SET_COOKIE, stateCookie("", 0, tls(rc.request()))).build();
     } catch (OidcLogin.Failed e) {
       LOG.warnf("OIDC sign-in failed: %s", e.getMessage());
-      return toLogin(e.code());
+      return oidcFailed(rc, e.code());
     } catch (RuntimeException e) {
       LOG.errorf("OIDC sign-in failed: %s", e.getMessage());
-      return toLogin("server_error");
+      return oidcFailed(rc, "server_error");
     }
+  }
+
+  private Response oidcFailed(RoutingContext rc, String code) {
+    controlPlane.audit().record(AuthenticationFilter.unidentified(rc, null, "oidc"), "session.sign_in", "session",
+        null, AuditEvent.FAILURE, "oidc: " + code);
+    return toLogin(code);
+  }
+
+  /** Who just signed in, for the audit log (the request itself was anonymous). */
+  private static Actor signedIn(RoutingContext rc, Principal who, String method) {
+    Actor anonymous = AuthenticationFilter.unidentified(rc, who.name(), method);
+    return new Actor(who.subject(), who.name(), method, null, anonymous.address(), anonymous.userAgent());
   }
 
   private Response opened(Principal who, String via, HttpServerRequest req) {
