@@ -8,12 +8,15 @@ import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.BodyReader;
+import dev.sluice.front.ClientAddress;
 import dev.sluice.front.ContentHeaders;
 import dev.sluice.front.Json;
 import dev.sluice.front.Operation;
 import dev.sluice.front.RequestParser;
 import dev.sluice.front.Responses;
+import dev.sluice.identify.Credential;
 import dev.sluice.identify.IdentificationException;
+import dev.sluice.keys.KeyFormat;
 import dev.sluice.identify.Identification;
 import dev.sluice.identify.Principal;
 import dev.sluice.proxy.UpstreamProxy;
@@ -60,6 +63,7 @@ public final class Gateway {
   private final ModelAccess access;
   private final Drain drain = new Drain();
   private final java.util.function.BooleanSupplier costHeader;
+  private final ClientAddress clients;
   /** Anthropic's token counting beside its Messages API. */
   static final String COUNT_TOKENS = "/v1/messages/count_tokens";
 
@@ -80,6 +84,7 @@ public final class Gateway {
       java.util.function.BooleanSupplier costHeader) {
     this.costHeader = costHeader;
     this.server = server;
+    this.clients = new ClientAddress(server.trustedProxies());
     this.identification = identification;
     this.access = access;
     this.live = live;
@@ -163,6 +168,8 @@ public final class Gateway {
   private void accept(RoutingContext ctx, Operation operation, String path, Step step) {
     HttpServerRequest req = ctx.request();
     Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), path);
+    ex.clientAddress = clients.of(req);
+    ex.userAgent = ClientAddress.userAgent(req);
     if (!drain.enter()) {                                                      // counted until recorded
       req.response().putHeader("connection", "close");
       reject(req, ex, Drain.refused());
@@ -185,6 +192,7 @@ public final class Gateway {
           req.response().putHeader("connection", "close"); // the unread body would otherwise poison the connection
         }
         req.resume();
+        ex.refusedKeyId = refusedKeyId(req);
         reject(req, ex, identificationError(id.cause(), ex));
         return;
       }
@@ -408,6 +416,12 @@ public final class Gateway {
       }
       drain.exit();
     }
+  }
+
+  /** The id of the API key the request presented, when it is well-formed (the secret is never kept). */
+  private static String refusedKeyId(HttpServerRequest req) {
+    Credential credential = Credential.from(req.headers());
+    return credential.isApiKey() ? KeyFormat.parse(credential.value()).map(KeyFormat.Parsed::keyId).orElse(null) : null;
   }
 
   /** The client's {@code X-Request-Id} when it is a sane token, so logs can be joined; otherwise a fresh one. */

@@ -172,9 +172,13 @@ final class ProxyCall {
    * @return false when the chain is exhausted
    */
   private boolean fallBack(String why) {
+    String from = cursor.pool().name();
     if (client.headWritten() || !cursor.fallBack(why)) {
       return false;
     }
+    String to = cursor.pool().name();
+    ex.servedModel = to.equals(ex.modelLabel) ? null : to;
+    metrics.fallback(from, to);
     attempt();
     return true;
   }

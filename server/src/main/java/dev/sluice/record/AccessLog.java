@@ -84,8 +84,13 @@ public final class AccessLog implements AutoCloseable {
     field(b, "method", ex.method);
     field(b, "path", ex.path);
     field(b, "user", ex.principal == null ? null : ex.principal.name());
-    field(b, "keyId", ex.principal == null ? null : ex.principal.keyId().orElse(null));
+    // A refused key is named by its id (never its secret), so a revoked key still in use can be found.
+    field(b, "keyId", ex.principal == null ? ex.refusedKeyId : ex.principal.keyId().orElse(null));
+    field(b, "client", ex.clientAddress);
+    field(b, "userAgent", ex.userAgent);
     field(b, "model", ex.model);
+    field(b, "servedModel", ex.servedModel);
+    field(b, "plan", ex.plan);
     field(b, "endpoint", ex.endpoint == null ? null : ex.endpoint.id());
     b.append(",\"status\":").append(ex.status);
     b.append(",\"outcome\":\"").append(ex.outcome.name().toLowerCase()).append('"');
@@ -97,6 +102,9 @@ public final class AccessLog implements AutoCloseable {
     b.append(",\"ttftMs\":").append(ttft < 0 ? "null" : millis(ttft));
     b.append(",\"bytesIn\":").append(ex.bytesIn);
     b.append(",\"bytesOut\":").append(ex.bytesOut);
+    b.append(",\"tokensIn\":").append(ex.promptTokens);
+    b.append(",\"tokensOut\":").append(ex.completionTokens);
+    b.append(",\"cachedTokens\":").append(ex.cachedTokens);
     route(b, ex.route);
     return b.append('}').toString();
   }

@@ -24,6 +24,16 @@ public final class Exchange {
 
   /** Who is calling, once the identify stage has decided; null before (and for rejected anonymous calls). */
   public dev.sluice.identify.Principal principal;
+  /**
+   * The id part of the API key presented when identification refused it (revoked, expired, wrong secret): not
+   * secret, and what an operator needs to find the key. Null when a key was accepted or none was sent.
+   */
+  public String refusedKeyId;
+  /** The client's address ({@code server.trustedProxies} applied) and its bounded {@code User-Agent}. */
+  public String clientAddress;
+  public String userAgent;
+  /** The model of the fallback chain that served the request, when it is not {@link #modelLabel}; else null. */
+  public String servedModel;
   public String model;
   /** The model name as a metric label: only configured names, so clients cannot inflate cardinality. */
   public String modelLabel = "unknown";

@@ -29,6 +29,7 @@ public final class GatewayMetrics {
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Timer> ttft = new ConcurrentHashMap<>();
   private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -74,16 +75,37 @@ public final class GatewayMetrics {
     }
   }
 
-  public void request(String model, int status, long durationNanos) {
+  /**
+   * @param status the final HTTP status: its code on {@code sluice_requests_total}, its class ({@code 2xx} ...
+   *     {@code 5xx}) on the duration histogram, whose buckets would otherwise multiply by every code
+   */
+  public void request(String model, int status, boolean stream, long durationNanos) {
     requests.computeIfAbsent(model + '|' + status, k -> Counter.builder("sluice.requests")
         .description("Requests by model and final HTTP status")
         .tag("model", model).tag("status", Integer.toString(status))
         .register(registry)).increment();
-    durations.computeIfAbsent(model, k -> Timer.builder("sluice.request.duration")
-        .description("Whole request duration, as the client sees it")
-        .tag("model", model)
+    String statusClass = statusClass(status);
+    durations.computeIfAbsent(model + '|' + statusClass + '|' + stream, k -> Timer.builder("sluice.request.duration")
+        .description("Whole request duration, as the client sees it, by model, status class and streaming")
+        .tag("model", model).tag("status", statusClass).tag("stream", Boolean.toString(stream))
         .serviceLevelObjectives(LATENCY_BUCKETS)
         .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** {@code 2xx} .. {@code 5xx}; anything else (a request that never got a status) is {@code other}. */
+  static String statusClass(int status) {
+    return status >= 100 && status < 600 ? (status / 100) + "xx" : "other";
+  }
+
+  /**
+   * A request moved from one model of its fallback chain to the next. Both are configured model names (the
+   * chain is built from the configuration), so the label values are bounded.
+   */
+  public void fallback(String from, String to) {
+    fallbacks.computeIfAbsent(from + '|' + to, k -> Counter.builder("sluice.fallbacks")
+        .description("Fallbacks taken: a request moved from one model of its chain to the next")
+        .tag("from", from).tag("to", to)
+        .register(registry)).increment();
   }
 
   public void timeToFirstToken(String model, long nanos) {

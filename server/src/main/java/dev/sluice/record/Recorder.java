@@ -24,7 +24,7 @@ public final class Recorder {
   }
 
   public void record(Exchange ex) {
-    metrics.request(ex.modelLabel, ex.status, ex.durationNanos());
+    metrics.request(ex.modelLabel, ex.status, ex.stream, ex.durationNanos());
     if (ex.stream && ex.firstByteNanos >= 0) {
       metrics.timeToFirstToken(ex.modelLabel, ex.ttftNanos());
     }
