@@ -68,14 +68,14 @@ class ReplicasTest {
       // The paths of POST and DELETE /api/keys on A (the control plane's services; its HTTP is KeyApiTest's)
       dev.sluice.api.KeyManagement keysOnA = a.runtime().controlPlane().keys();
       dev.sluice.api.Views.CreatedKey created = keysOnA.create(ALICE,
-          new dev.sluice.api.Views.CreateKey("replicated", null, null, null));
+          new dev.sluice.api.Views.CreateKey("replicated", null, null, null), new dev.sluice.audit.Actor(ALICE.subject(), ALICE.name(), "password", null, "127.0.0.1", null));
       String key = created.key();
 
       assertThat(chat(b, key).statusCode()).as("created on A, used on B at once").isEqualTo(200);
       assertThat(chat(a, key).statusCode()).isEqualTo(200);
       assertThat(chat(b, key).statusCode()).as("now served from B's cache").isEqualTo(200);
 
-      keysOnA.revokeOwn(ALICE, created.id());
+      keysOnA.revokeOwn(ALICE, created.id(), new dev.sluice.audit.Actor(ALICE.subject(), ALICE.name(), "password", null, "127.0.0.1", null));
       long revokedAt = System.nanoTime();
       assertThat(chat(a, key).statusCode()).as("rejected at once where it was revoked").isEqualTo(401);
 
@@ -100,7 +100,8 @@ class ReplicasTest {
     try (GatewayHarness a = GatewayHarness.startStrict(admins); GatewayHarness b = GatewayHarness.startStrict(admins)) {
       String key = a.mintKey("alice");
       assertThat(chat(b, key).statusCode()).isEqualTo(200);
-      assertThat(a.runtime().controlPlane().keys().revokeOwner(new dev.sluice.api.Views.RevokeOwner("local:alice"))
+      assertThat(a.runtime().controlPlane().keys().revokeOwner(new dev.sluice.api.Views.RevokeOwner("local:alice"),
+          dev.sluice.audit.Actor.system("test"))
           .revoked()).isEqualTo(1);
       long start = System.nanoTime();
       while (chat(b, key).statusCode() != 401) {

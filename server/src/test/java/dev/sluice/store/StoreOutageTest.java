@@ -88,14 +88,15 @@ class StoreOutageTest {
       dev.sluice.identify.Principal alice = dev.sluice.identify.Principal.user("local:alice", "alice",
           java.util.Set.of("llm"));
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> keys.create(alice,
-          new dev.sluice.api.Views.CreateKey("during outage", null, null, null)))
+          new dev.sluice.api.Views.CreateKey("during outage", null, null, null), new dev.sluice.audit.Actor(alice.subject(), alice.name(), "password", null, "127.0.0.1", null)))
           .isInstanceOf(StoreException.class);
 
       setConnections(true);
       String second = org.awaitility.Awaitility.await("the pool heals without a restart")
           .atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(200))
           .ignoreExceptionsInstanceOf(StoreException.class)
-          .until(() -> keys.create(alice, new dev.sluice.api.Views.CreateKey("after outage", null, null, null)).key(),
+          .until(() -> keys.create(alice, new dev.sluice.api.Views.CreateKey("after outage", null, null, null),
+              new dev.sluice.audit.Actor(alice.subject(), alice.name(), "password", null, "127.0.0.1", null)).key(),
               k -> k != null);
       assertThat(chat(gw, second).statusCode()).isEqualTo(200);
       assertThat(chat(gw, key).statusCode()).isEqualTo(200);

@@ -53,10 +53,12 @@ public final class ControlPlaneCalls {
       } else if (method.equals("GET") && path.equals("/api/keys")) {
         view = keys.listOwn(caller.principal());
       } else if (method.equals("POST") && path.equals("/api/keys")) {
-        view = keys.create(caller.principal(), Json.MAPPER.readValue(body, Views.CreateKey.class));
+        view = keys.create(caller.principal(), Json.MAPPER.readValue(body, Views.CreateKey.class),
+            new dev.sluice.audit.Actor(caller.principal().subject(), caller.principal().name(), "password", null, "127.0.0.1", null));
         status = 201;
       } else if (method.equals("DELETE") && path.startsWith("/api/keys/")) {
-        keys.revokeOwn(caller.principal(), path.substring("/api/keys/".length()));
+        keys.revokeOwn(caller.principal(), path.substring("/api/keys/".length()),
+            new dev.sluice.audit.Actor(caller.principal().subject(), caller.principal().name(), "password", null, "127.0.0.1", null));
         return new Answer(204, Json.object());
       } else {
         throw new IllegalArgumentException(method + " " + path);
