@@ -23,9 +23,9 @@ class DatabaseTest {
     StorageConfig pg = TestDatabases.postgres();
     try (Database h2db = Database.open(TestDatabases.h2()); Database pgdb = Database.open(pg)) {
       assertThat(tables(h2db)).containsExactlyInAnyOrder("api_keys", "key_owners", "local_users", "stored_responses",
-          "usage_records", "usage_rollups", "console_sessions", "console_logins");
+          "usage_records", "usage_rollups", "console_sessions", "console_logins", "audit_events");
       assertThat(tables(pgdb)).containsExactlyInAnyOrder("api_keys", "key_owners", "local_users", "stored_responses",
-          "usage_records", "usage_rollups", "console_sessions", "console_logins");
+          "usage_records", "usage_rollups", "console_sessions", "console_logins", "audit_events");
       assertThat(pgdb.postgres()).isTrue();
       assertThat(h2db.postgres()).isFalse();
     } finally {
