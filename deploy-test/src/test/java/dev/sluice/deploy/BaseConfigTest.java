@@ -60,6 +60,7 @@ class BaseConfigTest {
     SluiceConfig config = parseAsTheGatewayWould(r);
     assertThat(config.storage().url()).isEqualTo("jdbc:h2:file:/data/sluice");
     assertThat(config.redis()).isEmpty();
+    assertThat(config.server().trustedProxies()).isEmpty();
     assertThat(referencedVariables(baseYaml(r))).isEmpty();
   }
 
@@ -73,6 +74,8 @@ class BaseConfigTest {
     assertThat(config.redis()).isPresent();
     assertThat(config.auth().oidc()).isPresent();
     assertThat(config.quota().storeTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.server().trustedProxies()).extracting(Object::toString)
+        .containsExactly("10.0.0.0/8", "fd00:0:0:0:0:0:0:0/8");
     Map<String, String> env = Pods.env(r.one(Deployment.class, "sluice-gateway").getSpec().getTemplate().getSpec().getContainers().get(0));
     assertThat(env).containsEntry("SLUICE_STORAGE_URL", "secret:sluice-postgresql/url")
         .containsEntry("SLUICE_STORAGE_PASSWORD", "secret:sluice-postgresql/password")
