@@ -51,7 +51,7 @@ class DashboardMetricsTest {
 
   /**
    * Serves a success, a stream of the same long prompt (so the simulator's prefix cache serves part of it), a quota
-   * refusal and an upstream failure: every series the dashboard reads.
+   * refusal, an upstream failure and a fallback: every series the dashboard reads.
    */
   static String metricsAfterRepresentativeTraffic() throws Exception {
     try (Simulator sim = Sims.start("m");
@@ -71,7 +71,14 @@ class DashboardMetricsTest {
                  defaultPlan: unlimited
                  health: {check: "off"}
                  upstream:
-                   endpoints: ["http://127.0.0.1:%d"]
+                   endpoints: ["http://127.0.0.1:%2$d"]
+               - name: flaky
+                 access: {public: true}
+                 defaultPlan: unlimited
+                 health: {check: "off"}
+                 fallbacks: [m]
+                 upstream:
+                   endpoints: ["http://127.0.0.1:%2$d"]
              """.formatted(sim.baseUrl(), Sims.deadPort()))) {
       String chat = gw.baseUrl() + "/v1/chat/completions";
       String prompt = "Summarise the quarterly report for the board. ".repeat(20);
@@ -80,6 +87,7 @@ class DashboardMetricsTest {
       assertThat(Http.postJson(chat, request + ",\"stream\":true}").statusCode()).isEqualTo(200);
       assertThat(Http.postJson(chat, Http.chat("m", false)).statusCode()).isEqualTo(429);
       assertThat(Http.postJson(chat, Http.chat("down", false)).statusCode()).isGreaterThanOrEqualTo(500);
+      assertThat(Http.postJson(chat, Http.chat("flaky", false)).statusCode()).as("served by its fallback").isEqualTo(200);
       return gw.metrics();
     }
   }
