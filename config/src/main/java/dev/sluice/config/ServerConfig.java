@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The listener.
@@ -9,9 +10,11 @@ import java.time.Duration;
  * @param shutdownGrace how long requests in flight may go on after SIGTERM before they are cut (streams end with
  *     an error event, pending answers with a 503) and recorded as {@code server_shutdown}
  * @param limits timeouts and bounds of client connections and of buffered answers
+ * @param management the second listener, for metrics and probes (ADR 101)
+ * @param tls the public listener's certificate and key; empty: plain HTTP
  */
 public record ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
-    ConnectionLimits limits) {
+    ConnectionLimits limits, ManagementConfig management, Optional<TlsConfig> tls) {
   public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
   public static final long MAX_MAX_BODY = 1024L * 1024 * 1024;
   /** Fits in the chart's 60 s terminationGracePeriodSeconds with room for the cut and the last usage batch. */
@@ -20,6 +23,6 @@ public record ServerConfig(String host, int port, long maxBodySize, String acces
 
   public static ServerConfig defaults() {
     return new ServerConfig("0.0.0.0", 8080, DEFAULT_MAX_BODY, "stdout", DEFAULT_SHUTDOWN_GRACE,
-        ConnectionLimits.defaults());
+        ConnectionLimits.defaults(), ManagementConfig.defaults(), Optional.empty());
   }
 }

@@ -10,46 +10,60 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.HttpUtils;
+import io.vertx.core.net.SSLOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The listener of {@code sluice serve} on {@code server.host:server.port} (ADR 056): one Vert.x HTTP server per
  * event loop, all sharing the port, each behind the one {@link HttpEdge} (connection limit, head deadline, idle
  * timeout, error-shaped answers to malformed HTTP), in front of Quarkus's root handler, so every route (the
- * gateway's, health, metrics, and whatever Quarkus serves) passes through the edge. Quarkus's own listener is
+ * gateway's, health, and whatever Quarkus serves) passes through the edge. Quarkus's own listener is
  * off ({@code quarkus.http.host-enabled=false}); its router, filters and graceful-shutdown wait stay in force.
+ * With {@code server.tls} it speaks HTTPS only (ADR 101). {@code /metrics} is the management listener's
+ * ({@link ManagementListener}): Quarkus's Prometheus route stays in its router, and this listener answers 404.
  */
 final class EdgeListener {
   private final Vertx vertx;
   private final HttpEdge edge;
   private final String deployment;
   private final int port;
+  private final List<HttpServer> servers;
 
-  private EdgeListener(Vertx vertx, HttpEdge edge, String deployment, int port) {
+  private EdgeListener(Vertx vertx, HttpEdge edge, String deployment, int port, List<HttpServer> servers) {
     this.vertx = vertx;
     this.edge = edge;
     this.deployment = deployment;
     this.port = port;
+    this.servers = servers;
   }
 
   /**
    * Listens on {@code host:port} ({@code 0}: a free port, shared by every instance) with {@code instances} servers,
-   * each on its own event loop, handing each request that passes the edge to {@code next}.
+   * each on its own event loop, handing each request that passes the edge to {@code next}; over TLS with
+   * {@code tls}.
    */
   static Future<EdgeListener> start(Vertx vertx, String host, int port, ConnectionLimits limits, int instances,
-      Handler<HttpServerRequest> next) {
+      Optional<PublicTls.Material> tls, Handler<HttpServerRequest> next) {
     HttpEdge edge = new HttpEdge(vertx, limits);
     Handler<HttpServerRequest> handler = request -> {
-      if (parsable(request.uri())) {
-        next.handle(request);
-      } else {
+      if (!parsable(request.uri())) {
         undecodable(request);
+      } else if (managementOnly(request.path())) {
+        Responses.error(request.response(), ApiError.notFound(request.path()));
+      } else {
+        next.handle(request);
       }
     };
+    List<HttpServer> servers = new CopyOnWriteArrayList<>();
     // Vert.x shares a port among servers of one Vert.x bound to the same address; a negative port is a random
     // port shared the same way (0 would give each server a port of its own).
     int bind = port == 0 ? -1 : port;
@@ -57,16 +71,37 @@ final class EdgeListener {
     return vertx.deployVerticle(() -> new AbstractVerticle() {
       @Override
       public void start(Promise<Void> started) {
-        edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), limits)), handler)
+        HttpServerOptions options = HttpEdge.apply(new HttpServerOptions(), limits);
+        tls.ifPresent(material -> PublicTls.apply(options, material));
+        edge.install(vertx.createHttpServer(options), handler)
             .listen(bind, host)
             .onSuccess(server -> {
               actual.set(server.actualPort());
+              servers.add(server);
               started.complete();
             })
             .onFailure(started::fail);
       }
     }, new DeploymentOptions().setInstances(Math.max(1, instances)))
-        .map(id -> new EdgeListener(vertx, edge, id, actual.get()));
+        .map(id -> new EdgeListener(vertx, edge, id, actual.get(), servers));
+  }
+
+  /** New connections get this certificate and key; open ones keep theirs. Fails when any server refuses it. */
+  Future<Void> updateTls(SSLOptions ssl) {
+    return Future.all(servers.stream().map(server -> server.updateSSLOptions(ssl, true)).toList()).mapEmpty();
+  }
+
+  /**
+   * What the management listener serves and the public one never does (ADR 101). Judged on the path as Vert.x
+   * Web routes it (escapes decoded, dot segments resolved, repeated slashes as one), so no spelling of it reaches
+   * Quarkus's Prometheus route.
+   */
+  static boolean managementOnly(String path) {
+    if (path == null) {
+      return false;
+    }
+    String routed = HttpUtils.normalizePath(path).replaceAll("/{2,}", "/");
+    return routed.equals("/metrics") || routed.startsWith("/metrics/");
   }
 
   /** The port listened on (the one chosen when {@code server.port} is 0). */
