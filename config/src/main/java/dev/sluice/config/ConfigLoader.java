@@ -145,7 +145,7 @@ public final class ConfigLoader {
       }
     }
     return new ServerConfig(host, port, maxBody, accessLog, grace, limits(f, d.limits()),
-        ListenerConfigReader.management(f.get("management"), host, port),
+        ListenerConfigReader.management(f.get("management"), host, port, f.getOrDefault("port", node)),
         ListenerConfigReader.tls(f.get("tls"), baseDir));
   }
 

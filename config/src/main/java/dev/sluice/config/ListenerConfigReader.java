@@ -17,9 +17,14 @@ final class ListenerConfigReader {
   private ListenerConfigReader() {
   }
 
-  static ManagementConfig management(YamlNode node, String publicHost, int publicPort) {
+  /** @param publicPortNode where a clash with the default management port is reported (server.port, or server) */
+  static ManagementConfig management(YamlNode node, String publicHost, int publicPort, YamlNode publicPortNode) {
     ManagementConfig d = ManagementConfig.defaults();
     if (node == null) {
+      if (publicPort == d.port() && (publicHost.equals(d.host()) || wildcard(publicHost))) {
+        throw publicPortNode.error(publicPort + " is the management port's default (server.management.port): give "
+            + "server.management another port, or set server.management.enabled: false");
+      }
       return d;
     }
     Map<String, YamlNode> f = node.fields(MANAGEMENT);

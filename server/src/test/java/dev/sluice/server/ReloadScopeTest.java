@@ -26,7 +26,7 @@ class ReloadScopeTest {
   @Test
   void modelsPlansAndDataClassesReloadWhileTheListenerAndStoreStayAsStarted() {
     SluiceConfig running = parse(BASE);
-    SluiceConfig next = parse(BASE.replace("port: 8080", "port: 9090").replace("${PW}", "${PW2}")
+    SluiceConfig next = parse(BASE.replace("port: 8080", "port: 9000").replace("${PW}", "${PW2}")
         .replace("public: true", "groups: [staff]") + """
         plans:
           - name: p
