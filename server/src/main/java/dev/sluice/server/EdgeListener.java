@@ -10,16 +10,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.HttpUtils;
-import io.vertx.core.net.SSLOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,14 +32,12 @@ final class EdgeListener {
   private final HttpEdge edge;
   private final String deployment;
   private final int port;
-  private final List<HttpServer> servers;
 
-  private EdgeListener(Vertx vertx, HttpEdge edge, String deployment, int port, List<HttpServer> servers) {
+  private EdgeListener(Vertx vertx, HttpEdge edge, String deployment, int port) {
     this.vertx = vertx;
     this.edge = edge;
     this.deployment = deployment;
     this.port = port;
-    this.servers = servers;
   }
 
   /**
@@ -52,7 +46,7 @@ final class EdgeListener {
    * {@code tls}.
    */
   static Future<EdgeListener> start(Vertx vertx, String host, int port, ConnectionLimits limits, int instances,
-      Optional<PublicTls.Material> tls, Handler<HttpServerRequest> next) {
+      Optional<PublicTls> tls, Handler<HttpServerRequest> next) {
     HttpEdge edge = new HttpEdge(vertx, limits);
     Handler<HttpServerRequest> handler = request -> {
       if (!parsable(request.uri())) {
@@ -63,7 +57,6 @@ final class EdgeListener {
         next.handle(request);
       }
     };
-    List<HttpServer> servers = new CopyOnWriteArrayList<>();
     // Vert.x shares a port among servers of one Vert.x bound to the same address; a negative port is a random
     // port shared the same way (0 would give each server a port of its own).
     int bind = port == 0 ? -1 : port;
@@ -72,23 +65,17 @@ final class EdgeListener {
       @Override
       public void start(Promise<Void> started) {
         HttpServerOptions options = HttpEdge.apply(new HttpServerOptions(), limits);
-        tls.ifPresent(material -> PublicTls.apply(options, material));
+        tls.ifPresent(certificate -> certificate.apply(options));
         edge.install(vertx.createHttpServer(options), handler)
             .listen(bind, host)
             .onSuccess(server -> {
               actual.set(server.actualPort());
-              servers.add(server);
               started.complete();
             })
             .onFailure(started::fail);
       }
     }, new DeploymentOptions().setInstances(Math.max(1, instances)))
-        .map(id -> new EdgeListener(vertx, edge, id, actual.get(), servers));
-  }
-
-  /** New connections get this certificate and key; open ones keep theirs. Fails when any server refuses it. */
-  Future<Void> updateTls(SSLOptions ssl) {
-    return Future.all(servers.stream().map(server -> server.updateSSLOptions(ssl, true)).toList()).mapEmpty();
+        .map(id -> new EdgeListener(vertx, edge, id, actual.get()));
   }
 
   /**

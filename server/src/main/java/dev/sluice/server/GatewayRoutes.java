@@ -181,14 +181,11 @@ public class GatewayRoutes {
     String host = test ? "127.0.0.1" : server.host();
     int port = test ? testPort : server.port();
     Optional<PublicTls.Material> material = server.tls().map(PublicTls::read);
-    listener = await(EdgeListener.start(vertx, host, port, server.limits(), instances, material,
+    tls = material.map(first -> PublicTls.follow(vertx, server.tls().get(), first)).orElse(null);
+    listener = await(EdgeListener.start(vertx, host, port, server.limits(), instances, Optional.ofNullable(tls),
         VertxHttpRecorder.getRootHandler()), "public port", host, port);
-    EdgeListener open = listener;
-    material.ifPresent(first -> {
-      tls = PublicTls.follow(vertx, server.tls().get(), first, open::updateTls);
-      LOG.infof("TLS on port %d: %s", open.port(), first.summary());
-    });
     int actual = listener.port();
+    material.ifPresent(first -> LOG.infof("TLS on port %d: %s", actual, first.summary()));
     String base = (material.isPresent() ? "https://" : "http://") + uriHost(host) + ":" + actual;
     values.register(HttpServer.HTTP_PORT, actual);
     values.register(HttpServer.LOCAL_BASE_URI, URI.create(base));

@@ -61,13 +61,13 @@ public final class SluiceMain {
           + " in " + configPath + "); stop the other process, choose another port, or set server.management.enabled:"
           + " false");
     }
-    config.server().tls().ifPresent(tls -> {
+    if (config.server().tls().isPresent()) {
       try {
-        PublicTls.read(tls);
+        PublicTls.read(config.server().tls().get());
       } catch (IllegalArgumentException e) {
         exit(2, e.getMessage() + " (server.tls in " + configPath + ")");
       }
-    });
+    }
     checkStorage(config, configPath);
     checkTokenizers(config);
     if (config.models().isEmpty()) {
