@@ -70,11 +70,18 @@ final class ManagementListener {
     return server.close();
   }
 
-  /** Prometheus asks for OpenMetrics when it can read it; everything else gets the classic text format. */
+  /**
+   * OpenMetrics unless the client asks for plain text only (a browser, {@code Accept: text/plain}): what Quarkus's
+   * own endpoint answered on the public port before (ADR 101), so scrapes and scripts read the same text.
+   */
+  static String contentType(String accept) {
+    boolean textOnly = accept != null && !accept.contains("application/openmetrics-text")
+        && (accept.contains("text/plain") || accept.contains("text/html"));
+    return textOnly ? TextFormat.CONTENT_TYPE_004 : TextFormat.CONTENT_TYPE_OPENMETRICS_100;
+  }
+
   private static void scrape(Vertx vertx, RoutingContext ctx, PrometheusMeterRegistry registry) {
-    String accept = ctx.request().getHeader("accept");
-    String type = accept != null && accept.contains("application/openmetrics-text")
-        ? TextFormat.CONTENT_TYPE_OPENMETRICS_100 : TextFormat.CONTENT_TYPE_004;
+    String type = contentType(ctx.request().getHeader("accept"));
     // A scrape walks every series; a worker does it, so the event loop it shares with /v1 keeps serving.
     vertx.executeBlocking(() -> registry.scrape(type), false).onComplete(result -> {
       if (result.succeeded()) {
