@@ -68,7 +68,8 @@ final class PublicTls implements AutoCloseable {
     byte[] key = bytes(config.key(), "key");
     X509Certificate leaf;
     try {
-      leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(cert));
+      leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(cert));
     } catch (CertificateException | ClassCastException e) {
       throw new IllegalArgumentException(config.certificate() + " is not a PEM certificate: " + e.getMessage(), e);
     }

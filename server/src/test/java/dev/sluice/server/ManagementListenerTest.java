@@ -72,7 +72,8 @@ class ManagementListenerTest {
       assertThat(openMetrics.body()).contains("sluice_probe_total{model=\"m\"} 3.0").endsWith("# EOF\n");
     }
     HttpResponse<String> text = get(url(open, "/metrics"), "accept", "text/plain");
-    assertThat(text.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+    assertThat(text.headers().firstValue("content-type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
     assertThat(text.body()).contains("sluice_probe_total{model=\"m\",} 3.0").doesNotContain("# EOF");
   }
 
@@ -98,7 +99,8 @@ class ManagementListenerTest {
         {"authorization", "Bearer " + TOKEN + "x"}}) {
       HttpResponse<String> refused = get(url(guarded, "/metrics"), headers);
       assertThat(refused.statusCode()).as(String.join(" ", headers)).isEqualTo(401);
-      assertThat(refused.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+      assertThat(refused.headers().firstValue("www-authenticate"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
       JsonNode error = JSON.readTree(refused.body()).path("error");
       assertThat(error.path("code").asText()).isEqualTo("invalid_management_token");
       assertThat(refused.body()).doesNotContain("sluice_probe_total").doesNotContain(TOKEN);
