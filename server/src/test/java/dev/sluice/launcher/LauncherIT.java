@@ -84,6 +84,9 @@ class LauncherIT {
       assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("\"model\":\"demo-chat\"").contains("SIMULATED")
           .contains("\"user\":\"admin\"");
       assertThat(tmp.resolve("data/sluice.mv.db")).as("keys are stored in the H2 file").exists();
+      // The shipped file listens on 0.0.0.0 without TLS, and the first-start admin signs in with Basic.
+      assertThat(Files.readString(tmp.resolve("stdout.log")))
+          .contains("HTTP Basic (local users' passwords) is offered over plain HTTP on 0.0.0.0:" + port);
     } finally {
       server.destroy();
       assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
