@@ -65,6 +65,7 @@ final class SluiceGateway {
         return """
                 server:
                   port: %d
+                  management: {port: 0}
                 storage:
                   url: "jdbc:h2:file:%s/sluice"
                 auth:

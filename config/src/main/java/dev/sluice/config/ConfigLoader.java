@@ -29,8 +29,9 @@ public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
       "dataClasses", "responses"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> RESPONSES = Set.of("retention");
-  private static final Set<String> SERVER = Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
-      "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses", "trustedProxies");
+  private static final Set<String> SERVER = union(Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
+      "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses", "trustedProxies"),
+      ListenerConfigReader.SERVER_KEYS);
   private static final Set<String> MODEL = union(union(Set.of("name", "description", "upstream", "timeouts",
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
       SpendConfigReader.MODEL_KEYS));
@@ -80,7 +81,8 @@ public final class ConfigLoader {
       throw new ConfigException(fileName + ": the file is empty; it needs at least a 'models' list");
     }
     Map<String, YamlNode> top = new YamlNode(root, "", fileName, env).fields(TOP);
-    ServerConfig server = top.containsKey("server") ? server(top.get("server")) : ServerConfig.defaults();
+    ServerConfig server = top.containsKey("server")
+        ? server(top.get("server"), TokenizerConfigReader.baseDir(fileName)) : ServerConfig.defaults();
     YamlNode modelsNode = top.get("models");
     if (modelsNode == null) {
       throw new ConfigException(fileName + ": 'models' is missing: list at least one model");
@@ -120,7 +122,7 @@ public final class ConfigLoader {
     return new ResponsesConfig(f.containsKey("retention") ? positive(f.get("retention")) : d.retention());
   }
 
-  private static ServerConfig server(YamlNode node) {
+  private static ServerConfig server(YamlNode node, Path baseDir) {
     ServerConfig d = ServerConfig.defaults();
     Map<String, YamlNode> f = node.fields(SERVER);
     String host = f.containsKey("host") ? f.get("host").nonBlank() : d.host();
@@ -143,6 +145,8 @@ public final class ConfigLoader {
       }
     }
     return new ServerConfig(host, port, maxBody, accessLog, grace, limits(f, d.limits()),
+        ListenerConfigReader.management(f.get("management"), host, port, f.getOrDefault("port", node)),
+        ListenerConfigReader.tls(f.get("tls"), baseDir),
         f.containsKey("trustedProxies") ? trustedProxies(f.get("trustedProxies")) : d.trustedProxies());
   }
 

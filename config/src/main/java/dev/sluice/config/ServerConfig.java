@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The listener.
@@ -10,18 +11,15 @@ import java.util.List;
  * @param shutdownGrace how long requests in flight may go on after SIGTERM before they are cut (streams end with
  *     an error event, pending answers with a 503) and recorded as {@code server_shutdown}
  * @param limits timeouts and bounds of client connections and of buffered answers
+ * @param management the second listener, for metrics and probes (ADR 101)
+ * @param tls the public listener's certificate and key; empty: plain HTTP
  * @param trustedProxies peers whose {@code X-Forwarded-For} is believed (the client address of the access log and
  *     the audit log); empty: the header is ignored and the peer is the client
  */
 public record ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
-    ConnectionLimits limits, List<Cidr> trustedProxies) {
+    ConnectionLimits limits, ManagementConfig management, Optional<TlsConfig> tls, List<Cidr> trustedProxies) {
   public ServerConfig {
     trustedProxies = List.copyOf(trustedProxies);
-  }
-
-  public ServerConfig(String host, int port, long maxBodySize, String accessLog, Duration shutdownGrace,
-      ConnectionLimits limits) {
-    this(host, port, maxBodySize, accessLog, shutdownGrace, limits, List.of());
   }
 
   public static final long DEFAULT_MAX_BODY = 16L * 1024 * 1024;
@@ -32,6 +30,6 @@ public record ServerConfig(String host, int port, long maxBodySize, String acces
 
   public static ServerConfig defaults() {
     return new ServerConfig("0.0.0.0", 8080, DEFAULT_MAX_BODY, "stdout", DEFAULT_SHUTDOWN_GRACE,
-        ConnectionLimits.defaults());
+        ConnectionLimits.defaults(), ManagementConfig.defaults(), Optional.empty());
   }
 }

@@ -27,7 +27,7 @@ class ConfigLoaderTest {
   void theDocumentedShapeParsesIntoRecordsWithDefaults() {
     SluiceConfig config = parse("""
         server:
-          port: 9090
+          port: 9000
           maxBodySize: 2MiB
         models:
           - name: demo-chat
@@ -40,7 +40,7 @@ class ConfigLoaderTest {
             upstream:
               endpoints: [https://api.example.com/v1]
         """);
-    assertThat(config.server().port()).isEqualTo(9090);
+    assertThat(config.server().port()).isEqualTo(9000);
     assertThat(config.server().maxBodySize()).isEqualTo(2 * 1024 * 1024);
     ModelConfig demo = config.model("demo-chat").orElseThrow();
     assertThat(demo.upstream().model()).contains("Qwen/Qwen3-8B");

@@ -69,7 +69,8 @@ class BaseConfigTest {
     Chart.Rendered r = Chart.allFeatures();
     SluiceConfig config = parseAsTheGatewayWould(r);
     assertThat(referencedVariables(baseYaml(r)))
-        .containsExactlyInAnyOrder("SLUICE_STORAGE_URL", "SLUICE_STORAGE_USER", "SLUICE_STORAGE_PASSWORD", "SLUICE_REDIS_URL");
+        .containsExactlyInAnyOrder("SLUICE_STORAGE_URL", "SLUICE_STORAGE_USER", "SLUICE_STORAGE_PASSWORD", "SLUICE_REDIS_URL",
+            "SLUICE_MANAGEMENT_TOKEN");
     assertThat(config.storage().url()).isEqualTo("jdbc:postgresql://db:5432/sluice");
     assertThat(config.redis()).isPresent();
     assertThat(config.auth().oidc()).isPresent();
@@ -79,7 +80,8 @@ class BaseConfigTest {
     Map<String, String> env = Pods.env(r.one(Deployment.class, "sluice-gateway").getSpec().getTemplate().getSpec().getContainers().get(0));
     assertThat(env).containsEntry("SLUICE_STORAGE_URL", "secret:sluice-postgresql/url")
         .containsEntry("SLUICE_STORAGE_PASSWORD", "secret:sluice-postgresql/password")
-        .containsEntry("SLUICE_REDIS_URL", "secret:sluice-redis-url/url");
+        .containsEntry("SLUICE_REDIS_URL", "secret:sluice-redis-url/url")
+        .containsEntry("SLUICE_MANAGEMENT_TOKEN", "secret:sluice-management-token/token");
   }
 
   @Test

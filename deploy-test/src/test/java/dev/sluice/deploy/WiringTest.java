@@ -60,13 +60,40 @@ class WiringTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void theServiceMonitorScrapesTheGatewayServicesMetricsPort() {
+  void theServiceMonitorScrapesTheManagementServiceWithTheTokenAndNeverThePublicOne() {
     GenericKubernetesResource monitor = (GenericKubernetesResource) ALL.ofKind("ServiceMonitor").get(0);
     Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
     Map<String, String> selected = (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
-    assertThat(ALL.one(Service.class, "sluice-gateway").getMetadata().getLabels()).containsAllEntriesOf(selected);
+    Service management = ALL.one(Service.class, "sluice-gateway-management");
+    assertThat(management.getMetadata().getLabels()).containsAllEntriesOf(selected);
+    assertThat(ALL.one(Service.class, "sluice-gateway").getMetadata().getLabels().entrySet().containsAll(selected.entrySet()))
+        .as("the public Service is not scraped").isFalse();
     Map<String, Object> endpoint = ((java.util.List<Map<String, Object>>) spec.get("endpoints")).get(0);
-    assertThat(endpoint).containsEntry("port", "http").containsEntry("path", "/metrics");
+    assertThat(endpoint).containsEntry("port", "management").containsEntry("path", "/metrics");
+    assertThat((Map<String, Object>) endpoint.get("authorization")).containsEntry("type", "Bearer")
+        .containsEntry("credentials", Map.of("name", "sluice-management-token", "key", "token"));
     assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+  }
+
+  @Test
+  void theManagementServiceIsClusterInternalAndReachesTheManagementPortWhereTheProbesAre() {
+    Service management = ALL.one(Service.class, "sluice-gateway-management");
+    assertThat(management.getSpec().getType()).isEqualTo("ClusterIP");
+    assertThat(gatewayPodLabels()).containsAllEntriesOf(management.getSpec().getSelector());
+    assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("management");
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("management");
+    });
+    var gateway = ALL.one(Deployment.class, "sluice-gateway").getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(gateway.getPorts()).anyMatch(p -> "management".equals(p.getName()) && p.getContainerPort() == 9090);
+    for (var probe : java.util.List.of(gateway.getStartupProbe(), gateway.getLivenessProbe(), gateway.getReadinessProbe())) {
+      assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
+    }
+    assertThat(Pods.env(gateway)).containsKey("SLUICE_MANAGEMENT_TOKEN");
+    // What the gateway reads: management on the pod's network at the port the probes and the Service use.
+    var server = BaseConfigTest.parseAsTheGatewayWould(ALL).server();
+    assertThat(server.management().host()).isEqualTo("0.0.0.0");
+    assertThat(server.management().port()).isEqualTo(9090);
+    assertThat(server.management().bearerToken()).isPresent();
   }
 }

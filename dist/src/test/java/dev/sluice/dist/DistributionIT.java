@@ -172,7 +172,7 @@ class DistributionIT {
     }
     Path config = tmp.resolve("sluice.yaml");
     Files.writeString(config, """
-        server: {port: %d, accessLog: "off"}
+        server: {port: %d, accessLog: "off", management: {port: 0}}
         storage: {url: "jdbc:h2:file:%s"}
         models:
           - name: demo

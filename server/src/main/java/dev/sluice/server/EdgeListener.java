@@ -12,16 +12,20 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.HttpUtils;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The listener of {@code sluice serve} on {@code server.host:server.port} (ADR 056): one Vert.x HTTP server per
  * event loop, all sharing the port, each behind the one {@link HttpEdge} (connection limit, head deadline, idle
  * timeout, error-shaped answers to malformed HTTP), in front of Quarkus's root handler, so every route (the
- * gateway's, health, metrics, and whatever Quarkus serves) passes through the edge. Quarkus's own listener is
+ * gateway's, health, and whatever Quarkus serves) passes through the edge. Quarkus's own listener is
  * off ({@code quarkus.http.host-enabled=false}); its router, filters and graceful-shutdown wait stay in force.
+ * With {@code server.tls} it speaks HTTPS only (ADR 101). {@code /metrics} is the management listener's
+ * ({@link ManagementListener}): Quarkus's Prometheus route stays in its router, and this listener answers 404.
  */
 final class EdgeListener {
   private final Vertx vertx;
@@ -38,16 +42,19 @@ final class EdgeListener {
 
   /**
    * Listens on {@code host:port} ({@code 0}: a free port, shared by every instance) with {@code instances} servers,
-   * each on its own event loop, handing each request that passes the edge to {@code next}.
+   * each on its own event loop, handing each request that passes the edge to {@code next}; over TLS with
+   * {@code tls}.
    */
   static Future<EdgeListener> start(Vertx vertx, String host, int port, ConnectionLimits limits, int instances,
-      Handler<HttpServerRequest> next) {
+      Optional<PublicTls> tls, Handler<HttpServerRequest> next) {
     HttpEdge edge = new HttpEdge(vertx, limits);
     Handler<HttpServerRequest> handler = request -> {
-      if (parsable(request.uri())) {
-        next.handle(request);
-      } else {
+      if (!parsable(request.uri())) {
         undecodable(request);
+      } else if (managementOnly(request.path())) {
+        Responses.error(request.response(), ApiError.notFound(request.path()));
+      } else {
+        next.handle(request);
       }
     };
     // Vert.x shares a port among servers of one Vert.x bound to the same address; a negative port is a random
@@ -57,7 +64,9 @@ final class EdgeListener {
     return vertx.deployVerticle(() -> new AbstractVerticle() {
       @Override
       public void start(Promise<Void> started) {
-        edge.install(vertx.createHttpServer(HttpEdge.apply(new HttpServerOptions(), limits)), handler)
+        HttpServerOptions options = HttpEdge.apply(new HttpServerOptions(), limits);
+        tls.ifPresent(certificate -> certificate.apply(options));
+        edge.install(vertx.createHttpServer(options), handler)
             .listen(bind, host)
             .onSuccess(server -> {
               actual.set(server.actualPort());
@@ -67,6 +76,19 @@ final class EdgeListener {
       }
     }, new DeploymentOptions().setInstances(Math.max(1, instances)))
         .map(id -> new EdgeListener(vertx, edge, id, actual.get()));
+  }
+
+  /**
+   * What the management listener serves and the public one never does (ADR 101). Judged on the path as Vert.x
+   * Web routes it (escapes decoded, dot segments resolved, repeated slashes as one), so no spelling of it reaches
+   * Quarkus's Prometheus route.
+   */
+  static boolean managementOnly(String path) {
+    if (path == null) {
+      return false;
+    }
+    String routed = HttpUtils.normalizePath(path).replaceAll("/{2,}", "/");
+    return routed.equals("/metrics") || routed.startsWith("/metrics/");
   }
 
   /** The port listened on (the one chosen when {@code server.port} is 0). */

@@ -4,7 +4,9 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.ServerConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.console.ConsolePages;
+import dev.sluice.config.ManagementConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -18,7 +20,9 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -29,9 +33,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The Quarkus shell: builds the {@link SluiceRuntime} from {@code sluice.config} when Quarkus sets up its
- * router, and mounts the gateway and the health routes on it. Metrics are Quarkus's Prometheus endpoint. Once
- * Quarkus has started, Sluice's own {@link EdgeListener} takes {@code server.host:server.port} in front of
- * Quarkus's root handler (ADR 056); Quarkus itself listens nowhere.
+ * router, and mounts the gateway and the health routes on it. Once Quarkus has started, Sluice's own
+ * {@link EdgeListener} takes {@code server.host:server.port} in front of Quarkus's root handler (ADR 056), over
+ * TLS with {@code server.tls}, and the {@link ManagementListener} takes {@code server.management} for metrics
+ * (Micrometer's Prometheus registry) and the probes (ADR 101); Quarkus itself listens nowhere.
  */
 @ApplicationScoped
 public class GatewayRoutes {
@@ -44,6 +49,9 @@ public class GatewayRoutes {
 
   @Inject
   MeterRegistry registry;
+
+  @Inject
+  PrometheusMeterRegistry prometheus;
 
   @ConfigProperty(name = "sluice.config", defaultValue = "sluice.yaml")
   String configPath;
@@ -61,6 +69,8 @@ public class GatewayRoutes {
 
   private volatile SluiceRuntime runtime;
   private volatile EdgeListener listener;
+  private volatile ManagementListener management;
+  private volatile PublicTls tls;
   /**
    * Starts the drain the moment SIGTERM arrives. Quarkus's own hook runs beside it and waits while requests are
    * in flight (quarkus.shutdown.timeout, set above the grace by SluiceMain) before it fires the ShutdownEvent that
@@ -76,10 +86,13 @@ public class GatewayRoutes {
     new ConsolePages().mount(router);
     Runtime.getRuntime().addShutdownHook(drainHook);
     // Not ready while draining (a load balancer stops sending), nor while the store or a fail-closed Redis is down.
-    new HealthRoutes(() -> {
-      SluiceRuntime current = runtime;
-      return current == null || current.draining() ? null : current;
-    }).mount(router);
+    new HealthRoutes(this::serving).mount(router);
+  }
+
+  /** The runtime while it serves: null before assembly and while draining, so readiness says DOWN. */
+  private SluiceRuntime serving() {
+    SluiceRuntime current = runtime;
+    return current == null || current.draining() ? null : current;
   }
 
   /** The runtime built at start-up; the control plane's resources reach it through {@link ControlPlaneProducer}. */
@@ -97,12 +110,65 @@ public class GatewayRoutes {
       return;
     }
     listen(current.config().server());
+    manage(current.config().server().management());
+    plainBasicWarning(current.config().server(), current.basicAuthOffered()).ifPresent(LOG::warn);
     String models = current.catalog().all().stream()
         .map(pool -> pool.name() + (pool.simulated() ? " (simulated)" : ""))
         .collect(Collectors.joining(", "));
     int port = listener.port();
-    LOG.infof("Sluice is ready on port %d with models: %s. Create an API key with POST /api/keys (README: first request).",
-        port, models);
+    LOG.infof("Sluice is ready on port %d%s with models: %s. Create an API key with POST /api/keys (README: first request).",
+        port, tls != null ? " (HTTPS)" : "", models);
+  }
+
+  /**
+   * The management listener (ADR 101), unless {@code server.management.enabled} is false. Under
+   * {@code @QuarkusTest} it binds a free loopback port, as the public listener does.
+   */
+  private void manage(ManagementConfig config) {
+    if (!config.enabled()) {
+      LOG.info("Management port: off (server.management.enabled: false); /metrics is not served");
+      return;
+    }
+    boolean test = LaunchMode.current() == LaunchMode.TEST;
+    String host = test ? "127.0.0.1" : config.host();
+    int port = test ? 0 : config.port();
+    management = await(ManagementListener.start(vertx, host, port, config, prometheus, this::serving),
+        "management port", host, port);
+    LOG.infof("Management port: http://%s:%d (/metrics%s, /health/live, /health/ready)", uriHost(host),
+        management.port(), config.bearerToken().isPresent() ? " with a bearer token" : "");
+  }
+
+  /**
+   * The start-up warning for passwords sent in the clear: HTTP Basic offered (local users exist) on plain HTTP
+   * at an address other machines can reach.
+   */
+  static Optional<String> plainBasicWarning(ServerConfig server, boolean basicOffered) {
+    if (!basicOffered || server.tls().isPresent() || loopback(server.host())) {
+      return Optional.empty();
+    }
+    return Optional.of("HTTP Basic (local users' passwords) is offered over plain HTTP on " + server.host() + ":"
+        + server.port() + ", reachable from other machines: passwords cross the network unencrypted. Set "
+        + "server.tls (certificate and key), put a TLS-terminating proxy in front, or bind server.host to 127.0.0.1");
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> opening, String what, String host, int port) {
+    try {
+      return opening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while opening the " + what + " " + port, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + what + "): "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    }
   }
 
   /**
@@ -114,18 +180,13 @@ public class GatewayRoutes {
     boolean test = LaunchMode.current() == LaunchMode.TEST;
     String host = test ? "127.0.0.1" : server.host();
     int port = test ? testPort : server.port();
-    try {
-      listener = EdgeListener.start(vertx, host, port, server.limits(), instances,
-          VertxHttpRecorder.getRootHandler()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while opening port " + port, e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
-          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
-    }
+    Optional<PublicTls.Material> material = server.tls().map(PublicTls::read);
+    tls = material.map(first -> PublicTls.follow(vertx, server.tls().get(), first)).orElse(null);
+    listener = await(EdgeListener.start(vertx, host, port, server.limits(), instances, Optional.ofNullable(tls),
+        VertxHttpRecorder.getRootHandler()), "public port", host, port);
     int actual = listener.port();
-    String base = "http://" + uriHost(host) + ":" + actual;
+    material.ifPresent(first -> LOG.infof("TLS on port %d: %s", actual, first.summary()));
+    String base = (material.isPresent() ? "https://" : "http://") + uriHost(host) + ":" + actual;
     values.register(HttpServer.HTTP_PORT, actual);
     values.register(HttpServer.LOCAL_BASE_URI, URI.create(base));
     if (LaunchMode.current().isDevOrTest()) {
@@ -147,6 +208,12 @@ public class GatewayRoutes {
     return current == null ? -1 : current.port();
   }
 
+  /** The management port (the one chosen when it is 0), or -1 when it is off or not yet listening. */
+  public int managementPort() {
+    ManagementListener current = management;
+    return current == null ? -1 : current.port();
+  }
+
   private void drain() {
     SluiceRuntime current = runtime;
     if (current != null) {
@@ -165,22 +232,36 @@ public class GatewayRoutes {
       // the JVM is exiting and the hook is running or has run; drain() below waits for it
     }
     drain();
-    // The listener stayed up through the drain (answers, and /health/ready DOWN); it closes before the runtime.
+    // The listeners stayed up through the drain (answers, and /health/ready DOWN); they close before the runtime.
+    PublicTls follower = tls;
+    tls = null;
+    if (follower != null) {
+      follower.close();
+    }
     EdgeListener open = listener;
     listener = null;
     if (open != null) {
-      try {
-        open.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.warnf("closing the listener: %s", e.toString());
-      }
+      close(open.close(), "the listener");
+    }
+    ManagementListener admin = management;
+    management = null;
+    if (admin != null) {
+      close(admin.close(), "the management listener");
     }
     SluiceRuntime current = runtime;
     runtime = null;
     if (current != null) {
       current.close();
+    }
+  }
+
+  private static void close(io.vertx.core.Future<Void> closing, String what) {
+    try {
+      closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warnf("closing %s: %s", what, e.toString());
     }
   }
 }

@@ -76,7 +76,8 @@ final class Identity implements AutoCloseable {
       config.auth().oidc().ifPresent(o -> qualifyLegacySubjects(store, Subjects.oidcNamespace(o.issuer())));
       Optional<Identifier> oidc = config.auth().oidc()
           .map(o -> new OidcIdentifier(vertx, new OidcVerifier(o), Subjects.oidcNamespace(o.issuer()), seen));
-      String baseUrl = "http://localhost:" + config.server().port();
+      String baseUrl = (config.server().tls().isPresent() ? "https" : "http") + "://localhost:"
+          + config.server().port();
       List<LocalUser> localUsers = LocalAdmin.users(config.auth(), new LocalUserStore(database), console, baseUrl);
 
       List<Identifier> data = new ArrayList<>();

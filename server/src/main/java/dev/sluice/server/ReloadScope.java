@@ -33,6 +33,9 @@ final class ReloadScope {
     differs(changed, "server.accessLog", running.server().accessLog(), next.server().accessLog());
     differs(changed, "server connection limits", running.server().limits(), next.server().limits());
     differs(changed, "server.trustedProxies", running.server().trustedProxies(), next.server().trustedProxies());
+    differs(changed, "server.management", running.server().management(), next.server().management());
+    // The files' contents reload by themselves (PublicTls); which files, and whether TLS is on, do not.
+    differs(changed, "server.tls", running.server().tls(), next.server().tls());
     differs(changed, "storage", running.storage(), next.storage());
     differs(changed, "auth", running.auth(), next.auth());
     differs(changed, "keys", running.keys(), next.keys());

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ManagementConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.discovery.SystemResolver;
@@ -53,6 +54,19 @@ public final class SluiceMain {
     if (port != 0 && !free(host, port)) {
       exit(1, "port " + port + " on " + host + " is already in use (server.port in " + configPath
           + "); stop the other process or choose another port");
+    }
+    ManagementConfig management = config.server().management();
+    if (management.enabled() && management.port() != 0 && !free(management.host(), management.port())) {
+      exit(1, "port " + management.port() + " on " + management.host() + " is already in use (server.management.port"
+          + " in " + configPath + "); stop the other process, choose another port, or set server.management.enabled:"
+          + " false");
+    }
+    if (config.server().tls().isPresent()) {
+      try {
+        PublicTls.read(config.server().tls().get());
+      } catch (IllegalArgumentException e) {
+        exit(2, e.getMessage() + " (server.tls in " + configPath + ")");
+      }
     }
     checkStorage(config, configPath);
     checkTokenizers(config);

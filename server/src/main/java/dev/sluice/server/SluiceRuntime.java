@@ -268,6 +268,11 @@ public final class SluiceRuntime implements AutoCloseable {
   }
 
   /** Whether what the gateway needs to serve answers now (for {@code /health/ready}). */
+  /** Whether HTTP Basic with a local user's password is offered (users in the file or the store's first admin). */
+  public boolean basicAuthOffered() {
+    return identity.api().anyLocalUser();
+  }
+
   Readiness readiness() {
     return readiness;
   }

@@ -64,7 +64,7 @@ class ConsoleOidcIT {
 
     Path config = tmp.resolve("sluice.yaml");
     Files.writeString(config, """
-        server: {host: 127.0.0.1, port: %d, accessLog: off}
+        server: {host: 127.0.0.1, port: %d, accessLog: off, management: {port: 0}}
         storage: {url: "jdbc:h2:mem:console_oidc;DB_CLOSE_DELAY=-1"}
         auth:
           oidc: {issuer: "%s/realms/%s", audience: %s, clientId: %s}

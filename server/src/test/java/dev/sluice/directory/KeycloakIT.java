@@ -86,7 +86,7 @@ class KeycloakIT {
     storage = dev.sluice.support.TestDatabases.postgres();
     Path config = tmp.resolve("sluice.yaml");
     Files.writeString(config, """
-        server: {port: %4$d, accessLog: off}
+        server: {port: %4$d, accessLog: off, management: {port: 0}}
         storage: {url: "%5$s"}
         usage: {spool: {dir: "%6$s"}}
         auth:

@@ -50,7 +50,7 @@ class LauncherIT {
   void theShippedConfigServesTheDemoModelsThroughTheLauncher() throws Exception {
     int port = Sims.deadPort();
     Path config = tmp.resolve("sluice.yaml");
-    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port)
+    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port + "\n  management: {port: 0}")
         + "storage:\n  url: jdbc:h2:file:" + tmp.resolve("data/sluice") + "\n");
     Process server = launch(tmp.resolve("stderr.log"), Map.of(), "serve", "--config", config.toString());
     try {
@@ -84,6 +84,9 @@ class LauncherIT {
       assertThat(Files.readString(tmp.resolve("stdout.log"))).contains("\"model\":\"demo-chat\"").contains("SIMULATED")
           .contains("\"user\":\"admin\"");
       assertThat(tmp.resolve("data/sluice.mv.db")).as("keys are stored in the H2 file").exists();
+      // The shipped file listens on 0.0.0.0 without TLS, and the first-start admin signs in with Basic.
+      assertThat(Files.readString(tmp.resolve("stdout.log")))
+          .contains("HTTP Basic (local users' passwords) is offered over plain HTTP on 0.0.0.0:" + port);
     } finally {
       server.destroy();
       assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
@@ -123,7 +126,7 @@ class LauncherIT {
   void aPortInUseIsOneLine() throws Exception {
     try (ServerSocket busy = new ServerSocket(0)) {
       Path config = tmp.resolve("sluice.yaml");
-      Files.writeString(config, "server: {port: " + busy.getLocalPort() + "}\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
+      Files.writeString(config, "server: {port: " + busy.getLocalPort() + ", management: {port: 0}}\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
       Path stderr = tmp.resolve("err.log");
       Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -136,7 +139,7 @@ class LauncherIT {
   @Test
   void anUnreachableStoreIsOneLineWithoutThePassword() throws Exception {
     Path config = tmp.resolve("sluice.yaml");
-    Files.writeString(config, "server: {port: " + Sims.deadPort() + "}\nstorage:\n  url: \"jdbc:postgresql://127.0.0.1:"
+    Files.writeString(config, "server: {port: " + Sims.deadPort() + ", management: {port: 0}}\nstorage:\n  url: \"jdbc:postgresql://127.0.0.1:"
         + Sims.deadPort() + "/sluice?user=sluice&password=hunter2\"\nmodels:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n");
     Path stderr = tmp.resolve("err.log");
     Process p = launch(stderr, Map.of(), "serve", "--config", config.toString());

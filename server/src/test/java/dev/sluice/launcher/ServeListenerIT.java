@@ -50,7 +50,8 @@ class ServeListenerIT {
     port = Sims.deadPort();
     Path config = dir.resolve("sluice.yaml");
     Files.writeString(config, """
-        server: {host: 127.0.0.1, port: %d, headerTimeout: 1s, bodyTimeout: 30s, maxConnections: %d}
+        server: {host: 127.0.0.1, port: %d, headerTimeout: 1s, bodyTimeout: 30s, maxConnections: %d,
+          management: {port: 0}}
         storage: {url: "jdbc:h2:file:%s"}
         usage: {spool: {dir: "%s"}}
         auth:
@@ -110,8 +111,21 @@ class ServeListenerIT {
   @Test
   void everyRoutePassesThroughTheListener() {
     assertThat(Http.get(base + "/health/live").statusCode()).isEqualTo(200);
-    assertThat(Http.get(base + "/metrics").body()).contains("sluice_requests_total");
     assertThat(Http.chatWithKey(base, "m", key).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void metricsAreOnTheManagementPortTheLogNamesAndNotOnThePublicPort() throws Exception {
+    assertThat(Http.chatWithKey(base, "m", key).statusCode()).isEqualTo(200);
+    java.util.regex.Matcher named = java.util.regex.Pattern.compile("Management port: http://127\\.0\\.0\\.1:(\\d+)")
+        .matcher(Files.readString(LOG));
+    assertThat(named.find()).as("the start-up log names the management port").isTrue();
+    String management = "http://127.0.0.1:" + named.group(1);
+    assertThat(Http.get(management + "/metrics").body()).contains("sluice_requests_total");
+    assertThat(Http.get(management + "/health/ready").statusCode()).isEqualTo(200);
+    var refused = Http.get(base + "/metrics");
+    assertThat(refused.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(refused.body()).path("error").path("code").asText()).isEqualTo("unknown_url");
   }
 
   @Test

@@ -69,7 +69,7 @@ class ShutdownIT {
       Path db = tmp.resolve("data/sluice");
       Path config = tmp.resolve("sluice.yaml");
       Files.writeString(config, """
-          server: {port: %d, shutdownGrace: %ds}
+          server: {port: %d, shutdownGrace: %ds, management: {port: 0}}
           storage: {url: "jdbc:h2:file:%s"}
           auth:
             local:

@@ -43,7 +43,7 @@ final class TeamGateways implements AutoCloseable {
     int port = Sims.deadPort();
     Path config = dir.resolve(name + ".yaml");
     Files.writeString(config, """
-        server: {port: %d}
+        server: {port: %d, management: {port: 0}}
         storage: {url: "%s"}
         redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
         auth:

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Sluice's own listener (ADR 056) is the only one, and every kind of Quarkus route is served through it: the
- * control plane's Quarkus REST resources ({@code /api}), a static file under {@code META-INF/resources},
- * Prometheus metrics, the health routes and the gateway; and a request the decoder refuses on such a route gets
- * the one error shape from the edge.
+ * control plane's Quarkus REST resources ({@code /api}), a static file under {@code META-INF/resources}, the
+ * health routes and the gateway; and a request the decoder refuses on such a route gets the one error shape from
+ * the edge. Prometheus metrics are the management port's alone (ADR 101): the public port answers 404 however the
+ * path is spelt.
  */
 @QuarkusTest
 class ListenerServesQuarkusRoutesTest {
@@ -58,10 +59,26 @@ class ListenerServesQuarkusRoutesTest {
   }
 
   @Test
-  void healthMetricsAndTheGatewayAreServed() {
+  void healthAndTheGatewayAreServed() {
     assertThat(Http.get(url("/health/live")).statusCode()).isEqualTo(200);
-    assertThat(Http.get(url("/metrics")).body()).contains("jvm_");
     assertThat(Http.get(url("/v1/models")).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void thePublicPortDoesNotServeMetricsWhileTheManagementPortDoes() throws Exception {
+    for (String path : new String[] {"/metrics", "/metrics/", "//metrics", "/%6Detrics", "/v1/../metrics",
+        "/metrics?x=1"}) {
+      RawHttp.Seen seen = RawHttp.exchange(root.getPort(), ("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII), 5_000);
+      assertThat(seen.status()).as("%s\n%s", path, seen.text()).isEqualTo(404);
+      assertThat(JSON.readTree(RawHttp.body(seen)).path("error").path("code").asText()).as(path)
+          .isEqualTo("unknown_url");
+      assertThat(seen.text()).as(path).doesNotContain("jvm_").doesNotContain("sluice_");
+    }
+    assertThat(routes.managementPort()).isPositive().isNotEqualTo(routes.port());
+    HttpResponse<String> scrape = Http.get("http://127.0.0.1:" + routes.managementPort() + "/metrics");
+    assertThat(scrape.statusCode()).isEqualTo(200);
+    assertThat(scrape.body()).contains("jvm_");
   }
 
   @Test

@@ -24,9 +24,18 @@ class ReloadScopeTest {
       """;
 
   @Test
+  void theManagementPortAndTheTlsFilesNeedARestartAndTheTokenIsNeverNamed() {
+    SluiceConfig running = parse(BASE);
+    SluiceConfig next = parse(BASE.replace("server: {port: 8080}", "server: {port: 8080, management: {port: 9191, "
+        + "auth: {bearerToken: \"${PW}-management-token\"}}, tls: {certificate: a.crt, key: a.key}}"));
+    assertThat(ReloadScope.needsRestart(running, next)).containsExactly("server.management", "server.tls");
+    assertThat(ReloadScope.apply(running, next).server()).isEqualTo(running.server());
+  }
+
+  @Test
   void modelsPlansAndDataClassesReloadWhileTheListenerAndStoreStayAsStarted() {
     SluiceConfig running = parse(BASE);
-    SluiceConfig next = parse(BASE.replace("port: 8080", "port: 9090").replace("${PW}", "${PW2}")
+    SluiceConfig next = parse(BASE.replace("port: 8080", "port: 9000").replace("${PW}", "${PW2}")
         .replace("public: true", "groups: [staff]") + """
         plans:
           - name: p
