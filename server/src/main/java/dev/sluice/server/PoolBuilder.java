@@ -114,7 +114,9 @@ final class PoolBuilder {
     RoutingConfig s = after.routing();
     boolean sameRouting = r.policy() == s.policy() && r.weights().equals(s.weights())
         && r.prefixCacheBlocks() == s.prefixCacheBlocks() && r.metricsInterval().equals(s.metricsInterval())
-        && r.health().equals(s.health());
+        && r.health().equals(s.health()) && r.kvEvents().equals(s.kvEvents())
+        // The KV-event scorer names prompt blocks with the model's tokenizer.
+        && (r.kvEvents().isEmpty() || before.tokenizer().equals(after.tokenizer()));
     return sameSource && sameRouting && Objects.equals(before.name(), after.name());
   }
 }
