@@ -4,7 +4,9 @@ import dev.sluice.route.kvevents.EndpointBlocks.Trust;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import org.zeromq.SocketType;
@@ -22,12 +24,14 @@ import org.zeromq.ZMQ;
  *       engine knows its cache at once when the engine's replay buffer reaches back to its first batch;</li>
  *   <li>a gap that cannot be replayed drops the index and rebuilds it from the events that follow (a full resync):
  *       until the engine clears its cache, the index is {@link Trust#PARTIAL} and the learned index helps out;</li>
- *   <li>a live number at or below one already received live means the engine restarted with an empty cache.</li>
+ *   <li>a batch under a number already applied but with other content (each batch's fingerprint is kept for a
+ *       while) means the engine restarted with an empty cache: the index is dropped and caught up from 0.</li>
  * </ul>
  */
 final class KvEventSubscriber implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(KvEventSubscriber.class);
   private static final int REPLAY_TIMEOUT_MS = 2000;
+  private static final int FINGERPRINTS = 4096;
 
   private record Batch(long seq, byte[] payload) {
   }
@@ -42,9 +46,13 @@ final class KvEventSubscriber implements AutoCloseable {
   private volatile boolean running = true;
 
   private long lastSeq = -1;
-  private long lastLiveSeq = -1;
-  /** The first batch applied since the index was last empty and unaware: 0 means it saw everything. */
-  private long firstApplied = -1;
+  /** The last batches applied, by number, to tell a replayed duplicate from a restarted engine's new batch. */
+  private final Map<Long, Long> fingerprints = new LinkedHashMap<>(FINGERPRINTS * 4 / 3 + 1) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+      return size() > FINGERPRINTS;
+    }
+  };
   private ZMQ.Socket replay;
 
   /** @param replayAddress null when the engine has no replay socket */
@@ -113,33 +121,46 @@ final class KvEventSubscriber implements AutoCloseable {
   }
 
   private void live(long seq, byte[] payload) {
-    if (lastLiveSeq >= 0 && seq <= lastLiveSeq) {
-      LOG.infof("KV events of %s: sequence went back from %d to %d, the engine restarted; index dropped", name,
-          lastLiveSeq, seq);
-      blocks.reset(Trust.NONE);
-      lastSeq = -1;
+    if (lastSeq >= 0 && seq == lastSeq + 1) {
+      apply(seq, payload);
+      return;
     }
-    lastLiveSeq = seq;
-    if (seq <= lastSeq) {
-      return;  // already had it from a replay
-    }
-    if (seq == lastSeq + 1) {
-      if (seq == 0 && blocks.trust() == Trust.NONE) {
-        blocks.reset(Trust.COMPLETE);  // the engine's very first batch: nothing came before
+    if (lastSeq >= 0 && seq <= lastSeq) {
+      Long seen = fingerprints.get(seq);
+      if (seen != null && seen == fingerprint(payload)) {
+        return;  // already had it from a replay
       }
-    } else if (replayGap(lastSeq + 1, seq)) {
-      if (blocks.trust() == Trust.NONE && lastSeq >= 0 && firstApplied == 0) {
-        blocks.trust(Trust.COMPLETE);  // the replay reached back to the engine's very first batch
+      // Not a batch we had under this number: the engine restarted, with an empty cache and new numbers.
+      LOG.infof("KV events of %s: batch %d differs from the one received before; the engine restarted", name, seq);
+      forget(Trust.NONE);
+    } else if (lastSeq >= 0) {
+      if (fillGap(seq)) {
+        apply(seq, payload);
+        return;
       }
-    } else {
-      LOG.infof("KV events of %s: batches %d to %d are lost; index rebuilt from %d on", name, lastSeq + 1, seq - 1,
-          seq);
-      blocks.reset(Trust.PARTIAL);
+      if (lastSeq >= 0) {
+        LOG.infof("KV events of %s: batches %d to %d are lost; index rebuilt from %d on", name, lastSeq + 1,
+            seq - 1, seq);
+        forget(Trust.PARTIAL);
+        apply(seq, payload);
+        return;
+      }
+      // fillGap found a restarted engine and forgot everything: start over below.
     }
-    apply(seq, payload);
+    if (seq == 0) {
+      blocks.reset(Trust.COMPLETE);  // the engine's very first batch: nothing came before it
+    } else if (!catchUp(0, seq)) {
+      blocks.reset(Trust.PARTIAL);   // the engine no longer keeps its first batches
+    }
+    if (seq > lastSeq) {
+      apply(seq, payload);
+    }
   }
 
-  /** Everything the engine still keeps, from its first batch if it has kept it. */
+  /**
+   * Everything the engine still keeps, from its first batch if it has kept it: at start, the engine may have run
+   * long before the gateway.
+   */
   private void catchUpAtStart() {
     List<Batch> kept = replayFrom(0);
     if (kept == null) {
@@ -149,31 +170,66 @@ final class KvEventSubscriber implements AutoCloseable {
       blocks.reset(Trust.COMPLETE);  // it has published nothing: its cache holds nothing we could miss
       return;
     }
-    blocks.reset(kept.get(0).seq() == 0 ? Trust.COMPLETE : Trust.PARTIAL);
+    applyReplayed(kept, Long.MAX_VALUE);
+    LOG.infof("KV events of %s: caught up to batch %d (%s, %d blocks)", name, lastSeq, blocks.trust(),
+        blocks.size());
+  }
+
+  /**
+   * With nothing known, asks for every kept batch below {@code until}: true when they reach back to the engine's
+   * first batch and leave no hole, so the index is complete.
+   */
+  private boolean catchUp(long from, long until) {
+    if (replayAddress == null) {
+      return false;
+    }
+    List<Batch> kept = replayFrom(from);
+    if (kept == null || kept.isEmpty()) {
+      return false;
+    }
+    return applyReplayed(kept, until) == Trust.COMPLETE;
+  }
+
+  private Trust applyReplayed(List<Batch> kept, long until) {
+    Trust trust = kept.get(0).seq() == 0 ? Trust.COMPLETE : Trust.PARTIAL;
+    blocks.reset(trust);
     long expected = kept.get(0).seq();
     for (Batch b : kept) {
+      if (b.seq() >= until) {
+        break;
+      }
       if (b.seq() != expected) {
+        trust = Trust.PARTIAL;
         blocks.reset(Trust.PARTIAL);
       }
       apply(b.seq(), b.payload());
       expected = b.seq() + 1;
     }
-    LOG.infof("KV events of %s: caught up to batch %d (%s, %d blocks)", name, lastSeq, blocks.trust(),
-        blocks.size());
+    return trust;
   }
 
-  /** Fills [from, until) from the replay socket; false when there is none or it no longer has them all. */
-  private boolean replayGap(long from, long until) {
+  /**
+   * Fills (lastSeq, until) from the replay socket. The request starts at the last batch applied, whose
+   * fingerprint tells the same engine (go on) from a restarted one that has meanwhile published past our number
+   * (forget everything). False when the batches cannot all be had.
+   */
+  private boolean fillGap(long until) {
     if (replayAddress == null) {
       return false;
     }
-    List<Batch> kept = replayFrom(from);
-    if (kept == null) {
+    List<Batch> kept = replayFrom(lastSeq);
+    if (kept == null || kept.isEmpty() || kept.get(0).seq() != lastSeq) {
+      return false;
+    }
+    if (fingerprint(kept.get(0).payload()) != fingerprints.getOrDefault(lastSeq, 0L)) {
+      LOG.infof("KV events of %s: batch %d differs from the one received before; the engine restarted", name,
+          lastSeq);
+      forget(Trust.NONE);
       return false;
     }
     List<Batch> wanted = new ArrayList<>();
-    long expected = from;
-    for (Batch b : kept) {
+    long expected = lastSeq + 1;
+    for (Batch b : kept.subList(1, kept.size())) {
       if (b.seq() >= until) {
         break;
       }
@@ -190,6 +246,22 @@ final class KvEventSubscriber implements AutoCloseable {
       apply(b.seq(), b.payload());
     }
     return true;
+  }
+
+  private void forget(Trust next) {
+    blocks.reset(next);
+    fingerprints.clear();
+    lastSeq = -1;
+  }
+
+  /** FNV-1a over the payload: two batches under one number differ at least in their timestamps. */
+  private static long fingerprint(byte[] payload) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : payload) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return h;
   }
 
   /**
@@ -235,10 +307,8 @@ final class KvEventSubscriber implements AutoCloseable {
   }
 
   private void apply(long seq, byte[] payload) {
-    if (lastSeq < 0) {
-      firstApplied = seq;
-    }
     lastSeq = seq;
+    fingerprints.put(seq, fingerprint(payload));
     List<KvEventDecoder.Event> events;
     try {
       events = KvEventDecoder.decode(payload);
