@@ -117,7 +117,7 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
         left.put(e, s);
       }
     });
-    left.values().forEach(KvEventSubscriber::close);
+    left.values().forEach(KvEventSubscriber::stop);   // never a join here: discovery may call on an event loop
   }
 
   private KvEventSubscriber subscribe(Endpoint e) {
