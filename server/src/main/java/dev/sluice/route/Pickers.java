@@ -6,6 +6,7 @@ import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.config.RoutingConfig.Weights;
 import dev.sluice.route.kvevents.EnginePrompts;
 import dev.sluice.route.kvevents.KvEventsScorer;
+import dev.sluice.sim.VllmBlockHash;
 import java.util.List;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -41,7 +42,7 @@ public final class Pickers {
       return learned;
     }
     KvEvents kv = routing.kvEvents().get();
-    Function<RouteRequest, long[]> hasher = EnginePrompts.of(model, kv);
+    Function<RouteRequest, VllmBlockHash.Chain> hasher = EnginePrompts.of(model, kv);
     if (hasher == null) {
       LOG.warnf("model %s: routing.kvEvents needs the engine's tokenizer (tokenizer: simulator); routing keeps the"
           + " learned prefix index", model.name());

@@ -17,7 +17,7 @@ public final class RouteRequest {
   private String prompt;
   private long[] blocks;
   private Object engineKey;
-  private long[] engineBlocks;
+  private Object engineBlocks;
 
   private String policy;
   private Supplier<String> scores;
@@ -54,12 +54,13 @@ public final class RouteRequest {
    * The prompt's blocks as an engine names them (its tokenizer, block size and hash chain), computed once per
    * {@code key} (a pool's hasher): a retry on the same pool does not tokenize again.
    */
-  public long[] engineBlocks(Object key, Function<RouteRequest, long[]> hasher) {
+  @SuppressWarnings("unchecked")  // one key, one hasher: what it stored is what it asks for
+  public <T> T engineBlocks(Object key, Function<RouteRequest, T> hasher) {
     if (engineKey != key) {
       engineBlocks = hasher.apply(this);
       engineKey = key;
     }
-    return engineBlocks;
+    return (T) engineBlocks;
   }
 
   /** Records a decision; a later attempt (retry, fallback) overwrites the previous one. */

@@ -36,15 +36,55 @@ public final class VllmBlockHash {
    * The hashes of the full blocks of {@code tokenIds}; a trailing partial block is never cached, so it has none.
    */
   public long[] blockHashes(int[] tokenIds, int blockSize) {
-    int blocks = tokenIds.length / blockSize;
-    if (blocks == 0) {
-      return NONE;
+    Chain chain = chain(tokenIds, blockSize);
+    if (chain.blocks() > 0) {
+      chain.hash(chain.blocks() - 1);
     }
-    long[] out = new long[blocks];
-    MessageDigest sha = sha256();
-    ByteArrayOutputStream cbor = new ByteArrayOutputStream(48 + blockSize * 5);
-    byte[] parent = noneHash;
-    for (int b = 0; b < blocks; b++) {
+    return chain.hashes;
+  }
+
+  /** The same hashes, each computed when first asked for (a router stops at the first block nobody holds). */
+  public Chain chain(int[] tokenIds, int blockSize) {
+    return new Chain(tokenIds, blockSize);
+  }
+
+  /** One prompt's chain of block hashes, computed front to back on demand. Not thread-safe. */
+  public final class Chain {
+    private final int[] tokenIds;
+    private final int blockSize;
+    private final long[] hashes;
+    private int computed;
+    private byte[] parent = noneHash;
+    private MessageDigest sha;
+    private ByteArrayOutputStream cbor;
+
+    private Chain(int[] tokenIds, int blockSize) {
+      this.tokenIds = tokenIds;
+      this.blockSize = blockSize;
+      this.hashes = tokenIds.length < blockSize ? NONE : new long[tokenIds.length / blockSize];
+    }
+
+    /** Full blocks of the prompt. */
+    public int blocks() {
+      return hashes.length;
+    }
+
+    /** The hash of block {@code k} (0-based, below {@link #blocks()}). */
+    public long hash(int k) {
+      if (k >= computed) {
+        if (sha == null) {
+          sha = sha256();
+          cbor = new ByteArrayOutputStream(48 + blockSize * 5);
+        }
+        while (computed <= k) {
+          next();
+        }
+      }
+      return hashes[k];
+    }
+
+    private void next() {
+      int b = computed;
       cbor.reset();
       cbor.write(0x83);                       // array(3): (parent, tokens, extra_keys)
       head(cbor, 2, parent.length);           // bytes(32)
@@ -55,9 +95,9 @@ public final class VllmBlockHash {
       }
       cbor.write(0xf6);                       // None: no LoRA, no multimodal input, no cache salt
       parent = sha.digest(cbor.toByteArray());
-      out[b] = low64(parent);
+      hashes[b] = low64(parent);
+      computed++;
     }
-    return out;
   }
 
   /** The last eight bytes of the digest, big-endian: the integer an engine publishes for the block. */

@@ -1,5 +1,6 @@
 package dev.sluice.route.kvevents;
 
+import dev.sluice.sim.VllmBlockHash;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,9 +42,9 @@ final class EndpointBlocks {
   }
 
   /** Leading blocks of the prompt the engine holds; a chained hash is held only if its prefix was. */
-  int leadingMatches(long[] hashes) {
+  int leadingMatches(VllmBlockHash.Chain chain) {
     int n = 0;
-    while (n < hashes.length && blocks.contains(hashes[n])) {
+    while (n < chain.blocks() && blocks.contains(chain.hash(n))) {
       n++;
     }
     return n;

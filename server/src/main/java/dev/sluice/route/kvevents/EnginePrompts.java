@@ -6,7 +6,6 @@ import dev.sluice.config.TokenizerConfig.Kind;
 import dev.sluice.route.RouteRequest;
 import dev.sluice.sim.Tokenizer;
 import dev.sluice.sim.VllmBlockHash;
-import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -16,24 +15,23 @@ import java.util.function.Function;
  * its chat template renders, which the gateway does not have; such models keep the learned index (ADR 110).
  */
 public final class EnginePrompts {
-  private static final long[] NONE = new long[0];
-
   private EnginePrompts() {
   }
 
   /** @return null when the gateway cannot name the blocks of this model's engine */
-  public static Function<RouteRequest, long[]> of(ModelConfig model, KvEvents kv) {
+  public static Function<RouteRequest, VllmBlockHash.Chain> of(ModelConfig model, KvEvents kv) {
     Kind kind = model.tokenizer().kind();
     boolean simulator = kind == Kind.SIMULATOR || (kind == Kind.DEFAULT && model.upstream().simulated());
     return simulator ? simulator(kv.blockSize(), kv.hashSeed()) : null;
   }
 
-  /** The simulator's tokens ({@link Tokenizer}) of the prompt as {@link RouteRequest#prompt()} renders it. */
-  public static Function<RouteRequest, long[]> simulator(int blockSize, String hashSeed) {
+  /**
+   * The simulator's tokens ({@link Tokenizer}) of the prompt as {@link RouteRequest#prompt()} renders it, as a
+   * chain hashed only as far as scoring asks: SHA-256 per block adds up on an event loop for a long prompt no
+   * engine holds.
+   */
+  public static Function<RouteRequest, VllmBlockHash.Chain> simulator(int blockSize, String hashSeed) {
     VllmBlockHash chain = new VllmBlockHash(hashSeed);
-    return request -> {
-      List<String> tokens = Tokenizer.tokenize(request.prompt());
-      return tokens.size() < blockSize ? NONE : chain.blockHashes(Tokenizer.ids(tokens), blockSize);
-    };
+    return request -> chain.chain(Tokenizer.ids(Tokenizer.tokenize(request.prompt())), blockSize);
   }
 }

@@ -6,6 +6,7 @@ import dev.sluice.route.PrefixScorer;
 import dev.sluice.route.RouteRequest;
 import dev.sluice.route.Scorer;
 import dev.sluice.route.kvevents.EndpointBlocks.Trust;
+import dev.sluice.sim.VllmBlockHash;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
   private final int maxBlocks;
   private final Function<Endpoint, Source> sources;
   private final PrefixScorer learned;
-  private final Function<RouteRequest, long[]> hasher;
+  private final Function<RouteRequest, VllmBlockHash.Chain> hasher;
   private final ZContext context = new ZContext(1);
   /** Copied on write, like the learned index: the event loops read a map that never changes. */
   private volatile Map<Endpoint, KvEventSubscriber> subscribers = Map.of();
@@ -43,10 +44,10 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
 
   /**
    * @param sources where each endpoint's engine publishes
-   * @param hasher the prompt's blocks as the engine names them; an empty array when the prompt has no full block
+   * @param hasher the prompt's blocks as the engine names them
    */
   public KvEventsScorer(String model, String topic, int maxBlocks, Function<Endpoint, Source> sources,
-      List<Endpoint> endpoints, PrefixScorer learned, Function<RouteRequest, long[]> hasher) {
+      List<Endpoint> endpoints, PrefixScorer learned, Function<RouteRequest, VllmBlockHash.Chain> hasher) {
     this.model = model;
     this.topic = topic;
     this.maxBlocks = maxBlocks;
@@ -71,7 +72,7 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
   public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
     learned.score(request, eligible, out);
     Map<Endpoint, KvEventSubscriber> subs = subscribers;
-    long[] blocks = null;
+    VllmBlockHash.Chain blocks = null;
     for (int i = 0; i < out.length; i++) {
       KvEventSubscriber sub = subs.get(eligible.get(i));
       if (sub == null) {
@@ -85,7 +86,7 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
       if (blocks == null) {
         blocks = request.engineBlocks(this, hasher);
       }
-      double exact = blocks.length == 0 ? 0 : (double) index.leadingMatches(blocks) / blocks.length;
+      double exact = blocks.blocks() == 0 ? 0 : (double) index.leadingMatches(blocks) / blocks.blocks();
       out[i] = trust == Trust.COMPLETE ? exact : Math.max(exact, out[i]);
     }
   }
