@@ -80,7 +80,7 @@ final class PoolBuilder {
     ModelPool pool;
     if (upstream.simulated()) {
       DemoSimulators.Replicas replicas = simulators.start(model);
-      pool = ModelPool.of(model, replicas.urls());
+      pool = ModelPool.of(model, replicas.urls(), e -> replicas.kvEvents().get(e.base()));
       started.add(pool.endpointSet());
       pool.endpointSet().onClose(replicas.stop());
     } else if (upstream.discovered()) {
@@ -114,7 +114,9 @@ final class PoolBuilder {
     RoutingConfig s = after.routing();
     boolean sameRouting = r.policy() == s.policy() && r.weights().equals(s.weights())
         && r.prefixCacheBlocks() == s.prefixCacheBlocks() && r.metricsInterval().equals(s.metricsInterval())
-        && r.health().equals(s.health());
+        && r.health().equals(s.health()) && r.kvEvents().equals(s.kvEvents())
+        // The KV-event scorer names prompt blocks with the model's tokenizer.
+        && (r.kvEvents().isEmpty() || before.tokenizer().equals(after.tokenizer()));
     return sameSource && sameRouting && Objects.equals(before.name(), after.name());
   }
 }
