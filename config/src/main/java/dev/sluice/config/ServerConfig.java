@@ -30,6 +30,6 @@ public record ServerConfig(String host, int port, long maxBodySize, String acces
 
   public static ServerConfig defaults() {
     return new ServerConfig("0.0.0.0", 8080, DEFAULT_MAX_BODY, "stdout", DEFAULT_SHUTDOWN_GRACE,
-        ConnectionLimits.defaults(), ManagementConfig.defaults(), Optional.empty());
+        ConnectionLimits.defaults(), ManagementConfig.defaults(), Optional.empty(), List.of());
   }
 }
