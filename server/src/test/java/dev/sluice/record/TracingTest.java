@@ -204,6 +204,41 @@ class TracingTest {
   }
 
   @Test
+  void aFallbackIsAnAttemptOnTheFallbacksPoolAndTheAnswerIsTheFallbacks() throws Exception {
+    ConcurrentLinkedQueue<String> backupSaw = new ConcurrentLinkedQueue<>();
+    try (OtlpReceiver receiver = new OtlpReceiver();
+         ScriptedUpstream busy = new ScriptedUpstream(req -> req.response().setStatusCode(429)
+             .putHeader("content-type", "application/json")
+             .end("{\"error\":{\"message\":\"busy\",\"type\":\"rate_limit_error\"}}"));
+         ScriptedUpstream backup = answering(backupSaw);
+         GatewayHarness gw = GatewayHarness.start(config(receiver, busy.baseUrl(), """
+                 fallbacks: [backup]
+               - name: backup
+                 access: {public: true}
+                 upstream: {endpoints: [%s], model: backup-v2}
+             """.formatted(backup.baseUrl())))) {
+      String traceId = traceId();
+      HttpResponse<String> response = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false),
+          "traceparent", "00-" + traceId + "-" + hex(8) + "-01");
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(receiver.trace(traceId))
+          .extracting(Received::name).contains("POST /v1/chat/completions", "chat m", "chat backup-v2"));
+      List<Received> spans = receiver.trace(traceId);
+      assertThat(only(spans, "chat m").attributes()).containsEntry("http.response.status_code", 429L)
+          .containsEntry("error.type", "429").containsEntry("sluice.fallback", false);
+      assertThat(only(spans, "chat backup-v2").attributes()).containsEntry("sluice.fallback", true)
+          .containsEntry("sluice.pool", "backup").containsEntry("gen_ai.request.model", "backup-v2")
+          .containsEntry("sluice.attempt", 2L).doesNotContainKey("error.type");
+      assertThat(only(spans, "route").attributes()).containsEntry("sluice.chain", "m,backup");
+      assertThat(only(spans, "POST /v1/chat/completions").attributes())
+          .containsEntry("gen_ai.request.model", "m")
+          .containsEntry("gen_ai.response.model", "backup")
+          .containsEntry("sluice.fallbacks", "m->backup:status_429");
+    }
+  }
+
+  @Test
   void aRefusedRequestIsTracedWithItsErrorOnTheStageThatRefusedIt() throws Exception {
     try (OtlpReceiver receiver = new OtlpReceiver(); Simulator sim = Sims.start("m");
          GatewayHarness gw = GatewayHarness.start(config(receiver, sim.baseUrl(), ""))) {
