@@ -238,12 +238,12 @@ public final class Gateway {
   private void handle(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request) throws ApiException {
     ex.model = request.model();
     ex.stream = request.stream();
+    if (request.operation() == Operation.MESSAGES) {
+      MessagesRequests.validate(request.body());                               // front: what Anthropic requires
+    }
     if (ex.trace != null) {
       ex.trace.requested(request);
       ex.trace.stage("route");
-    }
-    if (request.operation() == Operation.MESSAGES) {
-      MessagesRequests.validate(request.body());                               // front: what Anthropic requires
     }
     CatalogSnapshot version = live.acquire();                                 // one configuration version,
     ex.release = () -> live.release(version);                                 // held until recorded

@@ -12,7 +12,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 
 /**
@@ -47,9 +46,8 @@ public final class RequestTrace {
     this.operation = operation;
   }
 
-  static RequestTrace start(Tracer tracer, HttpServerRequest request, Exchange ex) {
-    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), request.headers(),
-        Headers.INSTANCE);
+  static RequestTrace start(Tracer tracer, MultiMap headers, String clientAddress, Exchange ex) {
+    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, Headers.INSTANCE);
     Span server = tracer.spanBuilder(ex.method + " " + ex.path)
         .setParent(parent)
         .setSpanKind(SpanKind.SERVER)
@@ -59,10 +57,10 @@ public final class RequestTrace {
         .startSpan();
     String operation = GenAi.operation(ex.path);
     server.setAttribute(GenAi.OPERATION, operation);
-    if (request.remoteAddress() != null && request.remoteAddress().hostAddress() != null) {
-      server.setAttribute(GenAi.CLIENT_ADDRESS, request.remoteAddress().hostAddress());
+    if (clientAddress != null) {
+      server.setAttribute(GenAi.CLIENT_ADDRESS, clientAddress);
     }
-    String agent = request.getHeader("user-agent");
+    String agent = headers.get("user-agent");
     if (agent != null) {
       server.setAttribute(GenAi.USER_AGENT, agent);
     }

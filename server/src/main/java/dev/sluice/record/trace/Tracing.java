@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,16 @@ public final class Tracing implements AutoCloseable {
    * null when tracing is off.
    */
   public RequestTrace start(HttpServerRequest request, Exchange ex) {
-    return tracer == null ? null : RequestTrace.start(tracer, request, ex);
+    if (tracer == null) {
+      return null;
+    }
+    return RequestTrace.start(tracer, request.headers(),
+        request.remoteAddress() == null ? null : request.remoteAddress().hostAddress(), ex);
+  }
+
+  /** As {@link #start(HttpServerRequest, Exchange)}, for a request known by its headers only (benchmarks). */
+  public RequestTrace start(MultiMap headers, Exchange ex) {
+    return tracer == null ? null : RequestTrace.start(tracer, headers, null, ex);
   }
 
   /** Exports the spans still queued (within the export timeout), then stops. */
