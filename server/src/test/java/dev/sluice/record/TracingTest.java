@@ -81,8 +81,10 @@ class TracingTest {
   @Test
   void aChatRequestsSpansReachTheReceiverAsChildrenOfTheClientsTraceparent() throws Exception {
     ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
+    java.nio.file.Path accessLog = java.nio.file.Files.createTempFile("sluice-access", ".log");
     try (OtlpReceiver receiver = new OtlpReceiver(); ScriptedUpstream upstream = answering(upstreamSaw);
-         GatewayHarness gw = GatewayHarness.start(config(receiver, upstream.baseUrl(), ""))) {
+         GatewayHarness gw = GatewayHarness.start("server:\n  accessLog: " + accessLog + "\n"
+             + config(receiver, upstream.baseUrl(), ""))) {
       String traceId = traceId();
       String clientSpan = hex(8);
       HttpResponse<String> response = Http.postJson(gw.baseUrl() + "/v1/chat/completions", Http.chat("m", false),
@@ -141,6 +143,11 @@ class TracingTest {
       // The upstream's parent is the attempt's span, in the client's trace.
       assertThat(upstreamSaw).singleElement().asString().matches(sampled(traceId, attempt.spanId()));
       assertThat(receiver.contentTypes()).allMatch(t -> t.equals("application/x-protobuf"));
+      // The access log names the trace, so a log line leads to its spans.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(java.nio.file.Files.readString(accessLog))
+          .contains("\"traceId\":\"" + traceId + "\""));
+    } finally {
+      java.nio.file.Files.deleteIfExists(accessLog);
     }
   }
 

@@ -67,6 +67,14 @@ public final class RequestTrace {
     return new RequestTrace(tracer, server, operation);
   }
 
+  /**
+   * The request's trace id (32 hex digits), for joining its access-log line to its trace; fixed when the request
+   * arrives, so the access log's thread may read it.
+   */
+  public String traceId() {
+    return server.getSpanContext().getTraceId();
+  }
+
   /** Opens a stage of the path, ending the one before it. */
   public void stage(String name) {
     endStage();
