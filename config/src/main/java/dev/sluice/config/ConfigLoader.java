@@ -27,7 +27,7 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 public final class ConfigLoader {
   private static final Set<String> TOP = union(Set.of("server", "storage", "auth", "keys", "redis", "models",
-      "dataClasses", "responses"), QuotaConfigParser.TOP_KEYS);
+      "dataClasses", "responses", "telemetry"), QuotaConfigParser.TOP_KEYS);
   private static final Set<String> RESPONSES = Set.of("retention");
   private static final Set<String> SERVER = union(Set.of("host", "port", "maxBodySize", "accessLog", "shutdownGrace",
       "headerTimeout", "bodyTimeout", "idleTimeout", "maxConnections", "maxBufferedResponses", "trustedProxies"),
@@ -110,7 +110,8 @@ public final class ConfigLoader {
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
     SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));
     return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
-        QuotaConfigParser.usage(top.get("usage")), dataClasses, responses(top.get("responses")));
+        QuotaConfigParser.usage(top.get("usage")), dataClasses, responses(top.get("responses")),
+        TelemetryConfigReader.telemetry(top.get("telemetry"), env));
   }
 
   private static ResponsesConfig responses(YamlNode node) {

@@ -170,6 +170,7 @@ public final class Gateway {
     Exchange ex = new Exchange(requestId(req), System.nanoTime(), req.method().name(), path);
     ex.clientAddress = clients.of(req);
     ex.userAgent = ClientAddress.userAgent(req);
+    ex.trace = recorder.tracing().start(req, ex);                             // null when tracing is off
     if (!drain.enter()) {                                                      // counted until recorded
       req.response().putHeader("connection", "close");
       reject(req, ex, Drain.refused());
@@ -186,6 +187,9 @@ public final class Gateway {
       return;
     }
     req.pause();
+    if (ex.trace != null) {
+      ex.trace.stage("identify");
+    }
     identification.identify(req.headers()).onComplete(id -> {                 // identify: key | JWT → principal
       if (id.failed()) {
         if (!req.isEnded()) {
@@ -197,6 +201,9 @@ public final class Gateway {
         return;
       }
       ex.principal = id.result();
+      if (ex.trace != null) {
+        ex.trace.identified(ex.principal);
+      }
       read(req, ex, operation, step);
     });
   }
@@ -242,6 +249,10 @@ public final class Gateway {
     if (request.operation() == Operation.MESSAGES) {
       MessagesRequests.validate(request.body());                               // front: what Anthropic requires
     }
+    if (ex.trace != null) {
+      ex.trace.requested(request);
+      ex.trace.stage("route");
+    }
     CatalogSnapshot version = live.acquire();                                 // one configuration version,
     ex.release = () -> live.release(version);                                 // held until recorded
     ModelCatalog catalog = version.catalog();
@@ -255,6 +266,9 @@ public final class Gateway {
     access.check(principal, pool.config());                                   // authorize: model access, key scope
     List<ModelPool> chain = catalog.chain(pool, req.headers(),                 // route: data class, fallbacks
         fallback -> access.allows(principal, fallback.config()));
+    if (ex.trace != null) {
+      ex.trace.routed(chain);
+    }
 
     if (request.operation() == Operation.RESPONSES) {                        // Responses API: the conversation
       boolean passedThrough = pool.config().upstream().responsesMode() == ResponsesMode.PASSTHROUGH;  // (a store read
@@ -284,6 +298,9 @@ public final class Gateway {
   private void admit(HttpServerRequest req, Exchange ex, Principal principal, ApiRequest request,
       CatalogSnapshot version, ModelPool pool, List<ModelPool> chain, Upstreams upstreams) {
     UsageMeter meter = UsageMeter.attach(request);                            // settle: ask for usage
+    if (ex.trace != null) {
+      ex.trace.stage("admit");
+    }
     version.admission().admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
         .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter, upstreams));
   }
@@ -334,6 +351,9 @@ public final class Gateway {
     ex.plan = ticket.planName();
     ex.group = ticket.group();
     ex.currency = ticket.currency();
+    if (ex.trace != null) {
+      ex.trace.admitted(ticket.planName(), ticket.admitted());
+    }
     ticket.applyHeaders(req.response());
     if (!ticket.admitted()) {
       ex.cost = ticket.prices() == null ? null : java.math.BigDecimal.ZERO;
@@ -347,6 +367,9 @@ public final class Gateway {
           + " " + ticket.currency()));
     }
     Runnable settleThenRecord = () -> {
+      if (ex.trace != null) {
+        ex.trace.stage("settle");
+      }
       settlement.settle(ticket, meter, ex);                                   // settle → record
       record(ex);
     };

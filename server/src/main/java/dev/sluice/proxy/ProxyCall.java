@@ -143,6 +143,9 @@ final class ProxyCall {
   private void send(HttpClientRequest up, Endpoint endpoint) {
     upstream = up;
     HeaderPolicy.copyRequestHeaders(clientRequest.headers(), up.headers());
+    if (ex.trace != null) {
+      ex.trace.propagate(up.headers()); // the attempt's span is the upstream's parent, not the client's
+    }
     up.putHeader("content-type", "application/json");
     up.putHeader("x-request-id", ex.requestId);
     if (ex.principal != null) {
@@ -187,6 +190,9 @@ final class ProxyCall {
   private void upstreamFailed(Endpoint endpoint, String kind, String why) {
     metrics.upstreamError(ex.modelLabel, endpoint, kind);
     endpoint.health().failure(System.nanoTime(), kind);
+    if (ex.trace != null) {
+      ex.trace.failed(kind);
+    }
     release();
     lastFailure = why;
     lastFailureWasUpstreamFault = !"connect".equals(kind);
@@ -195,6 +201,9 @@ final class ProxyCall {
 
   private void onResponse(HttpClientResponse response) {
     ex.status = response.statusCode();
+    if (ex.trace != null) {
+      ex.trace.answered(ex.status);
+    }
     if (ex.status >= 500) {
       metrics.upstreamError(ex.modelLabel, holding, "status_5xx");
       holding.health().failure(System.nanoTime(), "status " + ex.status);
@@ -454,6 +463,9 @@ final class ProxyCall {
       vertx.cancelTimer(requestTimer);
       requestTimer = -1;
     }
+    if (ex.trace != null && outcome != Outcome.OK) {
+      ex.trace.failed(ex.errorCode);
+    }
     release();
     done.run();
   }
@@ -463,6 +475,9 @@ final class ProxyCall {
     ex.endpoint = endpoint;
     ex.attempts++;
     endpoint.inFlightCounter().incrementAndGet();
+    if (ex.trace != null) {
+      ex.trace.attempt(endpoint, cursor.pool(), ex.attempts, cursor.pool() != cursor.primary(), route.policy());
+    }
   }
 
   private void release() {
@@ -470,6 +485,9 @@ final class ProxyCall {
       holding.inFlightCounter().decrementAndGet();
       holding.health().released();
       holding = null;
+      if (ex.trace != null) {
+        ex.trace.attemptEnded();
+      }
     }
   }
 

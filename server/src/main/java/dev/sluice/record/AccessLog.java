@@ -81,6 +81,9 @@ public final class AccessLog implements AutoCloseable {
     StringBuilder b = new StringBuilder(256);
     b.append("{\"time\":\"").append(time).append('"');
     field(b, "requestId", ex.requestId);
+    if (ex.trace != null) { // only while tracing is on (ADR 100): joins the line to its trace
+      field(b, "traceId", ex.trace.traceId());
+    }
     field(b, "method", ex.method);
     field(b, "path", ex.path);
     field(b, "user", ex.principal == null ? null : ex.principal.name());

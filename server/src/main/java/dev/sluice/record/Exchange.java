@@ -74,6 +74,9 @@ public final class Exchange {
    */
   public Runnable release;
 
+  /** The request's spans; null when tracing is off, so every hook on the path is a null check (ADR 100). */
+  public dev.sluice.record.trace.RequestTrace trace;
+
   public Exchange(String requestId, long startNanos, String method, String path) {
     this.requestId = requestId;
     this.startNanos = startNanos;

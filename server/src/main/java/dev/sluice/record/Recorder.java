@@ -1,22 +1,37 @@
 package dev.sluice.record;
 
+import dev.sluice.record.trace.Tracing;
 import dev.sluice.record.usage.UsageRecord;
 import dev.sluice.record.usage.UsageSink;
 
-/** The last stage: turns a finished {@link Exchange} into metrics, an access-log line and a usage record. */
+/**
+ * The last stage: turns a finished {@link Exchange} into metrics, an access-log line, a usage record and, when
+ * tracing is on, the end of its trace.
+ */
 public final class Recorder {
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final UsageSink usage;
+  private final Tracing tracing;
 
   public Recorder(GatewayMetrics metrics, AccessLog accessLog) {
     this(metrics, accessLog, UsageSink.NONE);
   }
 
   public Recorder(GatewayMetrics metrics, AccessLog accessLog, UsageSink usage) {
+    this(metrics, accessLog, usage, Tracing.OFF);
+  }
+
+  public Recorder(GatewayMetrics metrics, AccessLog accessLog, UsageSink usage, Tracing tracing) {
     this.metrics = metrics;
     this.accessLog = accessLog;
     this.usage = usage;
+    this.tracing = tracing;
+  }
+
+  /** Where requests' traces go; the gateway starts each request's trace here. */
+  public Tracing tracing() {
+    return tracing;
   }
 
   public GatewayMetrics metrics() {
@@ -24,6 +39,9 @@ public final class Recorder {
   }
 
   public void record(Exchange ex) {
+    if (ex.trace != null) {
+      ex.trace.end(ex);
+    }
     metrics.request(ex.modelLabel, ex.status, ex.stream, ex.durationNanos());
     if (ex.stream && ex.firstByteNanos >= 0) {
       metrics.timeToFirstToken(ex.modelLabel, ex.ttftNanos());

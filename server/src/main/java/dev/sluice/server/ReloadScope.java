@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Which parts of {@code sluice.yaml} a running gateway takes from a changed file. Models (with their access,
  * routing and endpoints), plans, {@code quota.defaultMaxTokens}, {@code spend} and {@code dataClasses} are reloaded. The
- * listener, the store, identity, keys, Redis, the quota store's behaviour and usage metering are wired into
+ * listener, the store, identity, keys, Redis, the quota store's behaviour, usage metering and telemetry are wired into
  * long-lived connections and caches at start; a change to them is reported and left for a restart.
  */
 final class ReloadScope {
@@ -21,7 +21,7 @@ final class ReloadScope {
     QuotaConfig quota = new QuotaConfig(next.quota().plans(), next.quota().defaultMaxTokens(),
         running.quota().storeTimeout(), running.quota().failOpen(), next.quota().spend());
     return new SluiceConfig(running.server(), running.storage(), running.auth(), running.keys(), running.redis(),
-        next.models(), quota, running.usage(), next.dataClasses(), running.responses());
+        next.models(), quota, running.usage(), next.dataClasses(), running.responses(), running.telemetry());
   }
 
   /** The sections that differ but are not reloaded (names only: their values may hold secrets). */
@@ -41,6 +41,7 @@ final class ReloadScope {
     differs(changed, "keys", running.keys(), next.keys());
     differs(changed, "redis", running.redis(), next.redis());
     differs(changed, "usage", running.usage(), next.usage());
+    differs(changed, "telemetry", running.telemetry(), next.telemetry());
     differs(changed, "quota.storeTimeout", running.quota().storeTimeout(), next.quota().storeTimeout());
     differs(changed, "quota.failOpen", running.quota().failOpen(), next.quota().failOpen());
     return changed;

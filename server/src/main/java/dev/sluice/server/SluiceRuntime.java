@@ -34,6 +34,7 @@ import dev.sluice.proxy.UpstreamProxy;
 import dev.sluice.record.AccessLog;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.record.Recorder;
+import dev.sluice.record.trace.Tracing;
 import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.record.usage.UsageReader;
@@ -77,6 +78,7 @@ public final class SluiceRuntime implements AutoCloseable {
   private final Identity identity;
   private final UsageWriter usage;
   private final AuditWriter audit;
+  private final Tracing tracing;
   private final CounterStore counters;
   /** Tokenizers loaded for any configuration version, closed at shutdown (see PromptCounters). */
   private final Map<String, TokenizerPromptCounter> tokenizers = new ConcurrentHashMap<>();
@@ -146,8 +148,9 @@ public final class SluiceRuntime implements AutoCloseable {
         () -> live.get().config().quota().spend().webhook());
     this.storedResponses = new StoredResponses(vertx, new ResponseStore(identity.database()),
         config.responses().retention(), Clock.systemUTC());
+    this.tracing = Tracing.of(config.telemetry().tracing());
     this.gateway = new Gateway(config.server(), identity.dataPlane(), access, live, proxy,
-        new Recorder(metrics, accessLog, usage), new Settlement(counters, quotaMetrics, alerts),
+        new Recorder(metrics, accessLog, usage, tracing), new Settlement(counters, quotaMetrics, alerts),
         new Conversations(storedResponses));
     this.readiness = new Readiness(vertx, identity.database(), counters, config.redis().isPresent(),
         config.redis().isPresent() && !config.quota().failOpen(), READINESS_CHECK);
@@ -349,6 +352,7 @@ public final class SluiceRuntime implements AutoCloseable {
     counters.close();
     usage.close(); // after the proxy: the last requests' records are queued by now, and written here
     audit.close();
+    tracing.close(); // likewise their spans: exported here
     storedResponses.close();
     identity.close(); // closes the store, after the usage writer's last batch
     accessLog.close();

@@ -129,7 +129,8 @@ public final class GatewayHarness implements AutoCloseable {
       return c;
     }
     return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),
-        c.usage().withSpool(privateSpoolDir(), c.usage().spoolMaxBytes()), c.dataClasses(), c.responses());
+        c.usage().withSpool(privateSpoolDir(), c.usage().spoolMaxBytes()), c.dataClasses(), c.responses(),
+        c.telemetry());
   }
 
   /**
