@@ -23,6 +23,7 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
@@ -41,8 +42,8 @@ public final class BedrockSigner implements AutoCloseable {
   static final String SERVICE = "bedrock";
   private static final List<String> SIGNED = List.of("content-type", "accept");
 
-  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
   private final AwsCredentialCache credentials;
+  private final Clock clock;
 
   public BedrockSigner(Vertx vertx) {
     this(vertx, () -> DefaultCredentialsProvider.builder().build(), Clock.systemUTC());
@@ -50,6 +51,7 @@ public final class BedrockSigner implements AutoCloseable {
 
   BedrockSigner(Vertx vertx, Supplier<AwsCredentialsProvider> providers, Clock clock) {
     this.credentials = new AwsCredentialCache(vertx, providers, clock);
+    this.clock = clock;
   }
 
   /**
@@ -100,10 +102,11 @@ public final class BedrockSigner implements AutoCloseable {
       }
     }
     byte[] bytes = body.getBytes();
-    SignedRequest signed = signer.sign(r -> r.identity(identity).request(request.build())
+    SignedRequest signed = Sdk.SIGNER.sign(r -> r.identity(identity).request(request.build())
         .payload(ContentStreamProvider.fromByteArrayUnsafe(bytes))
         .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-        .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+        .putProperty(HttpSigner.SIGNING_CLOCK, clock));
     for (Map.Entry<String, List<String>> header : signed.request().headers().entrySet()) {
       if (!SIGNED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         headers.set(header.getKey(), header.getValue());
@@ -114,5 +117,10 @@ public final class BedrockSigner implements AutoCloseable {
   @Override
   public void close() {
     credentials.close();
+  }
+
+  /** The signer, created when a Bedrock request is first signed: a gateway without Bedrock models loads no AWS code. */
+  private static final class Sdk {
+    static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
   }
 }

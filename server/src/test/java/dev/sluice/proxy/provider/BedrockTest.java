@@ -221,8 +221,12 @@ class BedrockTest {
       String png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==";
       HttpResponse<String> ok = Http.postJson(gw.baseUrl() + "/v1/chat/completions", "{\"model\":\"claude\","
           + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is this?\"},"
-          + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + png + "\"}}]}]}");
+          + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + png + "\"}}]}]}",
+          // A client's own AWS headers are dropped: the imitation would refuse a signature over them.
+          "x-amz-security-token", "the-clients-token", "x-amz-date", "20200101T000000Z");
       assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+      assertThat(bedrock.seen.get(0).headers().getAll("x-amz-security-token"))
+          .containsExactly(BedrockImitation.SESSION_TOKEN);
       assertThat(bedrock.bodies.get(0).path("messages").get(0).path("content").get(1).toString())
           .isEqualTo("{\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"" + png + "\"}}}");
 
