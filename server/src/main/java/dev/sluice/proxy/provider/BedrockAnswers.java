@@ -9,6 +9,7 @@ import dev.sluice.proxy.ResponseTranslator;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -144,8 +145,12 @@ final class BedrockAnswers implements ResponseTranslator {
     }
     if (!"event".equals(kind)) { // an exception (throttling, validation, model stream error) ends the stream
       finished = true;
-      String type = kind.equals("exception") ? string(headers, ":exception-type") : string(headers, ":error-code");
-      out.appendBuffer(inner.streamError(error(streamStatus(type), type, message.getPayload())));
+      boolean exception = kind.equals("exception");
+      String type = exception ? string(headers, ":exception-type") : string(headers, ":error-code");
+      // An event-stream error (":message-type: error") carries its message in a header, an exception in its payload.
+      byte[] said = exception ? message.getPayload()
+          : Json.object().put("message", string(headers, ":error-message")).toString().getBytes(StandardCharsets.UTF_8);
+      out.appendBuffer(inner.streamError(error(streamStatus(type), type, said)));
       return;
     }
     switch (string(headers, ":event-type")) {
