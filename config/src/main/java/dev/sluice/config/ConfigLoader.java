@@ -36,7 +36,7 @@ public final class ConfigLoader {
       "access", "defaultPlan"), RoutingConfigReader.MODEL_KEYS), union(TokenizerConfigReader.MODEL_KEYS,
       SpendConfigReader.MODEL_KEYS));
   private static final Set<String> UPSTREAM = Set.of("model", "endpoints", "apiKey", "simulator", "provider",
-      "discovery", "responses", "deployment", "apiVersion");
+      "discovery", "responses", "deployment", "apiVersion", "region");
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
@@ -221,6 +221,12 @@ public final class ConfigLoader {
       }
     }
     Optional<DiscoveryConfig> discovery = Optional.ofNullable(f.get("discovery")).map(ConfigLoader::discovery);
+    UpstreamConfig.Provider provider = f.containsKey("provider")
+        ? RoutingConfigReader.provider(f.get("provider")) : UpstreamConfig.Provider.OPENAI;
+    Optional<UpstreamConfig.Bedrock> bedrock = bedrock(node, f, provider);
+    if (bedrock.isPresent() && endpoints.isEmpty() && discovery.isEmpty() && simulator.isEmpty()) {
+      endpoints.add(UpstreamConfig.Bedrock.endpoint(bedrock.get().region()));
+    }
     int sources = (endpoints.isEmpty() ? 0 : 1) + (simulator.isPresent() ? 1 : 0) + (discovery.isPresent() ? 1 : 0);
     if (sources > 1) {
       throw node.error("give one of 'endpoints', 'discovery' or 'simulator', not several");
@@ -229,8 +235,6 @@ public final class ConfigLoader {
       throw node.error("'endpoints' is missing: list at least one base URL such as http://127.0.0.1:8000"
           + " (or give 'discovery' or 'simulator')");
     }
-    UpstreamConfig.Provider provider = f.containsKey("provider")
-        ? RoutingConfigReader.provider(f.get("provider")) : UpstreamConfig.Provider.OPENAI;
     if (simulator.isPresent() && provider != UpstreamConfig.Provider.OPENAI) {
       throw f.get("provider").error("the built-in simulator speaks the OpenAI API only");
     }
@@ -239,10 +243,33 @@ public final class ConfigLoader {
     if (responses == UpstreamConfig.ResponsesMode.PASSTHROUGH && (simulator.isPresent()
         || provider != UpstreamConfig.Provider.OPENAI)) {
       throw f.get("responses").error("only an OpenAI-compatible upstream that serves /v1/responses itself can take "
-          + "it passed through; the simulator, Anthropic's, Azure OpenAI's and Gemini's APIs have it translated");
+          + "it passed through; the simulator, Anthropic's, Azure OpenAI's, Gemini's and Bedrock's APIs have it translated");
     }
     return new UpstreamConfig(model, endpoints, apiKey, simulator, provider, discovery, responses,
-        azure(node, f, provider, model.orElse(name), apiKey));
+        azure(node, f, provider, model.orElse(name), apiKey), bedrock);
+  }
+
+  /**
+   * {@code upstream.region}: Bedrock's alone and required, since it scopes the SigV4 signature even when
+   * {@code endpoints} names a VPC endpoint; without {@code endpoints}, the region's public endpoint is used.
+   */
+  private static Optional<UpstreamConfig.Bedrock> bedrock(YamlNode node, Map<String, YamlNode> f,
+      UpstreamConfig.Provider provider) {
+    if (provider != UpstreamConfig.Provider.BEDROCK) {
+      if (f.containsKey("region")) {
+        throw f.get("region").error("'region' belongs to provider: bedrock only");
+      }
+      return Optional.empty();
+    }
+    if (!f.containsKey("region")) {
+      throw node.error("provider: bedrock needs 'region' (the AWS region the model runs in, e.g. us-east-1;"
+          + " \"${AWS_REGION}\" reads the environment)");
+    }
+    String region = f.get("region").nonBlank();
+    if (!region.matches("[a-z]{2}(-[a-z]+)+-\\d{1,2}")) {
+      throw f.get("region").error("expected an AWS region such as us-east-1 or eu-central-1, got '" + region + "'");
+    }
+    return Optional.of(new UpstreamConfig.Bedrock(region));
   }
 
   /** {@code upstream.deployment} and {@code upstream.apiVersion}: Azure OpenAI's alone, and its key is required. */

@@ -128,7 +128,8 @@ final class RoutingConfigReader {
       case "anthropic" -> Provider.ANTHROPIC;
       case "azure-openai" -> Provider.AZURE_OPENAI;
       case "gemini" -> Provider.GEMINI;
-      default -> throw node.error("expected openai, anthropic, azure-openai or gemini, got '" + raw + "'");
+      case "bedrock" -> Provider.BEDROCK;
+      default -> throw node.error("expected openai, anthropic, azure-openai, gemini or bedrock, got '" + raw + "'");
     };
   }
 

@@ -13,17 +13,18 @@ import java.util.Optional;
  * @param discovery the endpoints come from DNS and follow it; {@code endpoints} is then empty
  * @param responsesMode how {@code POST /v1/responses} reaches this upstream ({@code upstream.responses})
  * @param azure the deployment and API version, for {@code provider: azure-openai} only
+ * @param bedrock the AWS region requests are signed for, for {@code provider: bedrock} only
  */
 public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
     Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
-    ResponsesMode responsesMode, Optional<Azure> azure) {
+    ResponsesMode responsesMode, Optional<Azure> azure, Optional<Bedrock> bedrock) {
 
   /**
    * The API the upstream speaks: OpenAI's (vLLM, OpenAI, any compatible service), Anthropic's Messages, or Azure
    * OpenAI's (OpenAI's bodies, the deployment in the path, an {@code api-key} header), or Google Gemini's
-   * ({@code generateContent}, an {@code x-goog-api-key} header).
+   * ({@code generateContent}, an {@code x-goog-api-key} header), or AWS Bedrock's Converse API (SigV4-signed).
    */
-  public enum Provider { OPENAI, ANTHROPIC, AZURE_OPENAI, GEMINI }
+  public enum Provider { OPENAI, ANTHROPIC, AZURE_OPENAI, GEMINI, BEDROCK }
 
   /**
    * Where an Azure OpenAI model is: {@code {endpoint}/openai/deployments/{deployment}/...?api-version={apiVersion}}.
@@ -36,11 +37,30 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
     public static final String DEFAULT_API_VERSION = "2024-10-21";
   }
 
-  /** An upstream that is not Azure OpenAI. */
+  /**
+   * Where a Bedrock model is: {@code {endpoint}/model/{model}/converse}, signed with SigV4 for {@code region}.
+   *
+   * @param region the AWS region ({@code upstream.region}), the signature's scope and the default endpoint's
+   */
+  public record Bedrock(String region) {
+    /** Bedrock Runtime's public endpoint in the region. */
+    public static URI endpoint(String region) {
+      return URI.create("https://bedrock-runtime." + region + ".amazonaws.com");
+    }
+  }
+
+  /** An upstream that is neither Azure OpenAI nor Bedrock. */
   public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
       Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
       ResponsesMode responsesMode) {
     this(model, endpoints, apiKey, simulator, provider, discovery, responsesMode, Optional.empty());
+  }
+
+  /** An upstream that is not Bedrock. */
+  public UpstreamConfig(Optional<String> model, List<URI> endpoints, Optional<String> apiKey,
+      Optional<SimulatorSpec> simulator, Provider provider, Optional<DiscoveryConfig> discovery,
+      ResponsesMode responsesMode, Optional<Azure> azure) {
+    this(model, endpoints, apiKey, simulator, provider, discovery, responsesMode, azure, Optional.empty());
   }
 
   /**
@@ -79,6 +99,7 @@ public record UpstreamConfig(Optional<String> model, List<URI> endpoints, Option
     return "UpstreamConfig[model=" + model.orElse("-") + ", endpoints=" + endpoints
         + ", apiKey=" + (apiKey.isPresent() ? "(set)" : "-") + ", simulator=" + simulator.map(Object::toString).orElse("-")
         + ", provider=" + provider + ", discovery=" + discovery.map(Object::toString).orElse("-") + ", responses=" + responsesMode
-        + azure.map(a -> ", deployment=" + a.deployment() + ", apiVersion=" + a.apiVersion()).orElse("") + "]";
+        + azure.map(a -> ", deployment=" + a.deployment() + ", apiVersion=" + a.apiVersion()).orElse("")
+        + bedrock.map(b -> ", region=" + b.region()).orElse("") + "]";
   }
 }

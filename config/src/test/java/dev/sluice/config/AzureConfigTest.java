@@ -45,6 +45,6 @@ class AzureConfigTest {
         .contains("models[0].upstream.deployment").contains("azure-openai only");
     assertThat(problem(model(", apiKey: k, responses: passthrough"))).contains("models[0].upstream.responses");
     assertThat(problem("models:\n  - name: m\n    upstream: {provider: azure, endpoints: [http://h:1]}\n"))
-        .contains("expected openai, anthropic, azure-openai or gemini");
+        .contains("expected openai, anthropic, azure-openai, gemini or bedrock");
   }
 }

@@ -82,8 +82,8 @@ class RoutingConfigTest {
     assertThat(problem(head + "    health: {check: health}\n")).contains("models[0].health.check: expected a path");
     assertThat(problem(head + "    health: {ejectFor: 10s, maxEjectFor: 1s}\n")).contains("shorter than ejectFor");
     assertThat(problem(head + "    routing: {metricsInterval: 10ms}\n")).contains("at most every 50ms");
-    assertThat(problem("models:\n  - name: m\n    upstream: {provider: bedrock, endpoints: [http://h:1]}\n"))
-        .contains("models[0].upstream.provider: expected openai, anthropic, azure-openai or gemini");
+    assertThat(problem("models:\n  - name: m\n    upstream: {provider: vertex, endpoints: [http://h:1]}\n"))
+        .contains("models[0].upstream.provider: expected openai, anthropic, azure-openai, gemini or bedrock");
     assertThat(problem("models:\n  - name: m\n    upstream: {provider: anthropic, simulator: {}}\n"))
         .contains("speaks the OpenAI API only");
     assertThat(problem("dataClasses: {header: \"bad header\"}\n" + head)).contains("dataClasses.header");

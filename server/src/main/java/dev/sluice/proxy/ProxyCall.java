@@ -1,11 +1,14 @@
 package dev.sluice.proxy;
 
+import dev.sluice.config.UpstreamConfig.Provider;
 import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.ApiRequest;
 import dev.sluice.front.Responses;
 import dev.sluice.proxy.anthropic.Dialects;
 import dev.sluice.proxy.anthropic.MessagesResponses;
+import dev.sluice.proxy.provider.Bedrock;
+import dev.sluice.proxy.provider.BedrockSigner;
 import dev.sluice.record.Exchange;
 import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.GatewayMetrics;
@@ -62,6 +65,7 @@ final class ProxyCall {
   private final RouteRequest route;
   private final ChainCursor cursor;
   private final ResponseTap tap;
+  private final BedrockSigner bedrock;
   private ResponseTranslator translator = ResponseTranslator.NONE;
   /** The client's side of a relayed event stream, once one has started. */
   private StreamWriter stream;
@@ -76,8 +80,9 @@ final class ProxyCall {
   ProxyCall(Vertx vertx, HttpClient http, GatewayMetrics metrics, BufferBudget budget,
       HttpServerRequest clientRequest, Exchange ex,
       ApiRequest request, List<ModelPool> chain, UpstreamRequest.Builder upstreamFor, ResponseTap tap,
-      Runnable done) throws ApiException {
+      BedrockSigner bedrock, Runnable done) throws ApiException {
     this.tap = tap;
+    this.bedrock = bedrock;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.http = http;
@@ -155,6 +160,26 @@ final class ProxyCall {
     }
     Dialects.credential(cursor.pool(), up.headers());
     firstByteTimer = vertx.setTimer(cursor.pool().timeouts().firstByte().toMillis(), id -> onFirstByteTimeout());
+    if (cursor.pool().provider() == Provider.BEDROCK) {
+      // SigV4 signs the final bytes and headers; it waits only while the first credentials are resolved (off-loop).
+      Bedrock.accept(cursor.call(), up.headers());
+      bedrock.sign(cursor.pool(), endpoint, up.getURI(), up.headers(), cursor.call().body()).onComplete(ar -> {
+        if (ex.finished() || upstream != up) {
+          return;
+        }
+        if (ar.failed()) {
+          cancelFirstByteTimer();
+          fail(ar.cause() instanceof ApiException e ? e.error() : ApiError.internal(), Outcome.UPSTREAM_ERROR);
+          return;
+        }
+        transmit(up, endpoint);
+      });
+      return;
+    }
+    transmit(up, endpoint);
+  }
+
+  private void transmit(HttpClientRequest up, Endpoint endpoint) {
     up.send(cursor.call().body()).onComplete(ar -> {
       if (ex.finished() || upstream != up) {
         return; // this attempt was abandoned (timeout, client gone) and its failure is already handled
@@ -219,9 +244,9 @@ final class ProxyCall {
       return;
     }
     translator = cursor.call().translator().get();
+    translator.head(response.headers());
     String contentType = response.getHeader("content-type");
-    boolean sse = request.stream() && ex.status == 200 && contentType != null
-        && contentType.startsWith("text/event-stream");
+    boolean sse = request.stream() && ex.status == 200 && contentType != null && translator.streams(contentType);
     if (sse) {
       relayStream(response);
     } else {
@@ -244,6 +269,7 @@ final class ProxyCall {
         markFirstByte();
         client.setStatusCode(response.statusCode());
         HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
+        sseForClient();
         client.putHeader("x-request-id", ex.requestId);
         client.setChunked(true);
       }
@@ -259,6 +285,7 @@ final class ProxyCall {
         markFirstByte();
         client.setStatusCode(response.statusCode());
         HeaderPolicy.copyResponseHeaders(response.headers(), client.headers());
+        sseForClient();
         client.putHeader("x-request-id", ex.requestId);
       }
       Buffer rest = tap.streamEnded().appendBuffer(translator.streamEnd());
@@ -266,6 +293,14 @@ final class ProxyCall {
       stream.end(rest);
       finish(Outcome.OK);
     });
+  }
+
+  /** A stream framed otherwise upstream (Bedrock's binary event stream) reaches the client as server-sent events. */
+  private void sseForClient() {
+    String type = client.headers().get("content-type");
+    if (type == null || !type.startsWith("text/event-stream")) {
+      client.headers().set("content-type", "text/event-stream");
+    }
   }
 
   private void relayBuffered(HttpClientResponse response, String contentType) {

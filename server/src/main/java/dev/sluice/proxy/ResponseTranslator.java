@@ -2,6 +2,7 @@ package dev.sluice.proxy;
 
 import dev.sluice.front.ApiError;
 import dev.sluice.front.Json;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -13,6 +14,19 @@ public interface ResponseTranslator {
   /** The same API on both sides: bytes pass through untouched. */
   ResponseTranslator NONE = new ResponseTranslator() {
   };
+
+  /** The upstream's response headers, before its body (a provider's error type or request id may be there). */
+  default void head(MultiMap headers) {
+  }
+
+  /**
+   * Whether a successful answer of this content type is the event stream the client asked for: server-sent
+   * events, unless a provider frames its stream otherwise (Bedrock's {@code application/vnd.amazon.eventstream});
+   * the client gets server-sent events either way.
+   */
+  default boolean streams(String contentType) {
+    return contentType.startsWith("text/event-stream");
+  }
 
   /** A whole response body; {@code status >= 400} bodies are errors. */
   default Buffer body(int status, Buffer body) {

@@ -5,6 +5,7 @@ import dev.sluice.record.Exchange;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.ModelPool;
 import dev.sluice.front.ApiException;
+import dev.sluice.proxy.provider.BedrockSigner;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,12 +35,15 @@ public final class UpstreamProxy implements AutoCloseable {
   /** The calls under way, so a shutdown can cut those still running when its grace is over. */
   private final Map<Exchange, ProxyCall> calls = new ConcurrentHashMap<>();
   private volatile boolean cut;
+  /** SigV4 and AWS credentials for Bedrock pools; resolves nothing until a Bedrock model is first called. */
+  private final BedrockSigner bedrock;
 
   /** @param maxBuffered bytes of non-streaming answers held at once over all requests ({@link BufferBudget}) */
   public UpstreamProxy(Vertx vertx, GatewayMetrics metrics, long maxBuffered) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.budget = new BufferBudget(maxBuffered);
+    this.bedrock = new BedrockSigner(vertx);
   }
 
   /** The bytes of non-streaming answers held now, and the bound. */
@@ -77,7 +81,8 @@ public final class UpstreamProxy implements AutoCloseable {
    */
   public void forward(HttpServerRequest client, Exchange ex, ApiRequest request, List<ModelPool> chain,
       UpstreamRequest.Builder upstreamFor, ResponseTap tap, Runnable done) throws ApiException {
-    ProxyCall call = new ProxyCall(vertx, client(), metrics, budget, client, ex, request, chain, upstreamFor, tap, () -> {
+    ProxyCall call = new ProxyCall(vertx, client(), metrics, budget, client, ex, request, chain, upstreamFor, tap, bedrock,
+        () -> {
       calls.remove(ex);
       done.run();
     });
@@ -110,5 +115,6 @@ public final class UpstreamProxy implements AutoCloseable {
   @Override
   public void close() {
     clientsByLoop.values().forEach(HttpClient::close);
+    bedrock.close();
   }
 }

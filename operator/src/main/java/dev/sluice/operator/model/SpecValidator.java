@@ -77,11 +77,21 @@ public final class SpecValidator {
 
   public static List<String> check(ExternalModelSpec spec) {
     List<String> errors = new ArrayList<>();
-    if (spec == null || spec.provider == null || spec.provider.type == null || spec.provider.baseUrl == null) {
-      errors.add("spec.provider.type and spec.provider.baseUrl are required");
+    if (spec == null || spec.provider == null || spec.provider.type == null) {
+      errors.add("spec.provider.type is required");
       return errors;
     }
-    require(errors, spec.provider.baseUrl.matches("^https?://[^\\s?#]+$"), "spec.provider.baseUrl must be an http(s) URL");
+    ExternalModelSpec.Provider p = spec.provider;
+    boolean bedrock = p.type == ExternalModelSpec.ProviderType.BEDROCK;
+    require(errors, bedrock ? p.region != null : p.baseUrl != null, ExternalModelSpec.Provider.ENDPOINT_RULE);
+    require(errors, p.region == null || bedrock, ExternalModelSpec.Provider.REGION_RULE);
+    require(errors, p.apiVersion == null || p.type == ExternalModelSpec.ProviderType.AZURE_OPENAI,
+        ExternalModelSpec.Provider.API_VERSION_RULE);
+    require(errors, p.baseUrl == null || p.baseUrl.matches("^https?://[^\\s?#]+$"), "spec.provider.baseUrl must be an http(s) URL");
+    require(errors, p.region == null || p.region.matches(ExternalModelSpec.Provider.REGION_PATTERN),
+        "spec.provider.region must be an AWS region such as us-east-1");
+    require(errors, p.apiVersion == null || p.apiVersion.matches(ExternalModelSpec.Provider.API_VERSION_PATTERN),
+        "spec.provider.apiVersion must look like 2024-10-21 or 2025-01-01-preview");
     require(errors, spec.models != null && !spec.models.isEmpty(), "spec.models lists at least one model");
     if (spec.models != null) {
       for (ExternalModelSpec.Entry e : spec.models) {

@@ -62,9 +62,13 @@ final class ModelEntries {
     return spec.models.stream().map(item -> {
       Map<String, Object> upstream = new LinkedHashMap<>();
       putIfSet(upstream, "model", item.upstreamName);
-      upstream.put("endpoints", List.of(spec.provider.baseUrl));
+      if (spec.provider.baseUrl != null) {
+        upstream.put("endpoints", List.of(spec.provider.baseUrl));
+      }
       putIfSet(upstream, "apiKey", apiKey);
-      upstream.put("provider", spec.provider.type.name().toLowerCase(Locale.ROOT));
+      upstream.put("provider", spec.provider.type.wire());
+      putIfSet(upstream, "apiVersion", spec.provider.apiVersion);
+      putIfSet(upstream, "region", spec.provider.region);
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("name", item.name);
       entry.put("description", "ExternalModel " + e.getMetadata().getNamespace() + "/" + e.getMetadata().getName());

@@ -85,7 +85,8 @@ class GeneratedCrdsTest {
     assertThat(messages).contains(Access.RULE, ModelSource.HF_RULE, ModelSource.HTTPS_RULE, ModelSource.S3_RULE,
         ModelSource.PVC_RULE, ModelSource.SHA_RULE, Storage.SIZE_RULE, Storage.SHARED_RULE, Serving.TP_RULE,
         LLMModelSpec.PVC_SOURCE_RULE, Routing.WEIGHTS_RULE, PlanSpec.SUBJECTS_RULE, PlanSpec.LIMITS_RULE,
-        PlanSpec.RESERVED_RULE);
+        PlanSpec.RESERVED_RULE, ExternalModelSpec.Provider.ENDPOINT_RULE, ExternalModelSpec.Provider.REGION_RULE,
+        ExternalModelSpec.Provider.API_VERSION_RULE);
   }
 
   /** The reconciler's copy of the rules (SpecValidator) must speak every message the schema does. */
@@ -97,7 +98,7 @@ class GeneratedCrdsTest {
     }
     List<String> known = new ArrayList<>();
     for (Class<?> c : List.of(Access.class, ModelSource.class, Storage.class, Serving.class, LLMModelSpec.class,
-        Routing.class, PlanSpec.class)) {
+        Routing.class, PlanSpec.class, ExternalModelSpec.Provider.class)) {
       for (Field f : c.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && f.getName().endsWith("RULE")) {
           known.add((String) f.get(null));
@@ -119,7 +120,10 @@ class GeneratedCrdsTest {
     assertThat(ext.getSpec().getVersions().get(0).getSubresources().getStatus()).isNotNull();
     JSONSchemaProps provider = ext.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
         .getProperties().get("spec").getProperties().get("provider");
-    assertThat(provider.getRequired()).containsExactlyInAnyOrder("type", "baseUrl");
+    assertThat(provider.getRequired()).containsExactly("type");
+    assertThat(provider.getProperties().get("type").getEnum()).extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"openai\"", "\"anthropic\"", "\"azure-openai\"", "\"gemini\"", "\"bedrock\"");
+    assertThat(provider.getProperties().get("region").getPattern()).isEqualTo(ExternalModelSpec.Provider.REGION_PATTERN);
   }
 
   private static void collect(JSONSchemaProps props, Set<String> out) {

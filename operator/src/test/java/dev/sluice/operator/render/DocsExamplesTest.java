@@ -52,7 +52,7 @@ class DocsExamplesTest {
     List<ExternalModel> externals = all.stream().filter(ExternalModel.class::isInstance).map(ExternalModel.class::cast).toList();
     List<Plan> plans = all.stream().filter(Plan.class::isInstance).map(Plan.class::cast).toList();
     assertThat(models).hasSize(1);
-    assertThat(externals).hasSize(1);
+    assertThat(externals).hasSize(2);
     assertThat(plans).hasSize(1);
     assertThat(SpecValidator.check(models.get(0).getSpec())).isEmpty();
 
@@ -63,8 +63,9 @@ class DocsExamplesTest {
 
     models.get(0).getSpec().defaultPlan = "team-a-standard";
     models.get(0).getSpec().fallbacks = List.of("gpt-4o-mini");
-    RenderResult together = renderer.render(Fixtures.BASE, models, externals, plans, x -> Optional.of("sk-doc"));
+    RenderResult together = renderer.render(Fixtures.BASE, models, externals, plans,
+        x -> x.getSpec().provider.credentialsSecretRef == null ? Optional.empty() : Optional.of("sk-doc"));
     assertThat(together.rejected()).isEmpty();
-    assertThat(together.included()).hasSize(3);
+    assertThat(together.included()).hasSize(4);
   }
 }

@@ -9,6 +9,7 @@ import dev.sluice.config.SluiceConfig;
 import dev.sluice.config.UpstreamConfig;
 import dev.sluice.operator.Fixtures;
 import dev.sluice.operator.crd.ExternalModel;
+import dev.sluice.operator.crd.ExternalModelSpec;
 import dev.sluice.operator.crd.LLMModel;
 import dev.sluice.operator.crd.Plan;
 import dev.sluice.operator.crd.Routing;
@@ -44,6 +45,62 @@ class GatewayConfigRendererTest {
         .parse(r.yaml().orElseThrow(), "secret");
     assertThat(config.storage().url()).isEqualTo("jdbc:postgresql://db:5432/sluice");
     assertThat(config.models()).extracting(ModelConfig::name).containsExactly("qwen3-8b");
+  }
+
+  @Test
+  void azureGeminiAndBedrockExternalModelsRenderIntoTheirProvidersKeys() {
+    ExternalModel azure = Fixtures.external("team-a", "azure", "azure-key");
+    azure.getSpec().provider.type = ExternalModelSpec.ProviderType.AZURE_OPENAI;
+    azure.getSpec().provider.baseUrl = "https://my-resource.openai.azure.com";
+    azure.getSpec().provider.apiVersion = "2025-01-01-preview";
+    azure.getSpec().models = List.of(new ExternalModelSpec.Entry("azure-gpt", "gpt-4o-prod"));
+    ExternalModel gemini = Fixtures.external("team-a", "gemini", "gemini-key");
+    gemini.getSpec().provider.type = ExternalModelSpec.ProviderType.GEMINI;
+    gemini.getSpec().provider.baseUrl = "https://generativelanguage.googleapis.com";
+    gemini.getSpec().models = List.of(new ExternalModelSpec.Entry("flash", "gemini-2.5-flash"));
+    ExternalModel bedrock = Fixtures.external("team-a", "bedrock", null);
+    bedrock.getSpec().provider.type = ExternalModelSpec.ProviderType.BEDROCK;
+    bedrock.getSpec().provider.baseUrl = null;
+    bedrock.getSpec().provider.credentialsSecretRef = null;
+    bedrock.getSpec().provider.region = "eu-central-1";
+    bedrock.getSpec().models = List.of(new ExternalModelSpec.Entry("claude", "anthropic.claude-3-5-haiku-20241022-v1:0"));
+    // Bedrock signs with the gateway's own AWS identity: its ExternalModel has no Secret.
+    GatewayConfigRenderer.Credentials keys = x -> x == bedrock ? Optional.empty() : Optional.of("sk-test-123");
+
+    RenderResult r = renderer.render(Fixtures.BASE, List.of(), List.of(azure, gemini, bedrock), List.of(), keys);
+
+    assertThat(r.rejected()).isEmpty();
+    SluiceConfig config = readAsGatewayWould(r.yaml().orElseThrow());
+    Map<String, ModelConfig> byName = config.models().stream()
+        .collect(java.util.stream.Collectors.toMap(ModelConfig::name, m -> m));
+    ModelConfig a = byName.get("azure-gpt");
+    assertThat(a.upstream().provider()).isEqualTo(UpstreamConfig.Provider.AZURE_OPENAI);
+    assertThat(a.upstream().azure().orElseThrow().deployment()).isEqualTo("gpt-4o-prod");
+    assertThat(a.upstream().azure().orElseThrow().apiVersion()).isEqualTo("2025-01-01-preview");
+    ModelConfig g = byName.get("flash");
+    assertThat(g.upstream().provider()).isEqualTo(UpstreamConfig.Provider.GEMINI);
+    assertThat(g.upstream().model()).contains("gemini-2.5-flash");
+    ModelConfig b = byName.get("claude");
+    assertThat(b.upstream().provider()).isEqualTo(UpstreamConfig.Provider.BEDROCK);
+    assertThat(b.upstream().bedrock().orElseThrow().region()).isEqualTo("eu-central-1");
+    assertThat(b.upstream().endpoints()).containsExactly(java.net.URI.create("https://bedrock-runtime.eu-central-1.amazonaws.com"));
+    assertThat(b.upstream().apiKey()).isEmpty();
+    assertThat(b.routing().tier()).isEqualTo(RoutingConfig.Tier.EXTERNAL);
+  }
+
+  @Test
+  void providerFieldsOfAnotherTypeAreRejectedByTheValidator() {
+    ExternalModel wrong = Fixtures.external("team-a", "wrong", "k");
+    wrong.getSpec().provider.region = "us-east-1";
+    wrong.getSpec().provider.apiVersion = "2024-10-21";
+    assertThat(dev.sluice.operator.model.SpecValidator.check(wrong.getSpec()))
+        .contains(ExternalModelSpec.Provider.REGION_RULE, ExternalModelSpec.Provider.API_VERSION_RULE);
+    ExternalModel regionless = Fixtures.external("team-a", "regionless", null);
+    regionless.getSpec().provider.type = ExternalModelSpec.ProviderType.BEDROCK;
+    assertThat(dev.sluice.operator.model.SpecValidator.check(regionless.getSpec()))
+        .contains(ExternalModelSpec.Provider.ENDPOINT_RULE);
+    RenderResult r = renderer.render(Fixtures.BASE, List.of(), List.of(wrong, regionless), List.of(), key);
+    assertThat(r.rejected()).hasSize(2);
   }
 
   @Test

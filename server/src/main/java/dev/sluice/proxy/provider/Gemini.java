@@ -16,21 +16,17 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Google Gemini ({@code provider: gemini}): an OpenAI chat completions request (a client's own, or an Anthropic
  * Messages request already translated to one) becomes {@code POST /v1beta/models/{model}:generateContent} (or
  * {@code :streamGenerateContent?alt=sse}) with the key in {@code x-goog-api-key}, and Gemini's answer, whole or
- * streamed, becomes a {@code chat.completion} or its chunks with OpenAI's usage. What Sluice does not translate is
- * refused with a 400 naming the field, never dropped.
+ * streamed, becomes a {@code chat.completion} or its chunks with OpenAI's usage, {@code functionCall} parts as
+ * tool calls. The request's translation ({@link GeminiRequests}) refuses what Sluice does not translate with a 400
+ * naming the field, never dropping it.
  */
 public final class Gemini {
-  /** The chat completions fields that have a Gemini counterpart (or, like {@code stream_options}, Sluice's own). */
-  private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
-      "temperature", "top_p", "stop", "stream", "stream_options", "n");
-
   private Gemini() {
   }
 
@@ -55,7 +51,7 @@ public final class Gemini {
     boolean stream = chat.path("stream").asBoolean(false);
     String path = "/v1beta/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8)
         + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
-    Buffer body = Buffer.buffer(toGemini(chat).toString());
+    Buffer body = Buffer.buffer(GeminiRequests.toGemini(chat).toString());
     Supplier<ResponseTranslator> inner = call.translator();
     return new UpstreamRequest(path, body, () -> new Answers(model, inner.get()));
   }
@@ -65,100 +61,6 @@ public final class Gemini {
     pool.upstreamApiKey().ifPresent(key -> headers.set("x-goog-api-key", key));
   }
 
-  /** A chat completions body as a {@code generateContent} body. */
-  static ObjectNode toGemini(JsonNode chat) throws ApiException {
-    var names = chat.fieldNames();
-    while (names.hasNext()) {
-      String name = names.next();
-      if (!FIELDS.contains(name) && !chat.get(name).isNull()) {
-        throw untranslated(name, "`" + name + "` is not translated to Google Gemini by Sluice; leave it out.");
-      }
-    }
-    if (chat.path("n").asInt(1) != 1) {
-      throw untranslated("n", "`n`: Google Gemini models are served one choice at a time here: `n` must be 1.");
-    }
-    ObjectNode out = Json.object();
-    ArrayNode contents = out.putArray("contents");
-    StringBuilder system = new StringBuilder();
-    JsonNode messages = chat.path("messages");
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode message = messages.get(i);
-      String at = "messages[" + i + "]";
-      var keys = message.fieldNames();
-      while (keys.hasNext()) {
-        String key = keys.next();
-        if (!Set.of("role", "content", "name").contains(key) && !message.get(key).isNull()) {
-          throw untranslated(at + "." + key, "`" + at + "." + key + "` is not translated to Google Gemini by Sluice.");
-        }
-      }
-      String role = message.path("role").asText();
-      String text = text(message.get("content"), at + ".content");
-      switch (role) {
-        case "system", "developer" -> system.append(system.isEmpty() ? "" : "\n\n").append(text);
-        case "user", "assistant" -> {
-          ObjectNode content = contents.addObject().put("role", role.equals("user") ? "user" : "model");
-          content.putArray("parts").addObject().put("text", text);
-        }
-        default -> throw untranslated(at + ".role", "`" + at + ".role`: messages of role `" + role
-            + "` (tool results) are not translated to Google Gemini by Sluice.");
-      }
-    }
-    if (contents.isEmpty()) {
-      throw untranslated("messages", "`messages`: Google Gemini needs at least one user or assistant message.");
-    }
-    if (!system.isEmpty()) {
-      out.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
-    }
-    ObjectNode generation = Json.object();
-    JsonNode max = chat.hasNonNull("max_completion_tokens") ? chat.get("max_completion_tokens") : chat.get("max_tokens");
-    if (max != null && !max.isNull()) {
-      generation.put("maxOutputTokens", max.asInt());
-    }
-    if (chat.hasNonNull("temperature")) {
-      generation.set("temperature", chat.get("temperature"));
-    }
-    if (chat.hasNonNull("top_p")) {
-      generation.set("topP", chat.get("top_p"));
-    }
-    JsonNode stop = chat.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode sequences = generation.putArray("stopSequences");
-      if (stop.isArray()) {
-        stop.forEach(sequences::add);
-      } else {
-        sequences.add(stop.asText());
-      }
-    }
-    if (!generation.isEmpty()) {
-      out.set("generationConfig", generation);
-    }
-    return out;
-  }
-
-  /** A message's text: a string, or text parts only (images, audio and files are not translated). */
-  private static String text(JsonNode content, String at) throws ApiException {
-    if (content == null || content.isNull()) {
-      return "";
-    }
-    if (content.isTextual()) {
-      return content.asText();
-    }
-    StringBuilder text = new StringBuilder();
-    for (int j = 0; j < content.size(); j++) {
-      JsonNode part = content.get(j);
-      if (!"text".equals(part.path("type").asText())) {
-        throw untranslated(at + "[" + j + "].type", "`" + at + "[" + j + "].type`: content parts of type `"
-            + part.path("type").asText() + "` are not translated to Google Gemini by Sluice; send text.");
-      }
-      text.append(part.path("text").asText());
-    }
-    return text.toString();
-  }
-
-  private static ApiException untranslated(String param, String message) {
-    return new ApiException(ApiError.badRequest("unsupported_parameter", param, message));
-  }
-
   /** Gemini's answers as OpenAI chat completions, then through the client's own translator. */
   static final class Answers implements ResponseTranslator {
     private final String model;
@@ -166,6 +68,8 @@ public final class Gemini {
     private final SseParser parser = new SseParser();
     private final long created = System.currentTimeMillis() / 1000;
     private String id;
+    /** Tool calls so far: Gemini sends each whole, and OpenAI's stream numbers them. */
+    private int calledTools;
     private boolean started;
     private boolean finished;
 
@@ -190,8 +94,18 @@ public final class Gemini {
       ObjectNode out = head("chat.completion");
       JsonNode candidate = answer.path("candidates").path(0);
       ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-      choice.putObject("message").put("role", "assistant").put("content", text(candidate));
-      choice.put("finish_reason", finishReason(answer, candidate));
+      ObjectNode message = choice.putObject("message").put("role", "assistant");
+      ArrayNode calls = toolCalls(candidate, false);
+      String text = text(candidate);
+      if (text.isEmpty() && !calls.isEmpty()) {
+        message.putNull("content");
+      } else {
+        message.put("content", text);
+      }
+      if (!calls.isEmpty()) {
+        message.set("tool_calls", calls);
+      }
+      choice.put("finish_reason", calls.isEmpty() ? finishReason(answer, candidate) : "tool_calls");
       ObjectNode usage = usage(answer.get("usageMetadata"));
       if (usage != null) {
         out.set("usage", usage);
@@ -220,6 +134,17 @@ public final class Gemini {
         id(data);
         JsonNode candidate = data.path("candidates").path(0);
         String text = text(candidate);
+        ArrayNode calls = toolCalls(candidate, true);
+        if (!calls.isEmpty()) {
+          if (!started) {
+            out.appendBuffer(inner.streamChunk(event(chunk(Json.object().put("role", "assistant").put("content", ""),
+                null))));
+            started = true;
+          }
+          ObjectNode delta = Json.object();
+          delta.set("tool_calls", calls);
+          out.appendBuffer(inner.streamChunk(event(chunk(delta, null))));
+        }
         if (!started || !text.isEmpty()) {
           ObjectNode delta = Json.object();
           if (!started) {
@@ -230,7 +155,8 @@ public final class Gemini {
           started = true;
         }
         String reason = candidate.hasNonNull("finishReason") || data.path("promptFeedback").has("blockReason")
-            ? finishReason(data, candidate) : null;
+            ? (calledTools > 0 && "STOP".equals(candidate.path("finishReason").asText()) ? "tool_calls"
+                : finishReason(data, candidate)) : null;
         if (reason != null) {
           finished = true;
           out.appendBuffer(inner.streamChunk(event(chunk(Json.object(), reason))));
@@ -264,6 +190,30 @@ public final class Gemini {
       if (id == null) {
         id = "chatcmpl-" + answer.path("responseId").asText("gemini");
       }
+    }
+
+    /**
+     * The candidate's {@code functionCall} parts as OpenAI tool calls: Gemini gives no id unless it has one of its
+     * own ({@code id}), so one is made that is unique in the conversation; {@code args} becomes the arguments' text.
+     */
+    private ArrayNode toolCalls(JsonNode candidate, boolean indexed) {
+      ArrayNode calls = Json.MAPPER.createArrayNode();
+      for (JsonNode part : candidate.path("content").path("parts")) {
+        JsonNode call = part.get("functionCall");
+        if (call == null || !call.isObject()) {
+          continue;
+        }
+        ObjectNode out = calls.addObject();
+        if (indexed) {
+          out.put("index", calledTools);
+        }
+        out.put("id", call.path("id").asText("call_" + id.substring("chatcmpl-".length()) + "_" + calledTools))
+            .put("type", "function");
+        out.putObject("function").put("name", call.path("name").asText())
+            .put("arguments", call.path("args").isObject() ? call.get("args").toString() : "{}");
+        calledTools++;
+      }
+      return calls;
     }
 
     private ObjectNode head(String object) {

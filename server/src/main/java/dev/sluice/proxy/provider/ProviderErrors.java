@@ -21,8 +21,13 @@ final class ProviderErrors {
    * client's credentials were fine, and an operator must fix {@code upstream.apiKey}.
    */
   static String message(String provider, int status, String message) {
+    return message(provider, "upstream.apiKey", status, message);
+  }
+
+  /** The same, naming the gateway's credential where it is not {@code upstream.apiKey} (Bedrock's AWS credentials). */
+  static String message(String provider, String credential, int status, String message) {
     String said = message.isEmpty() ? provider + " answered HTTP " + status + "." : message;
     return status == 401 || status == 403
-        ? provider + " refused the gateway's credential (upstream.apiKey), not yours: " + said : said;
+        ? provider + " refused the gateway's credential (" + credential + "), not yours: " + said : said;
   }
 }

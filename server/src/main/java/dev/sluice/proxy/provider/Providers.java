@@ -14,6 +14,7 @@ public final class Providers {
     return switch (pool.provider()) {
       case AZURE_OPENAI -> AzureOpenAi.adapt(pool, call);
       case GEMINI -> Gemini.adapt(pool, call);
+      case BEDROCK -> Bedrock.adapt(pool, call);
       default -> call;
     };
   }

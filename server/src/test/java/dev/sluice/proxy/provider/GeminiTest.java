@@ -83,6 +83,7 @@ class GeminiTest {
                 + ",\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"abc123\"}");
           }
         }
+        case "gemini-tools" -> tools(req, ask, stream);
         case "gemini-short" -> json(req, 200, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"I'm\"}],"
             + "\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\",\"index\":0}],\"usageMetadata\":{"
             + "\"promptTokenCount\":9,\"candidatesTokenCount\":1,\"totalTokenCount\":10},\"responseId\":\"s1\"}");
@@ -101,6 +102,36 @@ class GeminiTest {
         }
         default -> json(req, 400, "{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.model: unexpected"
             + " model name format\\n\",\"status\":\"INVALID_ARGUMENT\"}}");
+      }
+    }
+
+    /**
+     * Gemini's function calling reference: a functionCall part when tools are declared and the last turn is the
+     * user's text; an answer from the functionResponse part once it came back.
+     */
+    private static void tools(HttpServerRequest req, JsonNode ask, boolean stream) {
+      JsonNode last = ask.path("contents").path(ask.path("contents").size() - 1);
+      JsonNode response = last.path("parts").path(0).path("functionResponse");
+      String answer;
+      if (response.isObject()) {
+        answer = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"It is "
+            + response.path("response").path("content").asText() + " in Boston.\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":60,"
+            + "\"candidatesTokenCount\":8,\"totalTokenCount\":68},\"responseId\":\"t2\"}";
+      } else if (ask.path("tools").path(0).path("functionDeclarations").isArray()) {
+        answer = "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"get_weather\","
+            + "\"args\":{\"location\":\"Boston, MA\"}}}],\"role\":\"model\"},\"finishReason\":\"STOP\","
+            + "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":40,\"candidatesTokenCount\":7,"
+            + "\"totalTokenCount\":47},\"responseId\":\"t1\"}";
+      } else {
+        answer = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"I see a pixel.\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":300,"
+            + "\"candidatesTokenCount\":4,\"totalTokenCount\":304},\"responseId\":\"i1\"}";
+      }
+      if (stream) {
+        req.response().putHeader("content-type", "text/event-stream").end("data: " + answer + "\r\n\r\n");
+      } else {
+        json(req, 200, answer);
       }
     }
 
@@ -152,6 +183,9 @@ class GeminiTest {
             access: {public: true}
             upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
           - name: gemini-bad
+            access: {public: true}
+            upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
+          - name: gemini-tools
             access: {public: true}
             upstream: {provider: gemini, endpoints: [%1$s], apiKey: "${GK}"}
           - name: wrong-key
@@ -319,12 +353,18 @@ class GeminiTest {
   void whatIsNotTranslatedIsRefusedNamingTheFieldAndNeverSent() throws Exception {
     try (GeminiImitation gemini = new GeminiImitation();
          GatewayHarness gw = GatewayHarness.start(config(gemini.baseUrl()), Map.of("GK", KEY))) {
-      String tools = "{\"model\":\"flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-          + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]}";
-      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", tools), "tools");
+      String format = "{\"model\":\"flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+          + "\"response_format\":{\"type\":\"json_object\"}}";
+      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", format), "response_format");
       String image = "{\"model\":\"flash\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
-          + "\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]}]}";
-      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", image), "messages[0].content[0].type");
+          + "\"image_url\":{\"url\":\"https://example.com/cat.png\"}}]}]}";
+      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", image), "messages[0].content[0].image_url.url");
+      String audio = "{\"model\":\"flash\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\","
+          + "\"input_audio\":{\"data\":\"AAAA\",\"format\":\"wav\"}}]}]}";
+      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", audio), "messages[0].content[0].type");
+      String orphan = "{\"model\":\"flash\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+          + "{\"role\":\"tool\",\"tool_call_id\":\"nobody\",\"content\":\"x\"}]}";
+      assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", orphan), "messages[1].tool_call_id");
       String two = "{\"model\":\"flash\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
       assertRefused(Http.postJson(gw.baseUrl() + "/v1/chat/completions", two), "n");
       HttpResponse<String> embeddings = Http.postJson(gw.baseUrl() + "/v1/embeddings",
@@ -335,6 +375,65 @@ class GeminiTest {
           "{\"model\":\"flash\",\"prompt\":\"hi\"}");
       assertThat(completions.statusCode()).isEqualTo(400);
       assertThat(gemini.seen).isEmpty();
+    }
+  }
+
+  @Test
+  void aToolCallRoundTripBecomesFunctionDeclarationsFunctionCallAndFunctionResponse() throws Exception {
+    try (GeminiImitation gemini = new GeminiImitation();
+         GatewayHarness gw = GatewayHarness.start(config(gemini.baseUrl()), Map.of("GK", KEY))) {
+      String tools = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
+          + "\"The weather in a city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"location\":"
+          + "{\"type\":\"string\"}},\"required\":[\"location\"]}}}],\"tool_choice\":\"required\"";
+      String first = "{\"model\":\"gemini-tools\",\"stream\":%s,\"messages\":[{\"role\":\"user\","
+          + "\"content\":\"Weather in Boston?\"}]," + tools + "}";
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", first.formatted(false));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode choice = Json.MAPPER.readTree(r.body()).path("choices").path(0);
+      assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+      assertThat(choice.path("message").path("content").isNull()).isTrue();
+      JsonNode call = choice.path("message").path("tool_calls").path(0);
+      assertThat(call.path("function").path("name").asText()).isEqualTo("get_weather");
+      assertThat(call.path("function").path("arguments").asText()).isEqualTo("{\"location\":\"Boston, MA\"}");
+      String id = call.path("id").asText();
+      assertThat(id).isNotBlank();
+      JsonNode sent = gemini.bodies.get(0);
+      assertThat(sent.path("tools").path(0).path("functionDeclarations").path(0).path("name").asText())
+          .isEqualTo("get_weather");
+      assertThat(sent.path("tools").path(0).path("functionDeclarations").path(0).path("parameters").path("required")
+          .toString()).isEqualTo("[\"location\"]");
+      assertThat(sent.path("toolConfig").path("functionCallingConfig").path("mode").asText()).isEqualTo("ANY");
+
+      HttpResponse<String> streamed = Http.postJson(gw.baseUrl() + "/v1/chat/completions", first.formatted(true));
+      assertThat(streamed.body()).contains("\"tool_calls\":[{\"index\":0,").contains("\"name\":\"get_weather\"")
+          .contains("\"finish_reason\":\"tool_calls\"").endsWith("data: [DONE]\n\n");
+
+      String second = "{\"model\":\"gemini-tools\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Boston?\"},"
+          + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + call + "]},"
+          + "{\"role\":\"tool\",\"tool_call_id\":\"" + id + "\",\"content\":\"22C and sunny\"}]," + tools + "}";
+      HttpResponse<String> answered = Http.postJson(gw.baseUrl() + "/v1/chat/completions", second);
+      assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+      assertThat(Json.MAPPER.readTree(answered.body()).path("choices").path(0).path("message").path("content").asText())
+          .isEqualTo("It is 22C and sunny in Boston.");
+      JsonNode contents = gemini.bodies.get(2).path("contents");
+      assertThat(contents.path(1).toString()).isEqualTo("{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+          + "{\"name\":\"get_weather\",\"args\":{\"location\":\"Boston, MA\"}}}]}");
+      assertThat(contents.path(2).toString()).isEqualTo("{\"role\":\"user\",\"parts\":[{\"functionResponse\":"
+          + "{\"name\":\"get_weather\",\"response\":{\"content\":\"22C and sunny\"}}}]}");
+      assertThat(flushed(gw, 3)).extracting(Row::prompt).containsExactly(40L, 40L, 60L);
+    }
+  }
+
+  @Test
+  void base64ImagesBecomeInlineData() throws Exception {
+    try (GeminiImitation gemini = new GeminiImitation();
+         GatewayHarness gw = GatewayHarness.start(config(gemini.baseUrl()), Map.of("GK", KEY))) {
+      HttpResponse<String> r = Http.postJson(gw.baseUrl() + "/v1/chat/completions", "{\"model\":\"gemini-tools\","
+          + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is this?\"},"
+          + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/jpeg;base64,/9j/4AAQSkZJRg==\"}}]}]}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(gemini.bodies.get(0).path("contents").path(0).path("parts").toString()).isEqualTo(
+          "[{\"text\":\"What is this?\"},{\"inlineData\":{\"mimeType\":\"image/jpeg\",\"data\":\"/9j/4AAQSkZJRg==\"}}]");
     }
   }
 
