@@ -74,6 +74,7 @@ final class GenAi {
       case ANTHROPIC -> "anthropic";
       case AZURE_OPENAI -> "azure.ai.openai";
       case GEMINI -> "gcp.gemini";
+      case BEDROCK -> "aws.bedrock";
     };
   }
 
