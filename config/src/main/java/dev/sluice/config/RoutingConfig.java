@@ -13,13 +13,23 @@ import java.util.List;
  * @param health active checks and outlier ejection
  * @param fallbacks models tried, in order, when this one has no healthy endpoint or answers 429/503
  * @param tier {@code local} (self-hosted, may see sensitive data) or {@code external}
+ * @param shareIndex whether the prefix index is shared with the other gateway replicas, and how
  */
 public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
-    HealthConfig health, List<String> fallbacks, Tier tier) {
+    HealthConfig health, List<String> fallbacks, Tier tier, ShareIndex shareIndex) {
 
   public RoutingConfig {
     fallbacks = List.copyOf(fallbacks);
   }
+
+  /** A routing configuration whose prefix index stays this gateway's own. */
+  public RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
+      HealthConfig health, List<String> fallbacks, Tier tier) {
+    this(policy, weights, prefixCacheBlocks, metricsInterval, health, fallbacks, tier, ShareIndex.OFF);
+  }
+
+  /** How gateway replicas converge their learned prefix indexes: not at all, or over the configured Redis. */
+  public enum ShareIndex { OFF, REDIS }
 
   public enum Policy {
     PREFIX_LOAD("prefix-load"), LEAST_REQUEST("least-request"), ROUND_ROBIN("round-robin");

@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import dev.sluice.config.RoutingConfig.HealthConfig;
 import dev.sluice.config.RoutingConfig.Policy;
+import dev.sluice.config.RoutingConfig.ShareIndex;
 import dev.sluice.config.RoutingConfig.Tier;
 import dev.sluice.config.RoutingConfig.Weights;
 import dev.sluice.config.UpstreamConfig.Provider;
@@ -19,7 +20,8 @@ import java.util.Set;
  */
 final class RoutingConfigReader {
   static final Set<String> MODEL_KEYS = Set.of("routing", "health", "fallbacks", "tier");
-  private static final Set<String> ROUTING = Set.of("policy", "weights", "prefixCacheBlocks", "metricsInterval");
+  private static final Set<String> ROUTING = Set.of("policy", "weights", "prefixCacheBlocks", "metricsInterval",
+      "shareIndex");
   private static final Set<String> WEIGHTS = Set.of("prefix", "queue", "kvCache");
   private static final Set<String> HEALTH = Set.of("check", "interval", "ejectAfter", "ejectFor", "maxEjectFor");
   private static final Set<String> DATA_CLASSES = Set.of("header", "sensitive");
@@ -38,6 +40,7 @@ final class RoutingConfigReader {
     Weights weights = Weights.defaults();
     int prefixBlocks = 16_384;
     Duration metricsInterval = null;
+    ShareIndex share = ShareIndex.OFF;
     if (model.containsKey("routing")) {
       Map<String, YamlNode> f = model.get("routing").fields(ROUTING);
       if (f.containsKey("policy")) {
@@ -55,6 +58,9 @@ final class RoutingConfigReader {
           throw f.get("metricsInterval").error("scrape at most every 50ms (or 0s for never)");
         }
       }
+      if (f.containsKey("shareIndex")) {
+        share = shareIndex(f.get("shareIndex"), policy);
+      }
     }
     if (metricsInterval == null) {
       // Only prefix-load's queue and KV scorers read the scraped gauges.
@@ -63,7 +69,7 @@ final class RoutingConfigReader {
     HealthConfig health = model.containsKey("health") ? health(model.get("health"), selfHosted)
         : HealthConfig.defaults(selfHosted);
     List<String> fallbacks = model.containsKey("fallbacks") ? fallbacks(model.get("fallbacks")) : List.of();
-    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier);
+    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier, share);
   }
 
   static Provider provider(YamlNode node) {
@@ -136,6 +142,29 @@ final class RoutingConfigReader {
       }
     }
     throw node.error("expected prefix-load, least-request or round-robin, got '" + raw + "'");
+  }
+
+  private static ShareIndex shareIndex(YamlNode node, Policy policy) {
+    String raw = node.nonBlank().toLowerCase(Locale.ROOT);
+    ShareIndex share = switch (raw) {
+      case "off" -> ShareIndex.OFF;
+      case "redis" -> ShareIndex.REDIS;
+      default -> throw node.error("expected off or redis, got '" + raw + "'");
+    };
+    if (share != ShareIndex.OFF && policy != Policy.PREFIX_LOAD) {
+      throw node.error("only the prefix-load policy keeps a prefix index to share");
+    }
+    return share;
+  }
+
+  /** A model that shares its prefix index over Redis needs the top-level {@code redis}. */
+  static void checkShareIndex(List<ModelConfig> models, YamlNode modelsNode, boolean redis) {
+    List<YamlNode> items = modelsNode.items();
+    for (int i = 0; i < models.size(); i++) {
+      if (models.get(i).routing().shareIndex() == ShareIndex.REDIS && !redis) {
+        throw items.get(i).error("routing.shareIndex: redis needs the top-level 'redis' section");
+      }
+    }
   }
 
   private static Weights weights(YamlNode node) {

@@ -114,7 +114,7 @@ final class PoolBuilder {
     RoutingConfig s = after.routing();
     boolean sameRouting = r.policy() == s.policy() && r.weights().equals(s.weights())
         && r.prefixCacheBlocks() == s.prefixCacheBlocks() && r.metricsInterval().equals(s.metricsInterval())
-        && r.health().equals(s.health());
+        && r.health().equals(s.health()) && r.shareIndex() == s.shareIndex();
     return sameSource && sameRouting && Objects.equals(before.name(), after.name());
   }
 }
