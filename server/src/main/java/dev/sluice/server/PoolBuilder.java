@@ -2,14 +2,18 @@ package dev.sluice.server;
 
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.RoutingConfig;
+import dev.sluice.config.RoutingConfig.ShareIndex;
 import dev.sluice.config.UpstreamConfig;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.EndpointSet;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.route.PrefixScorer;
+import dev.sluice.route.WeightedPicker;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.DnsDiscovery;
+import dev.sluice.route.share.RedisIndexShare;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +36,7 @@ final class PoolBuilder {
   private final EndpointMonitor monitor;
   private final DemoSimulators simulators;
   private final AddressResolver resolver;
+  private final RedisIndexShare indexShare;
 
   /**
    * @param started sets made for this version; closed by whoever abandons the version before it is in force
@@ -40,13 +45,15 @@ final class PoolBuilder {
   record Built(List<ModelPool> pools, List<EndpointSet> started, List<Runnable> afterSwap) {
   }
 
+  /** @param indexShare where models with {@code routing.shareIndex: redis} share their prefix index; null without Redis */
   PoolBuilder(Vertx vertx, GatewayMetrics metrics, EndpointMonitor monitor, DemoSimulators simulators,
-      AddressResolver resolver) {
+      AddressResolver resolver, RedisIndexShare indexShare) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.monitor = monitor;
     this.simulators = simulators;
     this.resolver = resolver;
+    this.indexShare = indexShare;
   }
 
   /** @param previous the catalog in force, whose endpoint sets may be kept; null at start-up */
@@ -95,6 +102,11 @@ final class PoolBuilder {
     }
     metrics.register(pool);
     pool.endpointSet().onClose(monitor.watch(pool));
+    if (indexShare != null && model.routing().shareIndex() == ShareIndex.REDIS
+        && pool.picker() instanceof WeightedPicker picker) {
+      picker.scorers().stream().filter(PrefixScorer.class::isInstance).map(PrefixScorer.class::cast).findFirst()
+          .ifPresent(prefix -> pool.endpointSet().onClose(indexShare.join(model.name(), prefix)));
+    }
     return pool;
   }
 
