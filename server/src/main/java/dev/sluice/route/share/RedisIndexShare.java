@@ -150,17 +150,16 @@ public final class RedisIndexShare implements AutoCloseable {
 
   /** Runs on the worker: one batch per model, published unless the previous one is still on its way. */
   void flush() {
-    List<Decision> drained = new ArrayList<>(queue.size());
-    queue.drainTo(drained);
-    if (drained.isEmpty()) {
-      return;
-    }
     long now = System.nanoTime();
     long since = sendingSince.get();
     if (since != 0 && now - since < TimeUnit.SECONDS.toNanos(5)) {
-      // Behind (Redis slow or gone): what was decided meanwhile is dropped, the next interval tries again.
+      // Behind (Redis slow or gone): decisions wait in the queue, which drops the newest once full.
       batchesNotSent.increment();
-      decisionsDropped.add(drained.size());
+      return;
+    }
+    List<Decision> drained = new ArrayList<>(queue.size());
+    queue.drainTo(drained);
+    if (drained.isEmpty()) {
       return;
     }
     Map<String, IndexBatch> batches = new LinkedHashMap<>();
