@@ -2,6 +2,8 @@ package dev.sluice.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a model's requests find an endpoint, what happens when endpoints fail, and where the model's data may go.
@@ -13,19 +15,43 @@ import java.util.List;
  * @param health active checks and outlier ejection
  * @param fallbacks models tried, in order, when this one has no healthy endpoint or answers 429/503
  * @param tier {@code local} (self-hosted, may see sensitive data) or {@code external}
- * @param shareIndex whether the prefix index is shared with the other gateway replicas, and how
+ * @param kvEvents where each endpoint's engine publishes its KV-cache events, when the prefix index follows them
+ * @param shareIndex whether the learned prefix index is shared with the other gateway replicas, and how
  */
 public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
-    HealthConfig health, List<String> fallbacks, Tier tier, ShareIndex shareIndex) {
+    HealthConfig health, List<String> fallbacks, Tier tier, Optional<KvEvents> kvEvents, ShareIndex shareIndex) {
 
   public RoutingConfig {
     fallbacks = List.copyOf(fallbacks);
+    Objects.requireNonNull(kvEvents, "kvEvents");
+    Objects.requireNonNull(shareIndex, "shareIndex");
   }
 
-  /** A routing configuration whose prefix index stays this gateway's own. */
+  /**
+   * vLLM's KV-cache events, subscribed per endpoint ({@code routing.kvEvents}).
+   *
+   * @param endpoint ZeroMQ address of each endpoint's PUB socket; {@code {host}} stands for the endpoint's host
+   * @param topic the topic the engine publishes on (vLLM's default is empty)
+   * @param replayEndpoint the engine's replay (ROUTER) address, same placeholder; empty when it has none
+   * @param blockSize tokens per KV block, the engine's {@code --block-size}
+   * @param hashSeed the engine's {@code PYTHONHASHSEED}, the root of its block hash chain
+   * @param maxBlocksPerEndpoint bound of each endpoint's index (blocks); beyond it the index stops trusting itself
+   */
+  public record KvEvents(String endpoint, String topic, Optional<String> replayEndpoint, int blockSize,
+      String hashSeed, int maxBlocksPerEndpoint) {
+    public static final String HOST = "{host}";
+
+    /** The address for one endpoint's host (an IPv6 literal in brackets, as ZeroMQ wants it). */
+    public static String resolve(String template, String host) {
+      String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+      return template.replace(HOST, h);
+    }
+  }
+
+  /** A routing configuration whose learned prefix index stays this gateway's own. */
   public RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
-      HealthConfig health, List<String> fallbacks, Tier tier) {
-    this(policy, weights, prefixCacheBlocks, metricsInterval, health, fallbacks, tier, ShareIndex.OFF);
+      HealthConfig health, List<String> fallbacks, Tier tier, Optional<KvEvents> kvEvents) {
+    this(policy, weights, prefixCacheBlocks, metricsInterval, health, fallbacks, tier, kvEvents, ShareIndex.OFF);
   }
 
   /** How gateway replicas converge their learned prefix indexes: not at all, or over the configured Redis. */

@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import dev.sluice.config.RoutingConfig.HealthConfig;
+import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.config.RoutingConfig.Policy;
 import dev.sluice.config.RoutingConfig.ShareIndex;
 import dev.sluice.config.RoutingConfig.Tier;
@@ -12,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,7 +23,9 @@ import java.util.Set;
 final class RoutingConfigReader {
   static final Set<String> MODEL_KEYS = Set.of("routing", "health", "fallbacks", "tier");
   private static final Set<String> ROUTING = Set.of("policy", "weights", "prefixCacheBlocks", "metricsInterval",
-      "shareIndex");
+      "kvEvents", "shareIndex");
+  private static final Set<String> KV_EVENTS = Set.of("endpoint", "topic", "replayEndpoint", "blockSize", "hashSeed",
+      "maxBlocksPerEndpoint");
   private static final Set<String> WEIGHTS = Set.of("prefix", "queue", "kvCache");
   private static final Set<String> HEALTH = Set.of("check", "interval", "ejectAfter", "ejectFor", "maxEjectFor");
   private static final Set<String> DATA_CLASSES = Set.of("header", "sensitive");
@@ -41,6 +45,7 @@ final class RoutingConfigReader {
     int prefixBlocks = 16_384;
     Duration metricsInterval = null;
     ShareIndex share = ShareIndex.OFF;
+    Optional<KvEvents> kvEvents = Optional.empty();
     if (model.containsKey("routing")) {
       Map<String, YamlNode> f = model.get("routing").fields(ROUTING);
       if (f.containsKey("policy")) {
@@ -58,6 +63,12 @@ final class RoutingConfigReader {
           throw f.get("metricsInterval").error("scrape at most every 50ms (or 0s for never)");
         }
       }
+      if (f.containsKey("kvEvents")) {
+        kvEvents = Optional.of(kvEvents(f.get("kvEvents"), upstream));
+        if (policy != Policy.PREFIX_LOAD) {
+          throw f.get("kvEvents").error("KV events feed the prefix scorer: they need policy prefix-load");
+        }
+      }
       if (f.containsKey("shareIndex")) {
         share = shareIndex(f.get("shareIndex"), policy);
       }
@@ -69,7 +80,39 @@ final class RoutingConfigReader {
     HealthConfig health = model.containsKey("health") ? health(model.get("health"), selfHosted)
         : HealthConfig.defaults(selfHosted);
     List<String> fallbacks = model.containsKey("fallbacks") ? fallbacks(model.get("fallbacks")) : List.of();
-    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier, share);
+    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier, kvEvents,
+        share);
+  }
+
+  private static KvEvents kvEvents(YamlNode node, UpstreamConfig upstream) {
+    Map<String, YamlNode> f = node.fields(KV_EVENTS);
+    if (!f.containsKey("endpoint")) {
+      throw node.error("needs endpoint, e.g. tcp://{host}:5557");
+    }
+    String endpoint = zmqAddress(f.get("endpoint"));
+    Optional<String> replay = f.containsKey("replayEndpoint") ? Optional.of(zmqAddress(f.get("replayEndpoint")))
+        : Optional.empty();
+    if (!endpoint.contains(KvEvents.HOST) && (upstream.discovered() || upstream.endpoints().size() > 1)) {
+      // Every endpoint would subscribe to the same engine and credit its cache to all of them.
+      throw f.get("endpoint").error("with several endpoints, the address needs {host} (each endpoint's own engine)");
+    }
+    String topic = f.containsKey("topic") ? f.get("topic").string() : "";
+    int blockSize = f.containsKey("blockSize") ? f.get("blockSize").integer(1, 4096) : 16;
+    String seed = f.containsKey("hashSeed") ? f.get("hashSeed").nonBlank() : "0";
+    int maxBlocks = f.containsKey("maxBlocksPerEndpoint") ? f.get("maxBlocksPerEndpoint").integer(16, 100_000_000)
+        : 1_000_000;
+    return new KvEvents(endpoint, topic, replay, blockSize, seed, maxBlocks);
+  }
+
+  private static String zmqAddress(YamlNode node) {
+    String raw = node.nonBlank();
+    if (!raw.startsWith("tcp://") && !raw.startsWith("ipc://")) {
+      throw node.error("expected a ZeroMQ address such as tcp://{host}:5557, got '" + raw + "'");
+    }
+    if (raw.startsWith("tcp://") && raw.lastIndexOf(':') < "tcp://".length()) {
+      throw node.error("a tcp address needs a port, e.g. tcp://{host}:5557");
+    }
+    return raw;
   }
 
   static Provider provider(YamlNode node) {

@@ -111,4 +111,46 @@ class RoutingConfigTest {
     assertThat(problem(model + "    routing: {shareIndex: gossip}\n"))
         .contains("sluice.yaml:4:", "shareIndex", "expected off or redis, got 'gossip'");
   }
+
+  @Test
+  void kvEventsAreOffByDefaultAndEveryKeyIsReadWithItsDefaults() {
+    assertThat(parse("models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n").models().get(0).routing()
+        .kvEvents()).isEmpty();
+    RoutingConfig.KvEvents minimal = parse("""
+        models:
+          - name: m
+            upstream: {discovery: {dns: vllm.ns.svc, port: 8000}}
+            routing: {kvEvents: {endpoint: "tcp://{host}:5557"}}
+        """).models().get(0).routing().kvEvents().orElseThrow();
+    assertThat(minimal).isEqualTo(new RoutingConfig.KvEvents("tcp://{host}:5557", "", java.util.Optional.empty(), 16,
+        "0", 1_000_000));
+    RoutingConfig.KvEvents all = parse("""
+        models:
+          - name: m
+            upstream: {endpoints: [http://h:1, http://h:2]}
+            routing:
+              kvEvents: {endpoint: "tcp://{host}:6000", topic: kv, replayEndpoint: "tcp://{host}:6001", blockSize: 32,
+                         hashSeed: "42", maxBlocksPerEndpoint: 5000}
+        """).models().get(0).routing().kvEvents().orElseThrow();
+    assertThat(all).isEqualTo(new RoutingConfig.KvEvents("tcp://{host}:6000", "kv",
+        java.util.Optional.of("tcp://{host}:6001"), 32, "42", 5000));
+    assertThat(RoutingConfig.KvEvents.resolve(all.endpoint(), "10.1.2.3")).isEqualTo("tcp://10.1.2.3:6000");
+    assertThat(RoutingConfig.KvEvents.resolve(all.endpoint(), "fd00::1")).isEqualTo("tcp://[fd00::1]:6000");
+  }
+
+  @Test
+  void kvEventsMistakesNameTheirKey() {
+    String head = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1, http://h:2]}\n    routing: ";
+    assertThat(problem(head + "{kvEvents: {topic: x}}\n")).contains("routing.kvEvents").contains("needs endpoint");
+    assertThat(problem(head + "{kvEvents: {endpoint: \"http://{host}:5557\"}}\n"))
+        .contains("routing.kvEvents.endpoint").contains("ZeroMQ address");
+    assertThat(problem(head + "{kvEvents: {endpoint: \"tcp://vllm\"}}\n")).contains("needs a port");
+    assertThat(problem(head + "{kvEvents: {endpoint: \"tcp://vllm:5557\"}}\n")).contains("needs {host}");
+    assertThat(problem(head + "{kvEvents: {endpoint: \"tcp://{host}:5557\", blockSize: 0}}\n"))
+        .contains("routing.kvEvents.blockSize");
+    assertThat(problem(head + "{kvEvents: {endpoint: \"tcp://{host}:5557\", replay: x}}\n"))
+        .contains("replay");
+    assertThat(problem(head + "{policy: round-robin, kvEvents: {endpoint: \"tcp://{host}:5557\"}}\n"))
+        .contains("prefix-load");
+  }
 }

@@ -19,4 +19,8 @@ public interface EndpointPicker {
   /** The pool's endpoints are now these: state kept per endpoint is added for newcomers, dropped for leavers. */
   default void endpointsChanged(List<Endpoint> endpoints) {
   }
+
+  /** The pool's endpoint set is closed: stop what the picker runs (KV-event subscribers). */
+  default void close() {
+  }
 }

@@ -113,6 +113,7 @@ public final class EndpointSet implements AutoCloseable {
       return;
     }
     closed = true;
+    closers.addLast(picker::close);   // last: the picker's subscribers outlive nothing else of the set
     while (!closers.isEmpty()) {
       try {
         closers.pop().run();

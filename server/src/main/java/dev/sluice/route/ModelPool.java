@@ -33,7 +33,7 @@ public final class ModelPool {
   /** The pool of a configured model served at {@code urls}, with the picker its routing policy asks for. */
   public static ModelPool of(ModelConfig config, List<java.net.URI> urls) {
     List<Endpoint> endpoints = urls.stream().map(u -> new Endpoint(u, config.routing().health())).toList();
-    return new ModelPool(config, endpoints, Pickers.forPolicy(config.routing(), endpoints));
+    return new ModelPool(config, endpoints, Pickers.forPolicy(config, endpoints));
   }
 
   /** The same endpoints (and all they carry) under another version of the model's configuration. */

@@ -1,20 +1,47 @@
 package dev.sluice.route;
 
+import dev.sluice.config.ModelConfig;
 import dev.sluice.config.RoutingConfig;
+import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.config.RoutingConfig.Weights;
+import dev.sluice.route.kvevents.EnginePrompts;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import java.util.List;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /** The picker a model's {@code routing.policy} asks for. */
 public final class Pickers {
+  private static final Logger LOG = Logger.getLogger(Pickers.class);
+
   private Pickers() {
   }
 
-  public static EndpointPicker forPolicy(RoutingConfig routing, List<Endpoint> endpoints) {
+  public static EndpointPicker forPolicy(ModelConfig model, List<Endpoint> endpoints) {
+    RoutingConfig routing = model.routing();
     return switch (routing.policy()) {
       case ROUND_ROBIN -> new RoundRobinPicker();
       case LEAST_REQUEST -> new LeastOutstandingPicker();
-      case PREFIX_LOAD -> prefixLoad(routing.weights(), new PrefixScorer(endpoints, routing.prefixCacheBlocks()));
+      case PREFIX_LOAD -> prefixLoad(routing.weights(), prefixScorer(model, endpoints));
     };
+  }
+
+  /** The learned index, or beside it the engines' KV events when the model has them and its tokenizer is known. */
+  private static Scorer prefixScorer(ModelConfig model, List<Endpoint> endpoints) {
+    RoutingConfig routing = model.routing();
+    PrefixScorer learned = new PrefixScorer(endpoints, routing.prefixCacheBlocks());
+    if (routing.kvEvents().isEmpty()) {
+      return learned;
+    }
+    KvEvents kv = routing.kvEvents().get();
+    Function<RouteRequest, long[]> hasher = EnginePrompts.of(model, kv);
+    if (hasher == null) {
+      LOG.warnf("model %s: routing.kvEvents needs the engine's tokenizer (tokenizer: simulator); routing keeps the"
+          + " learned prefix index", model.name());
+      return learned;
+    }
+    return new KvEventsScorer(model.name(), kv.topic(), kv.maxBlocksPerEndpoint(), KvEventsScorer.sources(kv),
+        endpoints, learned, hasher);
   }
 
   /** The {@code prefix-load} policy around a given prefix scorer (the benchmark's oracle swaps in its own). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.front.Operation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -15,6 +16,8 @@ public final class RouteRequest {
   private final JsonNode body;
   private String prompt;
   private long[] blocks;
+  private Object engineKey;
+  private long[] engineBlocks;
 
   private String policy;
   private Supplier<String> scores;
@@ -45,6 +48,18 @@ public final class RouteRequest {
       blocks = PromptBlocks.hashes(prompt());
     }
     return blocks;
+  }
+
+  /**
+   * The prompt's blocks as an engine names them (its tokenizer, block size and hash chain), computed once per
+   * {@code key} (a pool's hasher): a retry on the same pool does not tokenize again.
+   */
+  public long[] engineBlocks(Object key, Function<RouteRequest, long[]> hasher) {
+    if (engineKey != key) {
+      engineBlocks = hasher.apply(this);
+      engineKey = key;
+    }
+    return engineBlocks;
   }
 
   /** Records a decision; a later attempt (retry, fallback) overwrites the previous one. */

@@ -20,4 +20,8 @@ public interface Scorer {
   /** The pool's endpoints changed (discovery, a reload); scorers that keep state per endpoint follow here. */
   default void endpointsChanged(List<Endpoint> endpoints) {
   }
+
+  /** The pool is gone: stop what the scorer runs. */
+  default void close() {
+  }
 }

@@ -71,6 +71,13 @@ public final class WeightedPicker implements EndpointPicker {
     }
   }
 
+  @Override
+  public void close() {
+    for (Scorer scorer : scorers) {
+      scorer.close();
+    }
+  }
+
   private String format(List<Endpoint> eligible, double[][] scores, double[] total) {
     StringBuilder b = new StringBuilder(64 * total.length);
     b.append('{');

@@ -13,6 +13,7 @@ import dev.sluice.route.PrefixScorer;
 import dev.sluice.route.WeightedPicker;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.DnsDiscovery;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import dev.sluice.route.share.RedisIndexShare;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -104,7 +105,10 @@ final class PoolBuilder {
     pool.endpointSet().onClose(monitor.watch(pool));
     if (indexShare != null && model.routing().shareIndex() == ShareIndex.REDIS
         && pool.picker() instanceof WeightedPicker picker) {
-      picker.scorers().stream().filter(PrefixScorer.class::isInstance).map(PrefixScorer.class::cast).findFirst()
+      // The learned index is shared; beside KV events it stands in for endpoints whose events are not trusted.
+      picker.scorers().stream()
+          .map(s -> s instanceof KvEventsScorer kv ? kv.learned() : s instanceof PrefixScorer p ? p : null)
+          .filter(Objects::nonNull).findFirst()
           .ifPresent(prefix -> pool.endpointSet().onClose(indexShare.join(model.name(), prefix)));
     }
     return pool;
@@ -126,7 +130,9 @@ final class PoolBuilder {
     RoutingConfig s = after.routing();
     boolean sameRouting = r.policy() == s.policy() && r.weights().equals(s.weights())
         && r.prefixCacheBlocks() == s.prefixCacheBlocks() && r.metricsInterval().equals(s.metricsInterval())
-        && r.health().equals(s.health()) && r.shareIndex() == s.shareIndex();
+        && r.health().equals(s.health()) && r.kvEvents().equals(s.kvEvents()) && r.shareIndex() == s.shareIndex()
+        // The KV-event scorer names prompt blocks with the model's tokenizer.
+        && (r.kvEvents().isEmpty() || before.tokenizer().equals(after.tokenizer()));
     return sameSource && sameRouting && Objects.equals(before.name(), after.name());
   }
 }

@@ -31,6 +31,10 @@ final class SimArgs {
       "  --failure-rate F          probability of an injected failure (default 0)",
       "  --failure-kinds LIST      comma list of 500,429,reset,abort (default all)",
       "  --event-loops N           HTTP server event loops (default: available processors)",
+      "  --kv-events-port N        publish vLLM KV-cache events on a ZeroMQ PUB port (off by default; 0 = ephemeral)",
+      "  --kv-events-replay-port N ZeroMQ ROUTER port replaying missed event batches (default none; 0 = ephemeral)",
+      "  --kv-events-topic S       topic frame of every event message (default empty, as vLLM)",
+      "  --hash-seed S             root of the block hash chain, vLLM's PYTHONHASHSEED (default 0)",
       "  --help                    print this and exit",
       "durations take ns, us, ms or s suffixes and decimals (0.2ms)");
 
@@ -72,6 +76,9 @@ final class SimArgs {
     }
     if (!models.isEmpty()) {
       c = c.withServedModels(models);
+    }
+    if (!c.kvEvents().enabled() && c.kvEvents().replayPort() >= 0) {
+      throw new IllegalArgumentException("--kv-events-replay-port needs --kv-events-port");
     }
     return c;
   }
@@ -135,6 +142,20 @@ final class SimArgs {
         return c.withFailures(c.failureRate(), failureKinds(flag, v));
       case "--event-loops":
         return c.withEventLoops(positive(flag, v));
+      case "--kv-events-port": {
+        SimConfig.KvEvents k = c.kvEvents();
+        return c.withKvEvents(new SimConfig.KvEvents(true, port(flag, v), k.replayPort(), k.topic(), k.hashSeed(),
+            k.bufferSteps()));
+      }
+      case "--kv-events-replay-port":
+        return c.withKvEvents(c.kvEvents().withPorts(c.kvEvents().port(), port(flag, v)));
+      case "--kv-events-topic":
+        return c.withKvEvents(c.kvEvents().withTopic(v));
+      case "--hash-seed":
+        if (v.isEmpty()) {
+          throw new IllegalArgumentException("--hash-seed must not be empty");
+        }
+        return c.withKvEvents(c.kvEvents().withHashSeed(v));
       default:
         throw new IllegalArgumentException("unknown flag " + flag + " (try --help)");
     }
@@ -146,6 +167,14 @@ final class SimArgs {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + " must be an integer, got '" + v + "'");
     }
+  }
+
+  private static int port(String flag, String v) {
+    int p = integer(flag, v);
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException(flag + " must be in 0..65535, got " + v);
+    }
+    return p;
   }
 
   private static int positive(String flag, String v) {

@@ -25,11 +25,12 @@ import java.util.Objects;
  * @param failureRate     probability that a request gets one of {@code failureKinds}
  * @param failureKinds    kinds to choose from, uniformly
  * @param eventLoops      HTTP server instances, each on its own event loop
+ * @param kvEvents        whether and where the prefix cache publishes vLLM's KV-cache events
  */
 public record SimConfig(String host, int port, List<String> servedModels, Mode mode, long seed,
     Duration prefillOverhead, Duration prefillPerToken, Duration interTokenLatency, double jitter,
     int maxNumSeqs, int blockSize, int kvCacheBlocks, int defaultMaxTokens, int embeddingDim,
-    double failureRate, List<FailureKind> failureKinds, int eventLoops) {
+    double failureRate, List<FailureKind> failureKinds, int eventLoops, KvEvents kvEvents) {
 
   public enum Mode { ECHO, RANDOM }
 
@@ -87,13 +88,67 @@ public record SimConfig(String host, int port, List<String> servedModels, Mode m
     requirePositive(defaultMaxTokens, "defaultMaxTokens");
     requirePositive(embeddingDim, "embeddingDim");
     requirePositive(eventLoops, "eventLoops");
+    Objects.requireNonNull(kvEvents, "kvEvents");
+  }
+
+  /**
+   * vLLM's {@code --kv-events-config} for the simulator: a ZeroMQ PUB socket with every change of the prefix
+   * cache, and optionally a ROUTER socket that replays missed batches.
+   *
+   * @param enabled    off by default, as in vLLM
+   * @param port       PUB port on the simulator's host; 0 picks an ephemeral one ({@link Simulator#kvEventsEndpoint()})
+   * @param replayPort ROUTER port for replays; 0 = ephemeral, -1 = no replay socket
+   * @param topic      first frame of every message (vLLM's default is empty)
+   * @param hashSeed   the engine's {@code PYTHONHASHSEED}: the root of the block hash chain
+   * @param bufferSteps batches kept for replay (vLLM's {@code buffer_steps})
+   */
+  public record KvEvents(boolean enabled, int port, int replayPort, String topic, String hashSeed,
+      int bufferSteps) {
+    public KvEvents {
+      Objects.requireNonNull(topic, "topic");
+      Objects.requireNonNull(hashSeed, "hashSeed");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("kv events port must be in 0..65535: " + port);
+      }
+      if (replayPort < -1 || replayPort > 65535) {
+        throw new IllegalArgumentException("kv events replay port must be in -1..65535: " + replayPort);
+      }
+      if (bufferSteps < 1) {
+        throw new IllegalArgumentException("kv events buffer must hold at least 1 batch: " + bufferSteps);
+      }
+    }
+
+    public static KvEvents off() {
+      return new KvEvents(false, 0, -1, "", "0", 10_000);
+    }
+
+    /** Published on ephemeral ports (PUB and replay), with vLLM's empty topic and hash seed "0". */
+    public static KvEvents ephemeral() {
+      return new KvEvents(true, 0, 0, "", "0", 10_000);
+    }
+
+    public KvEvents withPorts(int pub, int replay) {
+      return new KvEvents(enabled, pub, replay, topic, hashSeed, bufferSteps);
+    }
+
+    public KvEvents withTopic(String t) {
+      return new KvEvents(enabled, port, replayPort, t, hashSeed, bufferSteps);
+    }
+
+    public KvEvents withHashSeed(String seed) {
+      return new KvEvents(enabled, port, replayPort, topic, seed, bufferSteps);
+    }
+
+    public KvEvents withBufferSteps(int steps) {
+      return new KvEvents(enabled, port, replayPort, topic, hashSeed, steps);
+    }
   }
 
   public static SimConfig defaults() {
     return new SimConfig("127.0.0.1", 0, List.of("sim-model"), Mode.RANDOM, 0L,
         Duration.ZERO, Duration.ZERO, Duration.ZERO, 0.0,
         256, 16, 8192, 32, 64,
-        0.0, List.of(FailureKind.values()), Runtime.getRuntime().availableProcessors());
+        0.0, List.of(FailureKind.values()), Runtime.getRuntime().availableProcessors(), KvEvents.off());
   }
 
   /**
@@ -117,79 +172,85 @@ public record SimConfig(String host, int port, List<String> servedModels, Mode m
   public SimConfig withHost(String h) {
     return new SimConfig(h, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withPort(int p) {
     return new SimConfig(host, p, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withServedModels(List<String> models) {
     return new SimConfig(host, port, models, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withMode(Mode m) {
     return new SimConfig(host, port, servedModels, m, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withSeed(long s) {
     return new SimConfig(host, port, servedModels, mode, s, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withLatency(Duration overhead, Duration perToken, Duration itl) {
     return new SimConfig(host, port, servedModels, mode, seed, overhead, perToken,
         itl, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withJitter(double j) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, j, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withMaxNumSeqs(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, n, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withKvCache(int blockSz, int blocks) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSz, blocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withDefaultMaxTokens(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, n,
-        embeddingDim, failureRate, failureKinds, eventLoops);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withEmbeddingDim(int dim) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        dim, failureRate, failureKinds, eventLoops);
+        dim, failureRate, failureKinds, eventLoops, kvEvents);
   }
 
   public SimConfig withFailures(double rate, List<FailureKind> kinds) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, rate, kinds, eventLoops);
+        embeddingDim, rate, kinds, eventLoops, kvEvents);
   }
 
   public SimConfig withEventLoops(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, n);
+        embeddingDim, failureRate, failureKinds, n, kvEvents);
+  }
+
+  public SimConfig withKvEvents(KvEvents k) {
+    return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
+        interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
+        embeddingDim, failureRate, failureKinds, eventLoops, k);
   }
 
   private static void requireNonNegative(Duration d, String name) {

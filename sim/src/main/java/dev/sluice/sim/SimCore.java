@@ -19,6 +19,7 @@ final class SimCore {
   private final SimMetrics metrics = new SimMetrics();
   private final Scheduler scheduler;
   private final PrefixCache cache;
+  private final KvEventPublisher kvEvents;
   private final Generator generator;
   private final FailureInjector failures;
   private final RequestLog log = new RequestLog();
@@ -31,7 +32,14 @@ final class SimCore {
     this.vertx = vertx;
     this.config = config;
     this.scheduler = new Scheduler(config.maxNumSeqs());
-    this.cache = new PrefixCache(config.blockSize(), config.kvCacheBlocks());
+    if (config.kvEvents().enabled()) {
+      this.kvEvents = new KvEventPublisher(config.kvEvents(), config.host());
+      this.cache = new PrefixCache(config.blockSize(), config.kvCacheBlocks(),
+          new VllmBlockHash(config.kvEvents().hashSeed()), kvEvents::publish);
+    } else {
+      this.kvEvents = null;
+      this.cache = new PrefixCache(config.blockSize(), config.kvCacheBlocks());
+    }
     this.generator = new Generator(config.mode(), config.seed());
     this.failures = new FailureInjector(config.seed(), config.failureRate(), config.failureKinds());
     this.latency = Latency.of(config.prefillOverhead(), config.prefillPerToken(),
@@ -56,6 +64,11 @@ final class SimCore {
 
   PrefixCache cache() {
     return cache;
+  }
+
+  /** Null unless the config enables KV events. */
+  KvEventPublisher kvEvents() {
+    return kvEvents;
   }
 
   Generator generator() {
@@ -104,7 +117,7 @@ final class SimCore {
       return 0;
     }
     metrics.prefixQueries.add(promptTokens.size());
-    int hits = cache.lookupAndInsert(cache.blockHashes(promptTokens)) * cache.blockSize();
+    int hits = cache.lookupAndInsert(cache.blockHashes(promptTokens), promptTokens) * cache.blockSize();
     metrics.prefixHits.add(hits);
     return hits;
   }

@@ -44,11 +44,16 @@ public final class Simulator implements AutoCloseable {
   }
 
   private static Future<Simulator> start(Vertx vertx, SimConfig config, boolean ownsVertx) {
-    SimCore core = new SimCore(vertx, config);
+    SimCore core;
+    try {
+      core = new SimCore(vertx, config);
+    } catch (RuntimeException e) {  // the KV-event ports could not be bound
+      return Future.failedFuture(e);
+    }
     InferenceHandler inference = new InferenceHandler(core);
     // The first instance binds (possibly an ephemeral port); the others then share that port.
     HttpFront first = new HttpFront(core, inference, config.port());
-    return vertx.deployVerticle(first).compose(firstId -> {
+    Future<Simulator> started = vertx.deployVerticle(first).compose(firstId -> {
       int port = first.actualPort();
       if (config.eventLoops() == 1) {
         return Future.succeededFuture(
@@ -58,6 +63,11 @@ public final class Simulator implements AutoCloseable {
       return vertx.deployVerticle(() -> new HttpFront(core, inference, port), rest)
           .map(restId -> new Simulator(vertx, ownsVertx, core, List.of(firstId, restId), port))
           .recover(err -> vertx.undeploy(firstId).transform(x -> Future.failedFuture(err)));
+    });
+    return started.onFailure(err -> {
+      if (core.kvEvents() != null) {
+        core.kvEvents().close();
+      }
     });
   }
 
@@ -120,6 +130,61 @@ public final class Simulator implements AutoCloseable {
     return core.metricsText();
   }
 
+  /**
+   * Where the KV-cache events are published, e.g. {@code tcp://127.0.0.1:40123} (the bound port when the config
+   * asked for 0).
+   *
+   * @throws IllegalStateException when the config does not enable KV events
+   */
+  public String kvEventsEndpoint() {
+    return "tcp://" + advertisedHost() + ":" + publisher().port();
+  }
+
+  /** The replay (ROUTER) endpoint, or null when the config asks for none. */
+  public String kvEventsReplayEndpoint() {
+    int p = publisher().replayPort();
+    return p < 0 ? null : "tcp://" + advertisedHost() + ":" + p;
+  }
+
+  /**
+   * Closes the KV-event sockets, as a dropped connection or a restarting publisher would: subscribers lose the
+   * connection and every batch until {@link #resumeKvEvents()} (kept for replay, never sent).
+   */
+  public void suspendKvEvents() {
+    publisher().suspend();
+  }
+
+  /** Binds the KV-event sockets again, on the same ports. */
+  public void resumeKvEvents() {
+    publisher().resume();
+  }
+
+  /** Drops the whole prefix cache, as vLLM's {@code POST /reset_prefix_cache}; publishes AllBlocksCleared. */
+  public void resetPrefixCache() {
+    core.cache().clear();
+  }
+
+  /** The hashes of the blocks in the prefix cache now, in no particular order (tests compare indexes with it). */
+  public long[] cachedBlockHashes() {
+    return core.cache().snapshot();
+  }
+
+  private KvEventPublisher publisher() {
+    KvEventPublisher p = core.kvEvents();
+    if (p == null) {
+      throw new IllegalStateException("this simulator does not publish KV events (SimConfig.kvEvents)");
+    }
+    return p;
+  }
+
+  private String advertisedHost() {
+    String host = core.config().host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      return "127.0.0.1";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
   public void setFailures(double rate, List<FailureKind> kinds) {
     core.failures().set(rate, kinds);
   }
@@ -164,7 +229,13 @@ public final class Simulator implements AutoCloseable {
       for (String id : deployments) {
         undeploys.add(vertx.undeploy(id));
       }
-      Future<Void> undeployed = Future.join(undeploys).mapEmpty();
+      Future<Void> undeployed = Future.join(undeploys).<Void>mapEmpty().eventually(v -> {
+        KvEventPublisher p = core.kvEvents();
+        if (p != null) {
+          p.close();
+        }
+        return Future.succeededFuture();
+      });
       closing = ownsVertx ? undeployed.eventually(v -> vertx.close()) : undeployed;
     }
     return closing;

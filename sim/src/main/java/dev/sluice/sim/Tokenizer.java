@@ -68,6 +68,29 @@ public final class Tokenizer {
     return count;
   }
 
+  /**
+   * The token's id in the simulator's vocabulary: 31 bits of FNV-1a over its UTF-16 units, so every string has
+   * one fixed id without a vocabulary file (distinct tokens rarely share one). The ids are what the simulator's
+   * KV events carry and what its block hashes chain over, so a router with this tokenizer hashes prompts the same.
+   */
+  public static int id(String token) {
+    int h = 0x811c9dc5;
+    for (int i = 0; i < token.length(); i++) {
+      h ^= token.charAt(i);
+      h *= 0x01000193;
+    }
+    return h & 0x7fffffff;
+  }
+
+  /** The ids of {@code tokens}, in order. */
+  public static int[] ids(List<String> tokens) {
+    int[] out = new int[tokens.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = id(tokens.get(i));
+    }
+    return out;
+  }
+
   /** The end of the token starting at {@code i} (a non-space): a word run, or one other code point. */
   private static int tokenEnd(CharSequence text, int i) {
     int n = text.length();

@@ -1,0 +1,157 @@
+package dev.sluice.route.kvevents;
+
+import dev.sluice.config.RoutingConfig.KvEvents;
+import dev.sluice.route.Endpoint;
+import dev.sluice.route.PrefixScorer;
+import dev.sluice.route.RouteRequest;
+import dev.sluice.route.Scorer;
+import dev.sluice.route.kvevents.EndpointBlocks.Trust;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+import org.zeromq.ZContext;
+
+/**
+ * Prefix affinity from the engines' own KV-cache events (ADR 110): per endpoint, the share of the prompt's leading
+ * blocks its engine holds, from an exact index its events keep. The prompt's blocks are named as the engine names
+ * them (its tokenizer, block size and hash chain), so this scorer exists only for a model whose tokenizer the
+ * gateway knows. The index learned from routing ({@link PrefixScorer}) keeps learning beside it and stands in
+ * for an endpoint whose events are not trusted: never heard ({@link Trust#NONE}), or lost and not replayable
+ * ({@link Trust#PARTIAL}, where the larger of the two scores counts: the exact index holds less than the engine,
+ * the learned one may hold what the engine evicted).
+ */
+public final class KvEventsScorer implements Scorer, AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(KvEventsScorer.class);
+
+  /** Where one endpoint's engine publishes: its PUB address and its replay address (null without one). */
+  public record Source(String events, String replay) {
+  }
+
+  private final String model;
+  private final String topic;
+  private final int maxBlocks;
+  private final Function<Endpoint, Source> sources;
+  private final PrefixScorer learned;
+  private final Function<RouteRequest, long[]> hasher;
+  private final ZContext context = new ZContext(1);
+  /** Copied on write, like the learned index: the event loops read a map that never changes. */
+  private volatile Map<Endpoint, KvEventSubscriber> subscribers = Map.of();
+  private boolean closed;
+
+  /**
+   * @param sources where each endpoint's engine publishes
+   * @param hasher the prompt's blocks as the engine names them; an empty array when the prompt has no full block
+   */
+  public KvEventsScorer(String model, String topic, int maxBlocks, Function<Endpoint, Source> sources,
+      List<Endpoint> endpoints, PrefixScorer learned, Function<RouteRequest, long[]> hasher) {
+    this.model = model;
+    this.topic = topic;
+    this.maxBlocks = maxBlocks;
+    this.sources = sources;
+    this.learned = learned;
+    this.hasher = hasher;
+    endpointsChanged(endpoints);
+  }
+
+  /** The addresses of {@code routing.kvEvents}, with each endpoint's host for {@code {host}}. */
+  public static Function<Endpoint, Source> sources(KvEvents config) {
+    return e -> new Source(KvEvents.resolve(config.endpoint(), e.host()),
+        config.replayEndpoint().map(r -> KvEvents.resolve(r, e.host())).orElse(null));
+  }
+
+  @Override
+  public String name() {
+    return "prefix";
+  }
+
+  @Override
+  public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
+    learned.score(request, eligible, out);
+    Map<Endpoint, KvEventSubscriber> subs = subscribers;
+    long[] blocks = null;
+    for (int i = 0; i < out.length; i++) {
+      KvEventSubscriber sub = subs.get(eligible.get(i));
+      if (sub == null) {
+        continue;
+      }
+      EndpointBlocks index = sub.blocks();
+      Trust trust = index.trust();
+      if (trust == Trust.NONE) {
+        continue;
+      }
+      if (blocks == null) {
+        blocks = request.engineBlocks(this, hasher);
+      }
+      double exact = blocks.length == 0 ? 0 : (double) index.leadingMatches(blocks) / blocks.length;
+      out[i] = trust == Trust.COMPLETE ? exact : Math.max(exact, out[i]);
+    }
+  }
+
+  @Override
+  public void committed(RouteRequest request, Endpoint endpoint) {
+    learned.committed(request, endpoint);
+  }
+
+  /** Subscribes to newcomers' engines and stops listening to leavers'; the learned index follows too. */
+  @Override
+  public synchronized void endpointsChanged(List<Endpoint> endpoints) {
+    learned.endpointsChanged(endpoints);
+    if (closed) {
+      return;
+    }
+    Map<Endpoint, KvEventSubscriber> before = subscribers;
+    Map<Endpoint, KvEventSubscriber> next = new IdentityHashMap<>();
+    for (Endpoint e : endpoints) {
+      KvEventSubscriber kept = before.get(e);
+      next.put(e, kept != null ? kept : subscribe(e));
+    }
+    subscribers = next;
+    Map<Endpoint, KvEventSubscriber> left = new HashMap<>();
+    before.forEach((e, s) -> {
+      if (!next.containsKey(e)) {
+        left.put(e, s);
+      }
+    });
+    left.values().forEach(KvEventSubscriber::close);
+  }
+
+  private KvEventSubscriber subscribe(Endpoint e) {
+    Source source = sources.apply(e);
+    KvEventSubscriber s = new KvEventSubscriber(context, model + "/" + e.id(), source.events(), topic,
+        source.replay(), new EndpointBlocks(maxBlocks));
+    s.start();
+    LOG.debugf("model %s: endpoint %s publishes its KV events at %s", model, e.id(), source.events());
+    return s;
+  }
+
+  /** How far the index of an endpoint is trusted now (tests, diagnostics); null for an unknown endpoint. */
+  /** The index learned from routing that stands in for endpoints without trusted events (shared by ADR 111). */
+  public PrefixScorer learned() {
+    return learned;
+  }
+
+  public String trust(Endpoint e) {
+    KvEventSubscriber s = subscribers.get(e);
+    return s == null ? null : s.blocks().trust().name();
+  }
+
+  /** The block hashes the index holds for an endpoint now (tests, diagnostics). */
+  public long[] indexed(Endpoint e) {
+    KvEventSubscriber s = subscribers.get(e);
+    return s == null ? new long[0] : s.blocks().snapshot();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    subscribers.values().forEach(KvEventSubscriber::close);
+    subscribers = Map.of();
+    context.close();
+  }
+}
