@@ -27,13 +27,14 @@ import java.util.concurrent.TimeUnit;
  * Cache-aware routing benchmark: the same shared-prefix workload (same requests, same arrival times) against
  * fresh simulator replicas per run, routed by 1, 2 or 3 gateway replicas (each its own pool, prefix index,
  * in-flight counts and scrapes; requests spread over them round-robin, as a Service would) with one policy:
- * round-robin, least-request, prefix-load (Sluice's default), prefix-load with the index shared over Redis, and an
- * oracle that reads the simulators' real prefix caches. With more than one gateway, one of them restarts mid-run.
+ * round-robin, least-request, prefix-load (Sluice's default), prefix-load with the index shared over Redis,
+ * kv-events (the engines' KV-cache events, ADR 110), and an oracle that reads the simulators' real prefix caches. With more than one gateway, one of them restarts mid-run.
  * Routing is the gateway's own code: pools are built from a sluice.yaml model by {@link ModelPool#of}, and
  * {@link EndpointMonitor} scrapes the replicas' /metrics. See docs/benchmarks.md.
  */
 public final class RoutingBench {
-  static final List<String> POLICIES = List.of("round-robin", "prefix-load", "prefix-load-shared", "oracle");
+  static final List<String> POLICIES = List.of("round-robin", "prefix-load", "prefix-load-shared", "kv-events",
+      "oracle");
 
   private RoutingBench() {
   }
@@ -68,7 +69,8 @@ public final class RoutingBench {
     double restartAt = Double.parseDouble(o.getOrDefault("restart-at-s", String.valueOf(warmup + measure / 2)));
     Path out = Path.of(o.getOrDefault("out", "bench/results/routing-"
         + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
-    Map<String, RoutingPolicies.Factory> factories = RoutingPolicies.all();
+    int indexBlocks = Integer.parseInt(o.getOrDefault("prefix-cache-blocks", "0"));
+    Map<String, RoutingPolicies.Factory> factories = RoutingPolicies.all(indexBlocks);
     for (String p : policies) {
       if (!factories.containsKey(p)) {
         throw new IllegalArgumentException("unknown policy " + p + "; known: " + factories.keySet());
@@ -109,11 +111,12 @@ public final class RoutingBench {
             + "%d tenants × %d-token shared context + %d-token unique question, %d output tokens; prefill %d ms + %d µs "
             + "per uncached token, %d ms per output token; Poisson arrivals at %.1f req/s (%.0f%% of the %.1f req/s "
             + "capacity with perfect caching); %.0f s warm-up + %.0f s measured; gateways %s, requests spread over "
-            + "them round-robin%s",
+            + "them round-robin%s%s",
         replicas, maxNumSeqs, kvBlocks, tenants, context, question, output, overhead.toMillis(),
         perToken.toNanos() / 1000, itl.toMillis(), rate, loadFactor * 100, capacity, warmup, measure, gatewayCounts,
         restartAt > 0 ? String.format(Locale.ROOT, "; with 2 or more, gateway 0 restarts (fresh pool, empty index) "
-            + "at %.0f s", restartAt) : "");
+            + "at %.0f s", restartAt) : "",
+        indexBlocks > 0 ? "; routing.prefixCacheBlocks " + indexBlocks : "");
     String command = System.getProperty("bench.command", "bench/run-routing.sh " + String.join(" ", args));
     RoutingReport report = new RoutingReport(rows, machine, settings, command, (System.nanoTime() - begin) / 1e9);
     Files.writeString(out.resolve("routing.md"), report.markdown());
@@ -130,8 +133,10 @@ public final class RoutingBench {
     try {
       for (int i = 0; i < replicas; i++) {
         sims.add(Simulator.startBlocking(SimConfig.defaults().withServedModels(List.of("bench"))
-            .withLatency(overhead, perToken, itl).withMaxNumSeqs(maxNumSeqs).withKvCache(16, kvBlocks)
-            .withSeed(i).withEventLoops(1)));
+            .withLatency(overhead, perToken, itl).withMaxNumSeqs(maxNumSeqs)
+            .withKvCache(RoutingPolicies.BLOCK_TOKENS, kvBlocks).withSeed(i).withEventLoops(1)
+            .withKvEvents(RoutingPolicies.needsKvEvents(policy) ? SimConfig.KvEvents.ephemeral()
+                : SimConfig.KvEvents.off())));
       }
       try (GatewayFleet fleet = new GatewayFleet(vertx, sims, factory, gateways)) {
         log("%s, %d gateway(s): %d requests ...", policy, gateways, arrivals.size());

@@ -9,6 +9,8 @@ import dev.sluice.route.ModelPool;
 import dev.sluice.route.Pickers;
 import dev.sluice.route.PrefixScorer;
 import dev.sluice.route.WeightedPicker;
+import dev.sluice.route.kvevents.EnginePrompts;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import dev.sluice.route.share.RedisIndexShare;
 import dev.sluice.sim.Simulator;
 import io.vertx.core.Vertx;
@@ -44,13 +46,21 @@ final class RoutingPolicies {
     }
   }
 
+  /** Tokens per KV block of the benchmark's simulators. */
+  static final int BLOCK_TOKENS = 16;
+  private static int indexBlocks;
   static final String REDIS_URL = System.getProperty("bench.redis", "redis://127.0.0.1:6379");
 
   private RoutingPolicies() {
   }
 
-  /** Every policy by name; {@code prefix-load-shared} needs Redis. */
-  static Map<String, Factory> all() {
+  /**
+   * Every policy by name; {@code prefix-load-shared} needs Redis.
+   *
+   * @param prefixCacheBlocks the model's {@code routing.prefixCacheBlocks}; 0 for the default
+   */
+  static Map<String, Factory> all(int prefixCacheBlocks) {
+    indexBlocks = prefixCacheBlocks;
     // One Redis channel per run of the policy, so replicas of one run share and nothing leaks between runs.
     String run = "bench-routing-" + UUID.randomUUID() + ":";
     return Map.of(
@@ -58,7 +68,33 @@ final class RoutingPolicies {
         "least-request", (vertx, sims) -> plain(vertx, sims, "least-request"),
         "prefix-load", (vertx, sims) -> plain(vertx, sims, "prefix-load"),
         "prefix-load-shared", (vertx, sims) -> shared(vertx, sims, run),
-        "oracle", RoutingPolicies::oracle);
+        "oracle", RoutingPolicies::oracle,
+        "kv-events", RoutingPolicies::kvEvents);
+  }
+
+  /** Whether the policy's simulators must publish vLLM's KV-cache events. */
+  static boolean needsKvEvents(String policy) {
+    return policy.equals("kv-events");
+  }
+
+  /**
+   * Prefix affinity from the engines' own KV-cache events (ADR 110), the learned index beside it for endpoints
+   * whose events are not trusted yet: what {@code routing.kvEvents} builds, with each simulator's own ports.
+   */
+  private static Gateway kvEvents(Vertx vertx, List<Simulator> sims) {
+    ModelConfig config = config(sims, "prefix-load");
+    List<Endpoint> eps = ModelPool.of(config, urls(sims)).endpoints();
+    Map<Endpoint, Simulator> byEndpoint = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < eps.size(); i++) {
+      byEndpoint.put(eps.get(i), sims.get(i));
+    }
+    KvEventsScorer scorer = new KvEventsScorer("bench", "", 1_000_000, e -> new KvEventsScorer.Source(
+        byEndpoint.get(e).kvEventsEndpoint(), byEndpoint.get(e).kvEventsReplayEndpoint()), eps,
+        new PrefixScorer(eps, config.routing().prefixCacheBlocks()), EnginePrompts.simulator(BLOCK_TOKENS, "0"));
+    ModelPool pool = new ModelPool(config, eps, Pickers.prefixLoad(config.routing().weights(), scorer));
+    List<AutoCloseable> resources = new ArrayList<>();
+    resources.add(scorer);
+    return monitored(vertx, pool, resources);
   }
 
   private static Gateway plain(Vertx vertx, List<Simulator> sims, String policy) {
@@ -124,8 +160,8 @@ final class RoutingPolicies {
             upstream:
               endpoints: [%s]
             routing:
-              policy: %s
-        """.formatted(urls, policy);
+              policy: %s%s
+        """.formatted(urls, policy, indexBlocks > 0 ? "\n      prefixCacheBlocks: " + indexBlocks : "");
     return new ConfigLoader(System::getenv).parse(yaml, "routing-bench.yaml").models().get(0);
   }
 }
