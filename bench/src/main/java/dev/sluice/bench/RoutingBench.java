@@ -93,6 +93,14 @@ public final class RoutingBench {
     ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor();
     List<Row> rows = new ArrayList<>();
     try {
+      // The first run of a JVM pays for the JIT (and queues behind it): one unrecorded run warms it up.
+      double jitWarmup = Double.parseDouble(o.getOrDefault("jit-warmup-s", "10"));
+      if (jitWarmup > 0) {
+        List<Arrival> first = arrivals.stream().filter(a -> a.atNanos() < jitWarmup * 1e9).toList();
+        log("JIT warm-up (not recorded)");
+        run(vertx, restarts, factories.get("prefix-load"), "prefix-load", 1, 0, replicas, overhead, perToken, itl,
+            maxNumSeqs, kvBlocks, first, 0, drain);
+      }
       for (int gateways : gatewayCounts) {
         for (String policy : policies) {
           if (gateways == 1 && policy.equals("prefix-load-shared") && policies.contains("prefix-load")) {
@@ -161,9 +169,10 @@ public final class RoutingBench {
           perReplica.put(sim.baseUrl(), s.requestsReceived());
         }
         Row row = new Row(policy, gateways, r, queries == 0 ? 0 : (double) hits / queries, perReplica);
-        log("%s: p50 %.0f ms, p90 %.0f ms TTFT; %d ok, %d errors, %d incomplete; hit rate %.0f%%; per replica %s",
+        log("%s: p50 %.0f ms, p90 %.0f ms TTFT; %d ok, %d errors%s, %d incomplete; hit rate %.0f%%; per replica %s",
             row.label(), Histograms.millis(r.ttft(), 50), Histograms.millis(r.ttft(), 90), r.ok(), r.errors(),
-            r.incomplete(), row.hitRate() * 100, perReplica.values());
+            r.lastError() == null ? "" : " (last: " + r.lastError() + ")", r.incomplete(), row.hitRate() * 100,
+            perReplica.values());
         return row;
       }
     } finally {
