@@ -30,7 +30,8 @@ public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlock
   /**
    * vLLM's KV-cache events, subscribed per endpoint ({@code routing.kvEvents}).
    *
-   * @param endpoint ZeroMQ address of each endpoint's PUB socket; {@code {host}} stands for the endpoint's host
+   * @param endpoint ZeroMQ address of each endpoint's PUB socket; {@code {host}} stands for the endpoint's host;
+   *     empty for {@code upstream.simulator} models, whose built-in simulators publish where the gateway knows
    * @param topic the topic the engine publishes on (vLLM's default is empty)
    * @param replayEndpoint the engine's replay (ROUTER) address, same placeholder; empty when it has none
    * @param blockSize tokens per KV block, the engine's {@code --block-size}

@@ -86,6 +86,18 @@ final class RoutingConfigReader {
 
   private static KvEvents kvEvents(YamlNode node, UpstreamConfig upstream) {
     Map<String, YamlNode> f = node.fields(KV_EVENTS);
+    if (upstream.simulated()) {
+      // The built-in simulators publish on ports of their own choosing, which the gateway knows.
+      for (String key : List.of("endpoint", "replayEndpoint", "topic")) {
+        if (f.containsKey(key)) {
+          throw f.get(key).error("the built-in simulators' addresses are the gateway's own; leave " + key + " out");
+        }
+      }
+      return new KvEvents("", "", Optional.empty(),
+          f.containsKey("blockSize") ? f.get("blockSize").integer(1, 4096) : 16,
+          f.containsKey("hashSeed") ? f.get("hashSeed").nonBlank() : "0",
+          f.containsKey("maxBlocksPerEndpoint") ? f.get("maxBlocksPerEndpoint").integer(16, 100_000_000) : 1_000_000);
+    }
     if (!f.containsKey("endpoint")) {
       throw node.error("needs endpoint, e.g. tcp://{host}:5557");
     }

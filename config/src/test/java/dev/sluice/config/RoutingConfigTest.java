@@ -153,4 +153,22 @@ class RoutingConfigTest {
     assertThat(problem(head + "{policy: round-robin, kvEvents: {endpoint: \"tcp://{host}:5557\"}}\n"))
         .contains("prefix-load");
   }
+
+  @Test
+  void builtInSimulatorModelsNeedNoAddressesTheirSimulatorsPublishWhereTheGatewayKnows() {
+    RoutingConfig.KvEvents kv = parse("""
+        models:
+          - name: m
+            upstream: {simulator: {replicas: 2}}
+            routing: {kvEvents: {blockSize: 4}}
+        """).models().get(0).routing().kvEvents().orElseThrow();
+    assertThat(kv.endpoint()).isEmpty();
+    assertThat(kv.blockSize()).isEqualTo(4);
+    assertThat(problem("""
+        models:
+          - name: m
+            upstream: {simulator: {replicas: 2}}
+            routing: {kvEvents: {endpoint: "tcp://{host}:5557"}}
+        """)).contains("routing.kvEvents.endpoint").contains("leave endpoint out");
+  }
 }

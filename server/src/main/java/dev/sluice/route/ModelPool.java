@@ -5,10 +5,12 @@ import dev.sluice.config.RoutingConfig;
 import dev.sluice.config.RoutingConfig.HealthConfig;
 import dev.sluice.config.Timeouts;
 import dev.sluice.config.UpstreamConfig.Provider;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A model as the gateway serves it in one configuration version: its configuration and the endpoints that
@@ -32,8 +34,17 @@ public final class ModelPool {
 
   /** The pool of a configured model served at {@code urls}, with the picker its routing policy asks for. */
   public static ModelPool of(ModelConfig config, List<java.net.URI> urls) {
+    return of(config, urls, null);
+  }
+
+  /**
+   * The same, with where each endpoint publishes its KV events when the configuration cannot say (the built-in
+   * simulators' ephemeral ports); null reads {@code routing.kvEvents}.
+   */
+  public static ModelPool of(ModelConfig config, List<java.net.URI> urls,
+      Function<Endpoint, KvEventsScorer.Source> kvSources) {
     List<Endpoint> endpoints = urls.stream().map(u -> new Endpoint(u, config.routing().health())).toList();
-    return new ModelPool(config, endpoints, Pickers.forPolicy(config, endpoints));
+    return new ModelPool(config, endpoints, Pickers.forPolicy(config, endpoints, kvSources));
   }
 
   /** The same endpoints (and all they carry) under another version of the model's configuration. */

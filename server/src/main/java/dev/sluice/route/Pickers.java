@@ -18,16 +18,23 @@ public final class Pickers {
   }
 
   public static EndpointPicker forPolicy(ModelConfig model, List<Endpoint> endpoints) {
+    return forPolicy(model, endpoints, null);
+  }
+
+  /** @param kvSources where each endpoint publishes its KV events; null reads {@code routing.kvEvents} */
+  public static EndpointPicker forPolicy(ModelConfig model, List<Endpoint> endpoints,
+      Function<Endpoint, KvEventsScorer.Source> kvSources) {
     RoutingConfig routing = model.routing();
     return switch (routing.policy()) {
       case ROUND_ROBIN -> new RoundRobinPicker();
       case LEAST_REQUEST -> new LeastOutstandingPicker();
-      case PREFIX_LOAD -> prefixLoad(routing.weights(), prefixScorer(model, endpoints));
+      case PREFIX_LOAD -> prefixLoad(routing.weights(), prefixScorer(model, endpoints, kvSources));
     };
   }
 
   /** The learned index, or beside it the engines' KV events when the model has them and its tokenizer is known. */
-  private static Scorer prefixScorer(ModelConfig model, List<Endpoint> endpoints) {
+  private static Scorer prefixScorer(ModelConfig model, List<Endpoint> endpoints,
+      Function<Endpoint, KvEventsScorer.Source> kvSources) {
     RoutingConfig routing = model.routing();
     PrefixScorer learned = new PrefixScorer(endpoints, routing.prefixCacheBlocks());
     if (routing.kvEvents().isEmpty()) {
@@ -40,8 +47,11 @@ public final class Pickers {
           + " learned prefix index", model.name());
       return learned;
     }
-    return new KvEventsScorer(model.name(), kv.topic(), kv.maxBlocksPerEndpoint(), KvEventsScorer.sources(kv),
-        endpoints, learned, hasher);
+    if (kvSources == null && kv.endpoint().isEmpty()) {
+      return learned;   // no addresses known (a built-in simulator model built without its simulators)
+    }
+    return new KvEventsScorer(model.name(), kv.topic(), kv.maxBlocksPerEndpoint(),
+        kvSources != null ? kvSources : KvEventsScorer.sources(kv), endpoints, learned, hasher);
   }
 
   /** The {@code prefix-load} policy around a given prefix scorer (the benchmark's oracle swaps in its own). */

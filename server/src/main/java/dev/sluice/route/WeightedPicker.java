@@ -71,6 +71,16 @@ public final class WeightedPicker implements EndpointPicker {
     }
   }
 
+  /** The scorer of that name (diagnostics, tests); null when the policy has none. */
+  public Scorer scorer(String name) {
+    for (Scorer s : scorers) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   @Override
   public void close() {
     for (Scorer scorer : scorers) {

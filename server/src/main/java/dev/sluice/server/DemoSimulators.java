@@ -1,5 +1,11 @@
 package dev.sluice.server;
 
+import dev.sluice.config.RoutingConfig;
+import dev.sluice.route.kvevents.KvEventsScorer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.SimulatorSpec;
 import dev.sluice.sim.SimConfig;
@@ -18,8 +24,11 @@ final class DemoSimulators implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DemoSimulators.class);
   private final List<Simulator> running = new ArrayList<>();
 
-  /** The replicas started for one model: their base URLs, and how to stop them. */
-  record Replicas(List<URI> urls, Runnable stop) {
+  /**
+   * The replicas started for one model: their base URLs, where each publishes its KV events (empty unless the
+   * model's routing follows them), and how to stop them.
+   */
+  record Replicas(List<URI> urls, Map<URI, KvEventsScorer.Source> kvEvents, Runnable stop) {
   }
 
   /** Starts the model's replicas (blocking until they listen). */
@@ -27,6 +36,8 @@ final class DemoSimulators implements AutoCloseable {
     SimulatorSpec spec = model.upstream().simulator().orElseThrow();
     String served = model.upstream().model().orElse(model.name());
     List<URI> endpoints = new ArrayList<>();
+    Map<URI, KvEventsScorer.Source> kvSources = new HashMap<>();
+    Optional<RoutingConfig.KvEvents> kv = model.routing().kvEvents();
     List<Simulator> mine = new ArrayList<>();
     for (int i = 0; i < spec.replicas(); i++) {
       SimConfig config = SimConfig.defaults()
@@ -36,16 +47,24 @@ final class DemoSimulators implements AutoCloseable {
           .withMaxNumSeqs(spec.maxNumSeqs())
           .withSeed(spec.seed() + i)
           .withEventLoops(1);
+      if (kv.isPresent()) {
+        config = config.withKvCache(kv.get().blockSize(), config.kvCacheBlocks())
+            .withKvEvents(SimConfig.KvEvents.ephemeral().withHashSeed(kv.get().hashSeed()));
+      }
       Simulator simulator = Simulator.startBlocking(config);
       mine.add(simulator);
       synchronized (this) {
         running.add(simulator);
       }
-      endpoints.add(URI.create(simulator.baseUrl()));
+      URI url = URI.create(simulator.baseUrl());
+      endpoints.add(url);
+      if (kv.isPresent()) {
+        kvSources.put(url, new KvEventsScorer.Source(simulator.kvEventsEndpoint(), simulator.kvEventsReplayEndpoint()));
+      }
     }
     LOG.infof("model %s is SIMULATED: %d built-in simulator replica(s) at %s (no GPU, generated text is not real)",
         model.name(), spec.replicas(), endpoints);
-    return new Replicas(List.copyOf(endpoints), () -> stop(mine));
+    return new Replicas(List.copyOf(endpoints), Map.copyOf(kvSources), () -> stop(mine));
   }
 
   private void stop(List<Simulator> simulators) {

@@ -88,7 +88,7 @@ final class PoolBuilder {
     ModelPool pool;
     if (upstream.simulated()) {
       DemoSimulators.Replicas replicas = simulators.start(model);
-      pool = ModelPool.of(model, replicas.urls());
+      pool = ModelPool.of(model, replicas.urls(), e -> replicas.kvEvents().get(e.base()));
       started.add(pool.endpointSet());
       pool.endpointSet().onClose(replicas.stop());
     } else if (upstream.discovered()) {

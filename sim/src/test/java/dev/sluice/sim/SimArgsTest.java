@@ -55,4 +55,18 @@ class SimArgsTest {
     assertThat(SimMain.run(new String[] {"--nope"})).isEqualTo(2);
     assertThat(List.of(SimArgs.USAGE.split("\n"))).anyMatch(l -> l.startsWith("  --max-num-seqs"));
   }
+
+  @Test
+  void kvEventsAreOffUnlessAPortIsGivenAndTheirFlagsAreRead() {
+    assertThat(SimConfig.parseArgs().kvEvents().enabled()).isFalse();
+    SimConfig.KvEvents kv = SimConfig.parseArgs("--kv-events-port", "5557", "--kv-events-replay-port=5558",
+        "--kv-events-topic", "kv@sim", "--hash-seed", "42").kvEvents();
+    assertThat(kv).isEqualTo(new SimConfig.KvEvents(true, 5557, 5558, "kv@sim", "42", 10_000));
+    assertThat(SimConfig.parseArgs("--kv-events-port", "0").kvEvents().replayPort()).as("no replay unless asked")
+        .isEqualTo(-1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimConfig.parseArgs("--kv-events-replay-port", "5558"))
+        .hasMessageContaining("needs --kv-events-port");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimConfig.parseArgs("--kv-events-port", "70000"))
+        .hasMessageContaining("--kv-events-port");
+  }
 }

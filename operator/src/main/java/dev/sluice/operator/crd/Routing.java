@@ -21,6 +21,11 @@ public class Routing {
   /** How often each pod's /metrics is scraped, e.g. {@code 500ms}; {@code 0s} turns it off. */
   @Pattern(DURATION)
   public String metricsInterval;
+  /**
+   * Route from the engines' own KV-cache events: vLLM publishes them (ports 5557 and 5558 of each pod) and the
+   * gateway follows them (its {@code routing.kvEvents}). Changing it restarts the model's pods.
+   */
+  public Boolean kvEvents;
 
   public enum Policy {
     @JsonProperty("prefix-load") PREFIX_LOAD,

@@ -121,12 +121,22 @@ public final class ModelDeployment {
       args.add("--tensor-parallel-size");
       args.add(String.valueOf(tp));
     }
+    boolean kvEvents = KvEventsWiring.enabled(spec);
+    if (kvEvents) {
+      // The gateway names prompt blocks as vLLM does only with the reproducible chain (ADR 110).
+      args.addAll(List.of("--kv-events-config", KvEventsWiring.vllmConfig(),
+          "--prefix-caching-hash-algo", "sha256_cbor"));
+    }
     if (serving.args != null) {
       args.addAll(serving.args);
     }
     List<EnvVar> env = new ArrayList<>();
     // The weights are local and verified: vLLM must never reach for the Hub at start.
     env.add(new EnvVar("HF_HUB_OFFLINE", "1", null));
+    if (kvEvents && KvEventsWiring.hashSeed(serving).equals(KvEventsWiring.DEFAULT_HASH_SEED)
+        && (serving.env == null || serving.env.stream().noneMatch(e -> "PYTHONHASHSEED".equals(e.getName())))) {
+      env.add(new EnvVar("PYTHONHASHSEED", KvEventsWiring.DEFAULT_HASH_SEED, null));
+    }
     if (serving.env != null) {
       env.addAll(serving.env);
     }
@@ -134,12 +144,19 @@ public final class ModelDeployment {
     if (tp > 1) {
       mounts.add(mount("dshm", "/dev/shm"));
     }
-    return new ContainerBuilder()
+    ContainerBuilder container = new ContainerBuilder()
         .withName(SERVER)
         .withImage(serving.image == null ? settings.vllmImage() : serving.image)
         .withArgs(args)
         .withEnv(env)
-        .addNewPort().withName("http").withContainerPort(ModelNames.PORT).withProtocol("TCP").endPort()
+        .addNewPort().withName("http").withContainerPort(ModelNames.PORT).withProtocol("TCP").endPort();
+    if (kvEvents) {
+      container
+          .addNewPort().withName("kv-events").withContainerPort(KvEventsWiring.PUB_PORT).withProtocol("TCP").endPort()
+          .addNewPort().withName("kv-replay").withContainerPort(KvEventsWiring.REPLAY_PORT).withProtocol("TCP")
+          .endPort();
+    }
+    return container
         .withResources(resources(serving))
         .withVolumeMounts(mounts)
         // Loading weights and capturing CUDA graphs can take many minutes: up to 30 before the pod is killed.

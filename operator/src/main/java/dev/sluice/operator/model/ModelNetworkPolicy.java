@@ -33,7 +33,7 @@ public final class ModelNetworkPolicy {
     LabelSelector monitoringNamespaces = new LabelSelectorBuilder()
         .withMatchLabels(Map.of(monitoring[0], monitoring.length > 1 ? monitoring[1] : ""))
         .build();
-    return new NetworkPolicyBuilder()
+    NetworkPolicyBuilder policy = new NetworkPolicyBuilder()
         .withNewMetadata()
           .withName(ModelNames.workload(m))
           .withNamespace(m.getMetadata().getNamespace())
@@ -50,7 +50,18 @@ public final class ModelNetworkPolicy {
             .addToFrom(new NetworkPolicyPeerBuilder().withNamespaceSelector(monitoringNamespaces).build())
             .addNewPort().withProtocol("TCP").withPort(new IntOrString(ModelNames.PORT)).endPort()
           .endIngress()
-        .endSpec()
-        .build();
+        .endSpec();
+    if (KvEventsWiring.enabled(m.getSpec())) {
+      // The KV events are the gateway's alone: no monitoring namespace needs them.
+      policy.editSpec()
+          .addNewIngress()
+            .addToFrom(new NetworkPolicyPeerBuilder().withNamespaceSelector(gatewayNamespaces)
+                .withPodSelector(gatewayPods).build())
+            .addNewPort().withProtocol("TCP").withPort(new IntOrString(KvEventsWiring.PUB_PORT)).endPort()
+            .addNewPort().withProtocol("TCP").withPort(new IntOrString(KvEventsWiring.REPLAY_PORT)).endPort()
+          .endIngress()
+          .endSpec();
+    }
+    return policy.build();
   }
 }

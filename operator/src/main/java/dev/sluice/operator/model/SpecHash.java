@@ -34,6 +34,9 @@ public final class SpecHash {
     parts.put("storage", spec.storage);
     parts.put("serving", spec.serving);
     parts.put("advanced", spec.advanced);
+    if (KvEventsWiring.enabled(spec)) {
+      parts.put("kvEvents", true);   // the one routing knob that changes vLLM's arguments
+    }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsString(parts).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 8);

@@ -122,6 +122,10 @@ public final class SpecValidator {
     if (routing.metricsInterval != null && !DURATION.matcher(routing.metricsInterval).matches()) {
       errors.add("spec.routing.metricsInterval must be a duration such as 500ms or 0s");
     }
+    if (Boolean.TRUE.equals(routing.kvEvents) && routing.policy != null
+        && routing.policy != Routing.Policy.PREFIX_LOAD) {
+      errors.add("spec.routing.kvEvents feeds the prefix scorer: it needs policy prefix-load");
+    }
     if (routing.weights != null) {
       double sum = value(routing.weights.prefix) + value(routing.weights.queue) + value(routing.weights.kvCache);
       require(errors, sum > 0, Routing.WEIGHTS_RULE);

@@ -8,6 +8,7 @@ import dev.sluice.operator.crd.LLMModelSpec;
 import dev.sluice.operator.crd.Plan;
 import dev.sluice.operator.crd.PlanSpec;
 import dev.sluice.operator.crd.Routing;
+import dev.sluice.operator.model.KvEventsWiring;
 import dev.sluice.operator.model.ModelNames;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,14 @@ final class ModelEntries {
     }
     if (spec.routing != null) {
       Map<String, Object> routing = routing(spec.routing);
+      if (KvEventsWiring.enabled(spec)) {
+        Map<String, Object> kv = new LinkedHashMap<>();
+        kv.put("endpoint", "tcp://{host}:" + KvEventsWiring.PUB_PORT);
+        kv.put("replayEndpoint", "tcp://{host}:" + KvEventsWiring.REPLAY_PORT);
+        kv.put("blockSize", KvEventsWiring.blockSize(spec.serving));
+        kv.put("hashSeed", KvEventsWiring.hashSeed(spec.serving));
+        routing.put("kvEvents", kv);
+      }
       if (!routing.isEmpty()) {
         entry.put("routing", routing);
       }

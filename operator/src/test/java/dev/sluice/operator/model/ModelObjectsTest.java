@@ -249,4 +249,38 @@ class ModelObjectsTest {
       assertThat(from.get(1).getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("sluice.dev/monitoring", "true"));
     });
   }
+
+  @Test
+  void kvEventsMakeVllmPublishWithAReproducibleHashOnlyTheGatewayMayReadAndRestartThePods() {
+    LLMModel m = model();
+    String before = SpecHash.of(m.getSpec());
+    m.getSpec().routing = new dev.sluice.operator.crd.Routing();
+    m.getSpec().routing.kvEvents = true;
+
+    Container vllm = ModelDeployment.build(m, settings).getSpec().getTemplate().getSpec().getContainers().get(0);
+    List<String> args = vllm.getArgs();
+    String config = args.get(args.indexOf("--kv-events-config") + 1);
+    assertThat(config).isEqualTo("{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
+        + "\"replay_endpoint\":\"tcp://*:5558\",\"topic\":\"\"}");
+    assertThat(args.get(args.indexOf("--prefix-caching-hash-algo") + 1)).isEqualTo("sha256_cbor");
+    assertThat(vllm.getEnv()).contains(new EnvVar("PYTHONHASHSEED", "0", null));
+    assertThat(vllm.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
+        .containsExactly("http:8000", "kv-events:5557", "kv-replay:5558");
+    assertThat(SpecHash.of(m.getSpec())).as("vLLM's arguments changed").isNotEqualTo(before);
+
+    NetworkPolicy np = ModelNetworkPolicy.build(m, settings);
+    assertThat(np.getSpec().getIngress()).hasSize(2);
+    assertThat(np.getSpec().getIngress().get(1)).satisfies(rule -> {
+      assertThat(rule.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(5557, 5558);
+      assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(peer.getPodSelector().getMatchLabels())
+          .containsEntry("app.kubernetes.io/component", "gateway"));
+    });
+
+    // A seed of the user's own is kept, and not doubled.
+    m.getSpec().serving.env = List.of(new EnvVar("PYTHONHASHSEED", "7", null));
+    Container own = ModelDeployment.build(m, settings).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(own.getEnv()).filteredOn(e -> e.getName().equals("PYTHONHASHSEED")).containsExactly(
+        new EnvVar("PYTHONHASHSEED", "7", null));
+    assertThat(KvEventsWiring.hashSeed(m.getSpec().serving)).isEqualTo("7");
+  }
 }

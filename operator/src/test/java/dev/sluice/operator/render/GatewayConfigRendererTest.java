@@ -192,4 +192,23 @@ class GatewayConfigRendererTest {
     assertThat(r.fatal()).isEmpty();
     assertThat(r.yaml().orElseThrow()).contains("${SLUICE_DB_PASSWORD}").contains("${REDIS_PASSWORD}");
   }
+
+  @Test
+  void kvEventsRenderTheGatewaysSideWithTheBlockSizeAndSeedThePodsUse() {
+    LLMModel llm = Fixtures.llm("team-a", "qwen");
+    llm.getSpec().routing = new Routing();
+    llm.getSpec().routing.kvEvents = true;
+    llm.getSpec().serving.args = List.of("--block-size", "32");
+
+    RenderResult r = renderer.render(Fixtures.BASE, List.of(llm), List.of(), List.of(), key);
+
+    assertThat(r.rejected()).isEmpty();
+    dev.sluice.config.RoutingConfig.KvEvents kv = readAsGatewayWould(r.yaml().orElseThrow()).models().get(0)
+        .routing().kvEvents().orElseThrow();
+    assertThat(kv.endpoint()).isEqualTo("tcp://{host}:5557");
+    assertThat(kv.replayEndpoint()).contains("tcp://{host}:5558");
+    assertThat(kv.blockSize()).isEqualTo(32);
+    assertThat(kv.hashSeed()).isEqualTo("0");
+    assertThat(kv.topic()).isEmpty();
+  }
 }

@@ -336,7 +336,12 @@ final class KvEventSubscriber implements AutoCloseable {
     }
   }
 
-  /** Stops the thread; its sockets close with it. */
+  /** Asks the thread to stop without waiting for it (discovery may call from an event loop). */
+  void stop() {
+    running = false;
+  }
+
+  /** Stops the thread and waits for it; its sockets close with it. */
   @Override
   public void close() {
     running = false;

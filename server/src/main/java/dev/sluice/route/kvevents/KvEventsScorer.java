@@ -105,8 +105,10 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
     Map<Endpoint, KvEventSubscriber> before = subscribers;
     Map<Endpoint, KvEventSubscriber> next = new IdentityHashMap<>();
     for (Endpoint e : endpoints) {
-      KvEventSubscriber kept = before.get(e);
-      next.put(e, kept != null ? kept : subscribe(e));
+      KvEventSubscriber s = before.containsKey(e) ? before.get(e) : subscribe(e);
+      if (s != null) {
+        next.put(e, s);
+      }
     }
     subscribers = next;
     Map<Endpoint, KvEventSubscriber> left = new HashMap<>();
@@ -115,11 +117,14 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
         left.put(e, s);
       }
     });
-    left.values().forEach(KvEventSubscriber::close);
+    left.values().forEach(KvEventSubscriber::stop);   // never a join here: discovery may call on an event loop
   }
 
   private KvEventSubscriber subscribe(Endpoint e) {
     Source source = sources.apply(e);
+    if (source == null) {
+      return null;   // nowhere to listen: the learned index scores it
+    }
     KvEventSubscriber s = new KvEventSubscriber(context, model + "/" + e.id(), source.events(), topic,
         source.replay(), new EndpointBlocks(maxBlocks));
     s.start();

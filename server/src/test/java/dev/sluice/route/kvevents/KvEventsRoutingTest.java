@@ -267,4 +267,30 @@ class KvEventsRoutingTest {
   private static Long[] box(long[] a) {
     return Arrays.stream(a).boxed().toArray(Long[]::new);
   }
+
+  @Test
+  void endpointsThatDiscoveryAddsAreSubscribedAndThoseItRemovesAreLetGo() {
+    Simulator a = simulator(16, SimConfig.KvEvents.ephemeral());
+    Simulator b = simulator(16, SimConfig.KvEvents.ephemeral());
+    Map<URI, Simulator> byUrl = Map.of(URI.create(a.baseUrl()), a, URI.create(b.baseUrl()), b);
+    Endpoint first = new Endpoint(URI.create(a.baseUrl()));
+    KvEventsScorer scorer = scorer(List.of(first), e -> {
+      Simulator sim = byUrl.get(e.base());
+      return new KvEventsScorer.Source(sim.kvEventsEndpoint(), sim.kvEventsReplayEndpoint());
+    });
+    dev.sluice.route.EndpointSet set = new dev.sluice.route.EndpointSet("m",
+        dev.sluice.config.RoutingConfig.HealthConfig.defaults(true), List.of(first),
+        Pickers.prefixLoad(Weights.defaults(), scorer));
+    complete(b, SCRIPT[0]);   // b ran before the gateway knew it
+
+    set.update(List.of(URI.create(a.baseUrl()), URI.create(b.baseUrl())));
+    Endpoint second = set.members().get(1);
+    awaitIndexEqualsCache(scorer, second, b, "COMPLETE");
+    assertThat(scorer.indexed(second)).isNotEmpty();
+
+    set.update(List.of(URI.create(b.baseUrl())));
+    assertThat(scorer.trust(first)).as("no longer followed").isNull();
+    complete(b, SCRIPT[2]);
+    awaitIndexEqualsCache(scorer, second, b, "COMPLETE");
+  }
 }

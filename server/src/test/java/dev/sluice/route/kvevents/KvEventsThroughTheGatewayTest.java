@@ -1,0 +1,65 @@
+package dev.sluice.route.kvevents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.route.Endpoint;
+import dev.sluice.route.ModelPool;
+import dev.sluice.route.WeightedPicker;
+import dev.sluice.support.GatewayHarness;
+import dev.sluice.support.Http;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code routing.kvEvents} on a model served by the built-in simulators: they publish their events, the gateway
+ * follows each replica's, and a repeated prefix comes back to the replica whose cache the events say holds it.
+ */
+class KvEventsThroughTheGatewayTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CONTEXT = "You answer questions about the tenant's handbook. ".repeat(20);
+
+  private static String chat(String question) {
+    return "{\"model\":\"m\",\"max_tokens\":2,\"messages\":[{\"role\":\"system\",\"content\":\"" + CONTEXT
+        + "\"},{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+  }
+
+  @Test
+  void theSimulatorsPublishTheGatewayFollowsEachReplicaAndARepeatedPrefixHitsTheCacheItWasStoredIn()
+      throws Exception {
+    try (GatewayHarness gw = GatewayHarness.start("""
+        models:
+          - name: m
+            access: {public: true}
+            upstream:
+              simulator: {replicas: 2, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
+            routing:
+              kvEvents: {blockSize: 4}
+        """)) {
+      ModelPool pool = gw.runtime().catalog().pool("m");
+      KvEventsScorer scorer = (KvEventsScorer) ((WeightedPicker) pool.picker()).scorer("prefix");
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+        for (Endpoint e : pool.endpoints()) {
+          assertThat(scorer.trust(e)).isEqualTo("COMPLETE");
+        }
+      });
+
+      HttpResponse<String> first = Http.postJson(gw.baseUrl() + "/v1/chat/completions", chat("What is rule 1?"));
+      assertThat(first.statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(15)).until(() -> pool.endpoints().stream()
+          .anyMatch(e -> scorer.indexed(e).length > 0));
+
+      for (int i = 2; i < 8; i++) {
+        HttpResponse<String> again = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+            chat("What is rule " + i + "?"));
+        assertThat(again.statusCode()).isEqualTo(200);
+        JsonNode usage = JSON.readTree(again.body()).path("usage");
+        assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asInt())
+            .as("request %d reused the shared prefix", i).isGreaterThan(usage.path("prompt_tokens").asInt() / 2);
+      }
+    }
+  }
+}
