@@ -20,12 +20,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
- * Plays a list of arrivals open-loop against a pool: each request is routed by the pool exactly as the gateway
- * routes it ({@link ModelPool#pick}, which runs the policy's scorers and records the prefix index), then streamed
- * from the chosen simulator. Time to first token is measured from the request's intended arrival, so queueing
+ * Plays a list of arrivals open-loop against gateway replicas: each request is routed by its replica's pool exactly
+ * as the gateway routes it ({@link ModelPool#pick}, which runs the policy's scorers and records the prefix index),
+ * then streamed from the chosen simulator. Time to first token is measured from the request's intended arrival, so queueing
  * anywhere counts. Runs on one event loop, so the counters need no locks.
  */
 final class RoutedLoad {
@@ -36,7 +37,7 @@ final class RoutedLoad {
   private final Vertx vertx;
   private final Context context;
   private final HttpClient client;
-  private final ModelPool pool;
+  private final IntFunction<ModelPool> pools;
   private final List<Arrival> arrivals;
   private final long measureFromNanos;
   private final long drainNanos;
@@ -55,12 +56,13 @@ final class RoutedLoad {
   private long timer = -1;
   private boolean finished;
 
-  private RoutedLoad(Vertx vertx, ModelPool pool, List<Arrival> arrivals, long measureFromNanos, long drainNanos) {
+  private RoutedLoad(Vertx vertx, IntFunction<ModelPool> pools, List<Arrival> arrivals, long measureFromNanos,
+      long drainNanos) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
         .setKeepAliveTimeout(60), new PoolOptions().setHttp1MaxSize(1024));
-    this.pool = pool;
+    this.pools = pools;
     this.arrivals = arrivals;
     this.measureFromNanos = measureFromNanos;
     this.drainNanos = drainNanos;
@@ -68,9 +70,10 @@ final class RoutedLoad {
     this.firstToken = new boolean[arrivals.size()];
   }
 
-  static Result run(Vertx vertx, ModelPool pool, List<Arrival> arrivals, long measureFromNanos, long drainNanos)
-      throws Exception {
-    RoutedLoad load = new RoutedLoad(vertx, pool, arrivals, measureFromNanos, drainNanos);
+  /** @param pools the pool (gateway replica) that picks request i */
+  static Result run(Vertx vertx, IntFunction<ModelPool> pools, List<Arrival> arrivals, long measureFromNanos,
+      long drainNanos) throws Exception {
+    RoutedLoad load = new RoutedLoad(vertx, pools, arrivals, measureFromNanos, drainNanos);
     load.context.runOnContext(v -> load.begin());
     long last = arrivals.isEmpty() ? 0 : arrivals.get(arrivals.size() - 1).atNanos();
     try {
@@ -112,7 +115,7 @@ final class RoutedLoad {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
-    Endpoint endpoint = pool.pick(new RouteRequest(Operation.CHAT, body), Set.of());
+    Endpoint endpoint = pools.apply(i).pick(new RouteRequest(Operation.CHAT, body), Set.of());
     if (endpoint == null) {
       answer(i, counted, "no endpoint", null);
       return;

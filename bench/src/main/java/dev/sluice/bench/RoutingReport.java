@@ -30,27 +30,45 @@ final class RoutingReport {
     md.append("- Command: `").append(command).append("`\n");
     md.append("- Workload: ").append(settings).append('\n');
     md.append(String.format(Locale.ROOT, "- Run time: %.0f s%n%n", seconds));
-    md.append("| policy | TTFT p50 | TTFT p90 | TTFT p99 | goodput (req/s) | prefix-cache hit rate | ok | errors | "
-        + "unfinished at the end | requests per replica |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    md.append("| policy | gateways | TTFT p50 | TTFT p90 | TTFT p99 | goodput (req/s) | prefix-cache hit rate | ok | "
+        + "errors | unfinished at the end | requests per replica |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (RoutingBench.Row r : rows) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %.0f%% | %d | %d | %d | %s |%n", r.policy(),
-          ms(Histograms.millis(r.load().ttft(), 50)), ms(Histograms.millis(r.load().ttft(), 90)),
-          ms(Histograms.millis(r.load().ttft(), 99)), r.load().goodputRps(), r.hitRate() * 100, r.load().ok(),
-          r.load().errors(), r.load().incomplete(), r.perReplica().values()));
+      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.1f | %.0f%% | %d | %d | %d | %s |%n",
+          r.policy(), r.gateways(), ms(Histograms.millis(r.load().ttft(), 50)),
+          ms(Histograms.millis(r.load().ttft(), 90)), ms(Histograms.millis(r.load().ttft(), 99)),
+          r.load().goodputRps(), r.hitRate() * 100, r.load().ok(), r.load().errors(), r.load().incomplete(),
+          r.perReplica().values()));
     }
-    double rr = p90("round-robin");
-    double pl = p90("prefix-load");
-    double oracle = p90("oracle");
-    if (!Double.isNaN(rr) && !Double.isNaN(pl) && !Double.isNaN(oracle)) {
-      md.append(String.format(Locale.ROOT, "%np90 TTFT: round-robin / prefix-load = **%.1f×** (target ≥ 5×); "
-          + "prefix-load / oracle = **%.2f×** (target ≤ 1.3×).%n", rr / pl, pl / oracle));
+    md.append('\n');
+    for (int gateways : rows.stream().map(RoutingBench.Row::gateways).distinct().toList()) {
+      double rr = p90("round-robin", gateways);
+      double oracle = p90("oracle", gateways);
+      StringBuilder line = new StringBuilder();
+      for (String policy : List.of("prefix-load", "prefix-load-shared", "kv-events")) {
+        double p = p90(policy, gateways);
+        if (Double.isNaN(p) || Double.isNaN(rr) && Double.isNaN(oracle)) {
+          continue;
+        }
+        line.append(line.length() == 0 ? "" : "; ").append(policy).append(':');
+        if (!Double.isNaN(rr)) {
+          line.append(String.format(Locale.ROOT, " round-robin / it = **%.1f×** (goal ≥ 10×)", rr / p));
+        }
+        if (!Double.isNaN(oracle)) {
+          line.append(String.format(Locale.ROOT, Double.isNaN(rr) ? " it / oracle = **%.2f×** (goal ≤ 1.3×)"
+              : ", it / oracle = **%.2f×** (goal ≤ 1.3×)", p / oracle));
+        }
+      }
+      if (line.length() > 0) {
+        md.append(String.format(Locale.ROOT, "- p90 TTFT, %d gateway%s: %s.%n", gateways, gateways == 1 ? "" : "s",
+            line));
+      }
     }
     return md.toString();
   }
 
-  private double p90(String policy) {
-    return rows.stream().filter(r -> r.policy().equals(policy)).findFirst()
+  private double p90(String policy, int gateways) {
+    return rows.stream().filter(r -> r.policy().equals(policy) && r.gateways() == gateways).findFirst()
         .map(r -> Histograms.millis(r.load().ttft(), 90)).orElse(Double.NaN);
   }
 
@@ -61,7 +79,7 @@ final class RoutingReport {
 
   /** Grouped bars (p50, p90) per policy on a log10 axis from 10 ms up to the next power of ten above the max. */
   String svg() {
-    int width = 760;
+    int width = Math.max(760, 90 + 78 * rows.size());
     int height = 420;
     int left = 70;
     int right = 20;
@@ -103,8 +121,10 @@ final class RoutingReport {
         s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\">"
             + "%s</text>%n", x + (barW - 4) / 2.0, top + plotH - h - 4, ms(values[b])));
       }
-      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-          x0 + barW, top + plotH + 20, r.policy()));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">%s</text>%n",
+          x0 + barW, top + plotH + 16, r.policy()));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">%d "
+          + "gateway%s</text>%n", x0 + barW, top + plotH + 30, r.gateways(), r.gateways() == 1 ? "" : "s"));
     }
     s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
         + "<text x=\"%d\" y=\"%d\">p50</text>%n", left, height - 22, colors[0], left + 16, height - 12));

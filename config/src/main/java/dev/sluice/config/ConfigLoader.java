@@ -106,6 +106,7 @@ public final class ConfigLoader {
     AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
     KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
     Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
+    RoutingConfigReader.checkShareIndex(models, modelsNode, redis.isPresent());
     QuotaConfig quota = QuotaConfigParser.quota(top);
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
     SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));

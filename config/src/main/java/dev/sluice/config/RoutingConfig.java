@@ -16,13 +16,15 @@ import java.util.Optional;
  * @param fallbacks models tried, in order, when this one has no healthy endpoint or answers 429/503
  * @param tier {@code local} (self-hosted, may see sensitive data) or {@code external}
  * @param kvEvents where each endpoint's engine publishes its KV-cache events, when the prefix index follows them
+ * @param shareIndex whether the learned prefix index is shared with the other gateway replicas, and how
  */
 public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
-    HealthConfig health, List<String> fallbacks, Tier tier, Optional<KvEvents> kvEvents) {
+    HealthConfig health, List<String> fallbacks, Tier tier, Optional<KvEvents> kvEvents, ShareIndex shareIndex) {
 
   public RoutingConfig {
     fallbacks = List.copyOf(fallbacks);
     Objects.requireNonNull(kvEvents, "kvEvents");
+    Objects.requireNonNull(shareIndex, "shareIndex");
   }
 
   /**
@@ -46,6 +48,15 @@ public record RoutingConfig(Policy policy, Weights weights, int prefixCacheBlock
       return template.replace(HOST, h);
     }
   }
+
+  /** A routing configuration whose learned prefix index stays this gateway's own. */
+  public RoutingConfig(Policy policy, Weights weights, int prefixCacheBlocks, Duration metricsInterval,
+      HealthConfig health, List<String> fallbacks, Tier tier, Optional<KvEvents> kvEvents) {
+    this(policy, weights, prefixCacheBlocks, metricsInterval, health, fallbacks, tier, kvEvents, ShareIndex.OFF);
+  }
+
+  /** How gateway replicas converge their learned prefix indexes: not at all, or over the configured Redis. */
+  public enum ShareIndex { OFF, REDIS }
 
   public enum Policy {
     PREFIX_LOAD("prefix-load"), LEAST_REQUEST("least-request"), ROUND_ROBIN("round-robin");

@@ -3,6 +3,7 @@ package dev.sluice.config;
 import dev.sluice.config.RoutingConfig.HealthConfig;
 import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.config.RoutingConfig.Policy;
+import dev.sluice.config.RoutingConfig.ShareIndex;
 import dev.sluice.config.RoutingConfig.Tier;
 import dev.sluice.config.RoutingConfig.Weights;
 import dev.sluice.config.UpstreamConfig.Provider;
@@ -22,7 +23,7 @@ import java.util.Set;
 final class RoutingConfigReader {
   static final Set<String> MODEL_KEYS = Set.of("routing", "health", "fallbacks", "tier");
   private static final Set<String> ROUTING = Set.of("policy", "weights", "prefixCacheBlocks", "metricsInterval",
-      "kvEvents");
+      "kvEvents", "shareIndex");
   private static final Set<String> KV_EVENTS = Set.of("endpoint", "topic", "replayEndpoint", "blockSize", "hashSeed",
       "maxBlocksPerEndpoint");
   private static final Set<String> WEIGHTS = Set.of("prefix", "queue", "kvCache");
@@ -43,6 +44,7 @@ final class RoutingConfigReader {
     Weights weights = Weights.defaults();
     int prefixBlocks = 16_384;
     Duration metricsInterval = null;
+    ShareIndex share = ShareIndex.OFF;
     Optional<KvEvents> kvEvents = Optional.empty();
     if (model.containsKey("routing")) {
       Map<String, YamlNode> f = model.get("routing").fields(ROUTING);
@@ -67,6 +69,9 @@ final class RoutingConfigReader {
           throw f.get("kvEvents").error("KV events feed the prefix scorer: they need policy prefix-load");
         }
       }
+      if (f.containsKey("shareIndex")) {
+        share = shareIndex(f.get("shareIndex"), policy);
+      }
     }
     if (metricsInterval == null) {
       // Only prefix-load's queue and KV scorers read the scraped gauges.
@@ -75,7 +80,8 @@ final class RoutingConfigReader {
     HealthConfig health = model.containsKey("health") ? health(model.get("health"), selfHosted)
         : HealthConfig.defaults(selfHosted);
     List<String> fallbacks = model.containsKey("fallbacks") ? fallbacks(model.get("fallbacks")) : List.of();
-    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier, kvEvents);
+    return new RoutingConfig(policy, weights, prefixBlocks, metricsInterval, health, fallbacks, tier, kvEvents,
+        share);
   }
 
   private static KvEvents kvEvents(YamlNode node, UpstreamConfig upstream) {
@@ -192,6 +198,29 @@ final class RoutingConfigReader {
       }
     }
     throw node.error("expected prefix-load, least-request or round-robin, got '" + raw + "'");
+  }
+
+  private static ShareIndex shareIndex(YamlNode node, Policy policy) {
+    String raw = node.nonBlank().toLowerCase(Locale.ROOT);
+    ShareIndex share = switch (raw) {
+      case "off" -> ShareIndex.OFF;
+      case "redis" -> ShareIndex.REDIS;
+      default -> throw node.error("expected off or redis, got '" + raw + "'");
+    };
+    if (share != ShareIndex.OFF && policy != Policy.PREFIX_LOAD) {
+      throw node.error("only the prefix-load policy keeps a prefix index to share");
+    }
+    return share;
+  }
+
+  /** A model that shares its prefix index over Redis needs the top-level {@code redis}. */
+  static void checkShareIndex(List<ModelConfig> models, YamlNode modelsNode, boolean redis) {
+    List<YamlNode> items = modelsNode.items();
+    for (int i = 0; i < models.size(); i++) {
+      if (models.get(i).routing().shareIndex() == ShareIndex.REDIS && !redis) {
+        throw items.get(i).error("routing.shareIndex: redis needs the top-level 'redis' section");
+      }
+    }
   }
 
   private static Weights weights(YamlNode node) {

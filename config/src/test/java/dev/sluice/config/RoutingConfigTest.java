@@ -90,6 +90,29 @@ class RoutingConfigTest {
   }
 
   @Test
+  void thePrefixIndexIsSharedOverRedisOnlyWhenAsked() {
+    String redis = "redis: {url: redis://127.0.0.1:6379}\n";
+    String model = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n";
+    assertThat(parse(model).models().get(0).routing().shareIndex()).isEqualTo(RoutingConfig.ShareIndex.OFF);
+    assertThat(parse(redis + model + "    routing: {shareIndex: redis}\n").models().get(0).routing().shareIndex())
+        .isEqualTo(RoutingConfig.ShareIndex.REDIS);
+    assertThat(parse(redis + model + "    routing: {shareIndex: off}\n").models().get(0).routing().shareIndex())
+        .isEqualTo(RoutingConfig.ShareIndex.OFF);
+  }
+
+  @Test
+  void sharingThePrefixIndexNeedsRedisAndAPrefixIndex() {
+    String model = "models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n";
+    assertThat(problem(model + "    routing: {shareIndex: redis}\n"))
+        .contains("sluice.yaml:2:", "routing.shareIndex: redis needs the top-level 'redis' section");
+    assertThat(problem("redis: {url: redis://127.0.0.1:6379}\n" + model
+        + "    routing: {policy: round-robin, shareIndex: redis}\n"))
+        .contains("sluice.yaml:5:", "shareIndex", "only the prefix-load policy keeps a prefix index to share");
+    assertThat(problem(model + "    routing: {shareIndex: gossip}\n"))
+        .contains("sluice.yaml:4:", "shareIndex", "expected off or redis, got 'gossip'");
+  }
+
+  @Test
   void kvEventsAreOffByDefaultAndEveryKeyIsReadWithItsDefaults() {
     assertThat(parse("models:\n  - name: m\n    upstream: {endpoints: [http://h:1]}\n").models().get(0).routing()
         .kvEvents()).isEmpty();

@@ -15,6 +15,16 @@ public final class PrefixScorer implements Scorer {
   private final int capacityBlocks;
   /** Copied on write: a map is never changed once published, so reads on the event loops need no lock. */
   private volatile Map<Endpoint, BlockLru> index;
+  private volatile Decisions shared = Decisions.NONE;
+
+  /** Where this gateway's routing decisions go besides its own index (the other replicas, ADR 111). */
+  @FunctionalInterface
+  public interface Decisions {
+    Decisions NONE = (endpoint, blocks) -> { };
+
+    /** Called on the request's event loop after the local index learnt it: must only hand the blocks over. */
+    void routed(Endpoint endpoint, long[] blocks);
+  }
 
   /** @param endpoints every endpoint of the pool (until {@link #endpointsChanged}) */
   public PrefixScorer(List<Endpoint> endpoints, int capacityBlocks) {
@@ -56,8 +66,33 @@ public final class PrefixScorer implements Scorer {
   public void committed(RouteRequest request, Endpoint endpoint) {
     BlockLru lru = index.get(endpoint);
     if (lru != null) {
-      lru.insert(request.promptBlocks());
+      long[] blocks = request.promptBlocks();
+      lru.insert(blocks);
+      if (blocks.length > 0) {
+        shared.routed(endpoint, blocks);
+      }
     }
+  }
+
+  /** Sends every later decision to {@code decisions} as well; {@link Decisions#NONE} stops it. */
+  public void shareWith(Decisions decisions) {
+    this.shared = decisions;
+  }
+
+  /**
+   * What another gateway replica routed to the endpoint named {@code endpointId} ({@link Endpoint#id}): its
+   * blocks join that endpoint's index as if routed here. Unknown endpoints are ignored.
+   *
+   * @return whether the endpoint is one of this pool's
+   */
+  public boolean learn(String endpointId, long[] blocks) {
+    for (Map.Entry<Endpoint, BlockLru> e : index.entrySet()) {
+      if (e.getKey().id().equals(endpointId)) {
+        e.getValue().insert(blocks);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Blocks of the prompt the index holds for an endpoint (for tests and diagnostics). */

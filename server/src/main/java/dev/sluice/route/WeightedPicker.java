@@ -52,6 +52,11 @@ public final class WeightedPicker implements EndpointPicker {
     return chosen;
   }
 
+  /** The scorers, in the order they were given. */
+  public List<Scorer> scorers() {
+    return List.of(scorers);
+  }
+
   @Override
   public void committed(RouteRequest request, Endpoint endpoint) {
     for (Scorer scorer : scorers) {

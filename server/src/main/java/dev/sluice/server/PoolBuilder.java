@@ -2,14 +2,19 @@ package dev.sluice.server;
 
 import dev.sluice.config.ModelConfig;
 import dev.sluice.config.RoutingConfig;
+import dev.sluice.config.RoutingConfig.ShareIndex;
 import dev.sluice.config.UpstreamConfig;
 import dev.sluice.record.GatewayMetrics;
 import dev.sluice.route.EndpointMonitor;
 import dev.sluice.route.EndpointSet;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.route.PrefixScorer;
+import dev.sluice.route.WeightedPicker;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.DnsDiscovery;
+import dev.sluice.route.kvevents.KvEventsScorer;
+import dev.sluice.route.share.RedisIndexShare;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +37,7 @@ final class PoolBuilder {
   private final EndpointMonitor monitor;
   private final DemoSimulators simulators;
   private final AddressResolver resolver;
+  private final RedisIndexShare indexShare;
 
   /**
    * @param started sets made for this version; closed by whoever abandons the version before it is in force
@@ -40,13 +46,15 @@ final class PoolBuilder {
   record Built(List<ModelPool> pools, List<EndpointSet> started, List<Runnable> afterSwap) {
   }
 
+  /** @param indexShare where models with {@code routing.shareIndex: redis} share their prefix index; null without Redis */
   PoolBuilder(Vertx vertx, GatewayMetrics metrics, EndpointMonitor monitor, DemoSimulators simulators,
-      AddressResolver resolver) {
+      AddressResolver resolver, RedisIndexShare indexShare) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.monitor = monitor;
     this.simulators = simulators;
     this.resolver = resolver;
+    this.indexShare = indexShare;
   }
 
   /** @param previous the catalog in force, whose endpoint sets may be kept; null at start-up */
@@ -95,6 +103,14 @@ final class PoolBuilder {
     }
     metrics.register(pool);
     pool.endpointSet().onClose(monitor.watch(pool));
+    if (indexShare != null && model.routing().shareIndex() == ShareIndex.REDIS
+        && pool.picker() instanceof WeightedPicker picker) {
+      // The learned index is shared; beside KV events it stands in for endpoints whose events are not trusted.
+      picker.scorers().stream()
+          .map(s -> s instanceof KvEventsScorer kv ? kv.learned() : s instanceof PrefixScorer p ? p : null)
+          .filter(Objects::nonNull).findFirst()
+          .ifPresent(prefix -> pool.endpointSet().onClose(indexShare.join(model.name(), prefix)));
+    }
     return pool;
   }
 
@@ -114,7 +130,7 @@ final class PoolBuilder {
     RoutingConfig s = after.routing();
     boolean sameRouting = r.policy() == s.policy() && r.weights().equals(s.weights())
         && r.prefixCacheBlocks() == s.prefixCacheBlocks() && r.metricsInterval().equals(s.metricsInterval())
-        && r.health().equals(s.health()) && r.kvEvents().equals(s.kvEvents())
+        && r.health().equals(s.health()) && r.kvEvents().equals(s.kvEvents()) && r.shareIndex() == s.shareIndex()
         // The KV-event scorer names prompt blocks with the model's tokenizer.
         && (r.kvEvents().isEmpty() || before.tokenizer().equals(after.tokenizer()));
     return sameSource && sameRouting && Objects.equals(before.name(), after.name());

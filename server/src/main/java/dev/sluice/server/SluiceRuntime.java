@@ -41,6 +41,7 @@ import dev.sluice.record.usage.UsageReader;
 import dev.sluice.record.usage.UsageWriter;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.SystemResolver;
+import dev.sluice.route.share.RedisIndexShare;
 import dev.sluice.settle.BudgetAlerts;
 import dev.sluice.settle.Settlement;
 import dev.sluice.store.Database;
@@ -73,6 +74,8 @@ public final class SluiceRuntime implements AutoCloseable {
   private final LiveCatalog live = new LiveCatalog();
   private final CatalogVersions versions;
   private final EndpointMonitor monitor;
+  /** The shared prefix index of models with {@code routing.shareIndex: redis} (ADR 111); null without Redis. */
+  private final RedisIndexShare indexShare;
   private final UpstreamProxy proxy;
   private final AccessLog accessLog;
   private final Identity identity;
@@ -108,13 +111,16 @@ public final class SluiceRuntime implements AutoCloseable {
     this.identity = new Identity(vertx, config, access, Clock.systemUTC(), System.out);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     this.monitor = new EndpointMonitor(vertx);
+    this.indexShare = config.redis().map(r -> new RedisIndexShare(vertx, r, RedisIndexShare.Limits.defaults()))
+        .orElse(null);
     QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
     CounterStore store = null;
     try {
       store = config.redis().<CounterStore>map(r -> new RedisCounterStore(vertx, r, config.quota(), quotaMetrics))
           .orElseGet(LocalCounterStore::new);
       CounterStore counterStore = store;
-      this.versions = new CatalogVersions(live, new PoolBuilder(vertx, metrics, monitor, simulators, resolver),
+      this.versions = new CatalogVersions(live, new PoolBuilder(vertx, metrics, monitor, simulators, resolver,
+          indexShare),
           c -> new Admission(new PlanResolver(c.quota().plans(), c.models()), counterStore,
               c.quota().defaultMaxTokens(), quotaMetrics, System::currentTimeMillis,
               PromptCounters.of(vertx, c.models(), System::getenv, tokenizers), c.quota().spend()));
@@ -124,6 +130,9 @@ public final class SluiceRuntime implements AutoCloseable {
         store.close();
       }
       monitor.close();
+      if (indexShare != null) {
+        indexShare.close();
+      }
       simulators.close();
       identity.close();
       tokenizers.values().forEach(TokenizerPromptCounter::close);
@@ -347,6 +356,9 @@ public final class SluiceRuntime implements AutoCloseable {
     readiness.close();
     versions.close();
     monitor.close();
+    if (indexShare != null) {
+      indexShare.close();
+    }
     proxy.close();
     alerts.close();
     counters.close();

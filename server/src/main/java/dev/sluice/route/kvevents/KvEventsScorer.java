@@ -134,6 +134,11 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
   }
 
   /** How far the index of an endpoint is trusted now (tests, diagnostics); null for an unknown endpoint. */
+  /** The index learned from routing that stands in for endpoints without trusted events (shared by ADR 111). */
+  public PrefixScorer learned() {
+    return learned;
+  }
+
   public String trust(Endpoint e) {
     KvEventSubscriber s = subscribers.get(e);
     return s == null ? null : s.blocks().trust().name();
