@@ -36,6 +36,9 @@ final class DemoSimulators implements AutoCloseable {
           .withMaxNumSeqs(spec.maxNumSeqs())
           .withSeed(spec.seed() + i)
           .withEventLoops(1);
+      if (spec.outputTokens().isPresent()) {
+        config = config.withOutputTokens(spec.outputTokens().get().mean(), spec.outputTokens().get().max());
+      }
       Simulator simulator = Simulator.startBlocking(config);
       mine.add(simulator);
       synchronized (this) {
