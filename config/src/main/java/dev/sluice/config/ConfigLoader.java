@@ -101,7 +101,7 @@ public final class ConfigLoader {
     RoutingConfigReader.checkFallbacks(models, modelsNode);
     DataClassConfig dataClasses = top.containsKey("dataClasses")
         ? RoutingConfigReader.dataClasses(top.get("dataClasses")) : DataClassConfig.defaults();
-    StorageConfig storage = top.containsKey("storage") ? AuthConfigReader.storage(top.get("storage")) : StorageConfig.defaults();
+    StorageConfig storage = AuthConfigReader.storage(top.get("storage"), baseDir, env);
     AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
     KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
     Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
@@ -109,7 +109,7 @@ public final class ConfigLoader {
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
     SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));
     return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
-        QuotaConfigParser.usage(top.get("usage")), dataClasses, responses(top.get("responses")));
+        QuotaConfigParser.usage(top.get("usage"), baseDir, storage.dataDir()), dataClasses, responses(top.get("responses")));
   }
 
   private static ResponsesConfig responses(YamlNode node) {
