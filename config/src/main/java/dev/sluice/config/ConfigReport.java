@@ -19,10 +19,7 @@ public final class ConfigReport {
   public static String render(SluiceConfig c) {
     StringBuilder out = new StringBuilder();
     out.append("listener: ").append(c.server().host()).append(':').append(c.server().port()).append('\n');
-    out.append("data directory: ").append(c.storage().dataDir()).append(" (")
-        .append(c.storage().embeddedInDataDir() ? "the embedded H2 database, " : "")
-        .append(c.usage().spoolDir().startsWith(c.storage().dataDir()) ? "the usage spool" : "nothing by default")
-        .append(")\n");
+    out.append("data directory: ").append(dataDir(c)).append('\n');
     out.append("store: ").append(c.storage().postgres() ? "PostgreSQL" : "H2").append(' ')
         .append(withoutSecrets(c.storage().url())).append('\n');
     out.append("identity: ").append(identity(c.auth())).append('\n');
@@ -46,6 +43,19 @@ public final class ConfigReport {
     }
     out.append("  admins (every key, usage and model): ").append(admins(c.auth())).append('\n');
     return out.toString();
+  }
+
+  /** The data directory and what this configuration keeps in it, as {@code serve} prints it at start. */
+  public static String dataDir(SluiceConfig c) {
+    List<String> held = new ArrayList<>();
+    if (c.storage().embeddedInDataDir()) {
+      held.add("the embedded database");
+    }
+    if (c.usage().spoolDir().startsWith(c.storage().dataDir())) {
+      held.add("the usage spool");
+    }
+    return c.storage().dataDir() + " (" + (held.isEmpty() ? "nothing: storage.url and usage.spool.dir point elsewhere"
+        : String.join(" and ", held)) + ")";
   }
 
   private static void model(StringBuilder out, ModelConfig m, SluiceConfig c) {

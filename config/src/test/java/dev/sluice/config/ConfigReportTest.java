@@ -45,7 +45,7 @@ class ConfigReportTest {
         .contains("fallbacks closed")
         .contains("plans (0): none")
         .contains("store: PostgreSQL jdbc:postgresql://db:5432/sluice?user=sluice&password=***")
-        .contains("data directory: /etc/sluice/data (the usage spool)")
+        .contains("data directory: /etc/sluice/data (the usage spool)\n")
         .doesNotContain("s3cret").doesNotContain("hunter2");
   }
 }
