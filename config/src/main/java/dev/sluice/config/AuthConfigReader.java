@@ -12,7 +12,7 @@ import java.util.Set;
 /** The identity half of {@code sluice.yaml}: {@code storage}, {@code auth}, {@code keys}, {@code redis}, {@code access}. */
 final class AuthConfigReader {
   private static final Set<String> STORAGE = Set.of("url", "user", "password", "maxPoolSize", "connectTimeout",
-      "socketTimeout");
+      "socketTimeout", "dataDir");
   private static final Set<String> AUTH = Set.of("admins", "local", "oidc", "directory", "sessions");
   private static final Set<String> SESSIONS = Set.of("idleTimeout", "maxLifetime", "secureCookie");
   private static final Set<String> ADMINS = Set.of("groups", "users");
@@ -30,10 +30,19 @@ final class AuthConfigReader {
   private AuthConfigReader() {
   }
 
-  static StorageConfig storage(YamlNode node) {
+  /**
+   * @param node the {@code storage} section, or null when there is none
+   * @param baseDir the configuration file's directory, against which a relative {@code dataDir} resolves
+   */
+  static StorageConfig storage(YamlNode node, java.nio.file.Path baseDir, java.util.function.Function<String, String> env) {
     StorageConfig d = StorageConfig.defaults();
+    java.nio.file.Path dataDir = dataDir(node, baseDir, env);
+    if (node == null) {
+      return new StorageConfig(StorageConfig.embeddedUrl(dataDir), d.user(), d.password(), d.maxPoolSize(),
+          d.connectTimeout(), d.socketTimeout(), dataDir);
+    }
     Map<String, YamlNode> f = node.fields(STORAGE);
-    String url = d.url();
+    String url = StorageConfig.embeddedUrl(dataDir);
     if (f.containsKey("url")) {
       url = f.get("url").nonBlank();
       if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
@@ -45,7 +54,31 @@ final class AuthConfigReader {
         Optional.ofNullable(f.get("password")).map(YamlNode::string),
         f.containsKey("maxPoolSize") ? f.get("maxPoolSize").integer(2, 200) : d.maxPoolSize(),
         f.containsKey("connectTimeout") ? seconds(f.get("connectTimeout")) : d.connectTimeout(),
-        f.containsKey("socketTimeout") ? seconds(f.get("socketTimeout")) : d.socketTimeout());
+        f.containsKey("socketTimeout") ? seconds(f.get("socketTimeout")) : d.socketTimeout(), dataDir);
+  }
+
+  /**
+   * {@code storage.dataDir}, else {@code $SLUICE_DATA_DIR}, else {@code data} beside the configuration file: never the
+   * working directory, so that starting from elsewhere finds the same keys instead of silently making a new store.
+   */
+  private static java.nio.file.Path dataDir(YamlNode storage, java.nio.file.Path baseDir,
+      java.util.function.Function<String, String> env) {
+    YamlNode node = storage == null ? null : storage.fields(STORAGE).get("dataDir");
+    try {
+      if (node != null) {
+        return baseDir.resolve(node.nonBlank()).toAbsolutePath().normalize();
+      }
+      String fromEnv = env.apply(StorageConfig.DATA_DIR_ENV);
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        return java.nio.file.Path.of(fromEnv.trim()).toAbsolutePath().normalize();
+      }
+    } catch (java.nio.file.InvalidPathException e) {
+      if (node != null) {
+        throw node.error("not a valid path: " + e.getMessage());
+      }
+      throw new ConfigException(StorageConfig.DATA_DIR_ENV + " is not a valid path: " + e.getMessage());
+    }
+    return baseDir.resolve("data");
   }
 
   /** The JDBC drivers count these in whole seconds; 0 would mean "wait forever", which is what they prevent. */

@@ -40,7 +40,8 @@ public final class ConfigLoader {
   private static final Set<String> DISCOVERY = Set.of("dns", "port", "scheme", "refresh");
   private static final Set<String> TIMEOUTS = Set.of("request", "firstByte", "connect");
   private static final Set<String> SIMULATOR = Set.of("replicas", "mode", "prefillOverhead", "prefillPerToken",
-      "interTokenLatency", "maxNumSeqs", "seed");
+      "interTokenLatency", "maxNumSeqs", "seed", "outputTokens");
+  private static final Set<String> OUTPUT_TOKENS = Set.of("mean", "max");
 
   private final Function<String, String> env;
 
@@ -102,7 +103,7 @@ public final class ConfigLoader {
     RoutingConfigReader.checkFallbacks(models, modelsNode);
     DataClassConfig dataClasses = top.containsKey("dataClasses")
         ? RoutingConfigReader.dataClasses(top.get("dataClasses")) : DataClassConfig.defaults();
-    StorageConfig storage = top.containsKey("storage") ? AuthConfigReader.storage(top.get("storage")) : StorageConfig.defaults();
+    StorageConfig storage = AuthConfigReader.storage(top.get("storage"), baseDir, env);
     AuthConfig auth = top.containsKey("auth") ? AuthConfigReader.auth(top.get("auth")) : AuthConfig.defaults();
     KeysConfig keys = top.containsKey("keys") ? AuthConfigReader.keys(top.get("keys")) : KeysConfig.defaults();
     Optional<RedisConfig> redis = Optional.ofNullable(top.get("redis")).map(AuthConfigReader::redis);
@@ -111,7 +112,7 @@ public final class ConfigLoader {
     QuotaConfigParser.checkDefaultPlans(models, quota, modelsNode);
     SpendConfigReader.checkBudgetsPriced(models, quota, top.get("plans"));
     return new SluiceConfig(server, storage, auth, keys, redis, models, quota,
-        QuotaConfigParser.usage(top.get("usage")), dataClasses, responses(top.get("responses")),
+        QuotaConfigParser.usage(top.get("usage"), baseDir, storage.dataDir()), dataClasses, responses(top.get("responses")),
         TelemetryConfigReader.telemetry(top.get("telemetry"), env));
   }
 
@@ -203,6 +204,7 @@ public final class ConfigLoader {
     String description = f.containsKey("description") ? f.get("description").string() : "";
     UpstreamConfig upstream = upstream(required(node, f, "upstream"), name);
     Timeouts timeouts = f.containsKey("timeouts") ? timeouts(f.get("timeouts")) : Timeouts.defaults();
+    checkSimulatorFits(upstream, timeouts, f.containsKey("timeouts") ? f.get("timeouts") : node);
     AccessConfig access = f.containsKey("access") ? AuthConfigReader.access(f.get("access")) : AccessConfig.denyAll();
     Optional<String> defaultPlan = Optional.ofNullable(f.get("defaultPlan")).map(YamlNode::nonBlank);
     return new ModelConfig(name, description, upstream, timeouts, access, defaultPlan,
@@ -349,6 +351,30 @@ public final class ConfigLoader {
     return new Timeouts(request, firstByte, connect);
   }
 
+  /**
+   * A simulated model's longest answer must fit its firstByte timeout, or a request without max_tokens (the
+   * README's first one) times out instead of being answered.
+   */
+  private static void checkSimulatorFits(UpstreamConfig upstream, Timeouts timeouts, YamlNode where) {
+    Optional<Duration> longest = upstream.simulator().flatMap(SimulatorSpec::longestAnswer);
+    if (longest.isPresent() && longest.get().compareTo(timeouts.firstByte()) > 0) {
+      SimulatorSpec s = upstream.simulator().orElseThrow();
+      throw where.error("firstByte (" + human(timeouts.firstByte()) + ") is shorter than the simulator's "
+          + "longest answer (" + human(s.prefillOverhead()) + " + " + s.outputTokens().orElseThrow().max()
+          + " tokens x " + human(s.interTokenLatency()) + " = " + human(longest.get())
+          + "), which a request without max_tokens may get: raise timeouts.firstByte or lower "
+          + "upstream.simulator.outputTokens.max");
+    }
+  }
+
+  /** 15ms, 6.04s: as a person writes a duration in this file. */
+  static String human(Duration d) {
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      return new java.math.BigDecimal(d.toNanos()).movePointLeft(6).stripTrailingZeros().toPlainString() + "ms";
+    }
+    return new java.math.BigDecimal(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + "s";
+  }
+
   private static SimulatorSpec simulator(YamlNode node) {
     SimulatorSpec d = SimulatorSpec.defaults();
     Map<String, YamlNode> f = node.fields(SIMULATOR);
@@ -366,7 +392,21 @@ public final class ConfigLoader {
         f.containsKey("prefillPerToken") ? f.get("prefillPerToken").duration() : d.prefillPerToken(),
         f.containsKey("interTokenLatency") ? f.get("interTokenLatency").duration() : d.interTokenLatency(),
         f.containsKey("maxNumSeqs") ? f.get("maxNumSeqs").integer(1, 100_000) : d.maxNumSeqs(),
-        f.containsKey("seed") ? f.get("seed").integer(0, Integer.MAX_VALUE) : d.seed());
+        f.containsKey("seed") ? f.get("seed").integer(0, Integer.MAX_VALUE) : d.seed(),
+        Optional.ofNullable(f.get("outputTokens")).map(n -> outputTokens(n, f.get("mode"))));
+  }
+
+  private static SimulatorSpec.OutputTokens outputTokens(YamlNode node, YamlNode mode) {
+    if (mode != null && mode.string().trim().equalsIgnoreCase("echo")) {
+      throw node.error("applies to mode: random only (an echo ends with the message it repeats)");
+    }
+    Map<String, YamlNode> f = node.fields(OUTPUT_TOKENS);
+    int mean = required(node, f, "mean").integer(1, 1_000_000);
+    int max = required(node, f, "max").integer(1, 1_000_000);
+    if (max < mean) {
+      throw f.get("max").error("must be at least mean (" + mean + "), got " + max);
+    }
+    return new SimulatorSpec.OutputTokens(mean, max);
   }
 
   static Duration positive(YamlNode node) {

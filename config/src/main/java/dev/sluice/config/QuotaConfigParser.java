@@ -80,18 +80,22 @@ final class QuotaConfigParser {
     }
   }
 
-  static UsageConfig usage(YamlNode node) {
+  /**
+   * @param baseDir the configuration file's directory, against which a relative {@code spool.dir} resolves
+   * @param dataDir where the spool is when {@code spool.dir} is not given
+   */
+  static UsageConfig usage(YamlNode node, java.nio.file.Path baseDir, java.nio.file.Path dataDir) {
     UsageConfig d = UsageConfig.defaults();
+    java.nio.file.Path spoolDir = dataDir.resolve("usage-spool");
     if (node == null) {
-      return d;
+      return d.withSpool(spoolDir, d.spoolMaxBytes());
     }
     Map<String, YamlNode> f = node.fields(USAGE);
-    java.nio.file.Path spoolDir = d.spoolDir();
     long spoolMaxBytes = d.spoolMaxBytes();
     if (f.containsKey("spool")) {
       Map<String, YamlNode> s = f.get("spool").fields(SPOOL);
       if (s.containsKey("dir")) {
-        spoolDir = java.nio.file.Path.of(s.get("dir").nonBlank());
+        spoolDir = baseDir.resolve(s.get("dir").nonBlank()).normalize();
       }
       if (s.containsKey("maxBytes")) {
         spoolMaxBytes = s.get("maxBytes").size();

@@ -15,7 +15,8 @@ import java.time.Duration;
  */
 public record UsageConfig(int buffer, Duration flushInterval, int batchSize, Duration retention, Path spoolDir,
     long spoolMaxBytes) {
-  /** Relative to the working directory, beside the embedded store's default {@code ./data/sluice}. */
+  /** Relative to the working directory, for records built without a configuration file; the loader puts the spool in
+   * the data directory ({@code usage-spool}) unless {@code usage.spool.dir} says otherwise. */
   public static final Path DEFAULT_SPOOL_DIR = Path.of("data", "usage-spool");
   public static final long DEFAULT_SPOOL_MAX_BYTES = 256L * 1024 * 1024;
 

@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class AuthConfigTest {
   @Test
   void withoutIdentityKeysTheEmbeddedDefaultsApplyAndModelsAreClosed() {
     SluiceConfig c = ConfigLoaderTest.parse(MODEL);
-    assertThat(c.storage().url()).isEqualTo("jdbc:h2:file:./data/sluice");
+    assertThat(c.storage().url()).isEqualTo("jdbc:h2:file:" + Path.of("sluice.yaml").toAbsolutePath().getParent().resolve("data/sluice"));
     assertThat(c.auth().localUsers()).isEmpty();
     assertThat(c.auth().oidc()).isEmpty();
     assertThat(c.redis()).isEmpty();

@@ -50,13 +50,14 @@ class QuotaConfigTest {
     assertThat(config.quota().defaultMaxTokens()).isEqualTo(512);
     assertThat(config.quota().storeTimeout()).isEqualTo(Duration.ofMillis(100));
     assertThat(config.quota().failOpen()).isTrue();
-    assertThat(config.usage()).isEqualTo(new UsageConfig(1000, Duration.ofMillis(200), 50, Duration.ofDays(30)));
+    assertThat(config.usage()).isEqualTo(new UsageConfig(1000, Duration.ofMillis(200), 50, Duration.ofDays(30))
+        .withSpool(config.storage().dataDir().resolve("usage-spool"), UsageConfig.DEFAULT_SPOOL_MAX_BYTES));
     assertThat(config.model("demo-chat").orElseThrow().defaultPlan()).contains("deny");
   }
 
   @Test
   void usageSpoolDefaultsUnderTheDataDirectoryAndTakesItsOwnPlaceAndBound() {
-    assertThat(parse(MODELS).usage().spoolDir()).isEqualTo(java.nio.file.Path.of("data", "usage-spool"));
+    assertThat(parse(MODELS).usage().spoolDir()).isEqualTo(parse(MODELS).storage().dataDir().resolve("usage-spool"));
     assertThat(parse(MODELS).usage().spoolMaxBytes()).isEqualTo(256L * 1024 * 1024);
     UsageConfig usage = parse("usage: {spool: {dir: /var/lib/sluice/spool, maxBytes: 2GiB}}\n" + MODELS).usage();
     assertThat(usage.spoolDir()).isEqualTo(java.nio.file.Path.of("/var/lib/sluice/spool"));

@@ -136,10 +136,21 @@ class DistributionIT {
   void versionAndHelpRunWithoutBuildingAnything() throws Exception {
     Run version = launcher(Map.of(), "version");
     assertThat(version.exit()).isZero();
-    assertThat(version.stdout().trim()).isEqualTo("sluice " + VERSION);
+    // The version the build recorded, the commit (a build outside git says "unknown") and the Java that runs it.
+    assertThat(version.stdout()).as(version.stderr()).startsWith("sluice " + VERSION + " (commit ")
+        .containsPattern("\\(commit ([0-9a-f]{12}|unknown)\\)\nJava " + System.getProperty("java.version").replace(".", "\\."));
     Run help = launcher(Map.of(), "--help");
     assertThat(help.exit()).isZero();
-    assertThat(help.stdout()).contains("sluice serve", "sluice operator", "sluice download", "sluice sim");
+    assertThat(help.stdout()).contains("sluice serve", "sluice check", "sluice version", "sluice operator",
+        "sluice download", "sluice sim");
+    for (String command : List.of("serve", "check", "version")) {
+      Run usage = launcher(Map.of(), command, "--help");
+      assertThat(usage.exit()).as(command).isZero();
+      assertThat(usage.stdout()).startsWith("usage: sluice " + command);
+      Run wrong = launcher(Map.of(), command, "--verbose");
+      assertThat(wrong.exit()).as(command).isEqualTo(2);
+      assertThat(wrong.stderr()).contains("unknown argument '--verbose'").contains("sluice " + command + " --help");
+    }
     // The distribution's launcher runs what it holds: it has no Maven to call and no sources to build.
     assertThat(Files.readString(DIR.resolve("bin/sluice"))).doesNotContain("mvnw").doesNotContain("package");
     Run unknown = launcher(Map.of(), "frobnicate");
@@ -162,6 +173,20 @@ class DistributionIT {
         assertThat(run.stderr()).contains("is not in this distribution").contains(jar);
       }
     }
+  }
+
+  @Test
+  void checkPrintsWhatTheShippedConfigurationMeansAndRefusesAMistakeWithStatusOne() throws Exception {
+    Map<String, String> before = snapshot(DIR);
+    Run ok = launcher(Map.of(), "check");
+    assertThat(ok.exit()).as(ok.stderr()).isZero();
+    assertThat(ok.stdout()).contains("conf/sluice.yaml: valid").contains("models (").contains("who may call what:");
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, "models:\n  - name: m\n    upstream: {endpoints: [http://127.0.0.1:1]}\n    acess: {public: true}\n");
+    Run wrong = launcher(Map.of(), "check", "--config", bad.toString());
+    assertThat(wrong.exit()).isEqualTo(1);
+    assertThat(wrong.stderr()).contains("bad.yaml:4").contains("models[0].acess").contains("unknown key");
+    assertThat(snapshot(DIR)).as("check writes nothing: no database, no spool").isEqualTo(before);
   }
 
   @Test

@@ -51,6 +51,9 @@ final class DemoSimulators implements AutoCloseable {
         config = config.withKvCache(kv.get().blockSize(), config.kvCacheBlocks())
             .withKvEvents(SimConfig.KvEvents.ephemeral().withHashSeed(kv.get().hashSeed()));
       }
+      if (spec.outputTokens().isPresent()) {
+        config = config.withOutputTokens(spec.outputTokens().get().mean(), spec.outputTokens().get().max());
+      }
       Simulator simulator = Simulator.startBlocking(config);
       mine.add(simulator);
       synchronized (this) {

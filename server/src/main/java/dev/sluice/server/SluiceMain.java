@@ -3,6 +3,7 @@ package dev.sluice.server;
 import dev.sluice.admit.prompt.PromptCounters;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ConfigReport;
 import dev.sluice.config.ManagementConfig;
 import dev.sluice.config.SluiceConfig;
 import dev.sluice.record.usage.UsageWriter;
@@ -17,8 +18,9 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 
 /**
- * {@code sluice serve [--config FILE]}. Reads and checks the configuration before Quarkus starts, so that a
- * mistake in the file or a busy port is one clear line instead of a stack trace.
+ * {@code sluice serve [--config FILE]}, {@code sluice check [--config FILE]} and {@code sluice version} ({@link
+ * Command}). Serve reads and checks the configuration before Quarkus starts, so that a mistake in the file or a
+ * busy port is one clear line instead of a stack trace.
  */
 @QuarkusMain
 public final class SluiceMain {
@@ -32,16 +34,31 @@ public final class SluiceMain {
 
   public static void main(String... args) {
     SystemResolver.limitJvmCache(); // before any name is resolved: the JVM reads its DNS cache policy once
-    Path configPath = Path.of(System.getProperty("sluice.config", "sluice.yaml"));
-    for (int i = 0; i < args.length; i++) {
-      if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {
-        configPath = Path.of(args[++i]);
-      } else if (args[i].startsWith("--config=")) {
-        configPath = Path.of(args[i].substring("--config=".length()));
-      } else {
-        exit(2, "unknown argument '" + args[i] + "' (usage: sluice serve [--config FILE])");
-      }
+    Command command;
+    try {
+      command = Command.parse(args);
+    } catch (IllegalArgumentException e) {
+      exit(2, e.getMessage());
+      return;
     }
+    if (command.help()) {
+      System.out.println(Command.usage(command.name()));
+      System.exit(0);
+    }
+    switch (command.name()) {
+      case "version" -> {
+        System.out.println(BuildInfo.read().describe());
+        System.exit(0);
+      }
+      case "check" -> {
+        DJL_CUDA_LOG.setLevel(java.util.logging.Level.SEVERE);
+        System.exit(ConfigCheck.run(command.config(), System::getenv, System.out, System.err));
+      }
+      default -> serve(command.config());
+    }
+  }
+
+  private static void serve(Path configPath) {
     SluiceConfig config;
     try {
       config = ConfigLoader.load(configPath);
@@ -70,6 +87,10 @@ public final class SluiceMain {
     }
     checkStorage(config, configPath);
     checkTokenizers(config);
+    // Printed on every start: a data directory nobody expected is how a second, empty store with a new admin
+    // password comes about (ADR 103).
+    System.err.println("sluice: data directory " + ConfigReport.dataDir(config)
+        + "; storage.dataDir or SLUICE_DATA_DIR moves it");
     if (config.models().isEmpty()) {
       System.err.println("sluice: " + configPath + " lists no models: /v1 answers 404 until it lists one (the file is "
           + "re-read when it changes)");

@@ -2,7 +2,6 @@ package dev.sluice.support;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.SluiceConfig;
-import dev.sluice.config.UsageConfig;
 import dev.sluice.identify.Principal;
 import dev.sluice.keys.KeyService;
 import dev.sluice.server.SluiceRuntime;
@@ -125,7 +124,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Unless the test names one, a usage spool of its own: harnesses in one JVM must not share a spool. */
   private static SluiceConfig privateSpool(SluiceConfig c) throws java.io.IOException {
-    if (!c.usage().spoolDir().equals(UsageConfig.DEFAULT_SPOOL_DIR)) {
+    if (!c.usage().spoolDir().equals(c.storage().dataDir().resolve("usage-spool"))) {
       return c;
     }
     return new SluiceConfig(c.server(), c.storage(), c.auth(), c.keys(), c.redis(), c.models(), c.quota(),

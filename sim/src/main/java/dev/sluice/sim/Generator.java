@@ -2,13 +2,15 @@ package dev.sluice.sim;
 
 import dev.sluice.sim.SimConfig.Mode;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
  * Decides what a request "generates". RANDOM draws words from a small fixed vocabulary with an RNG
  * derived from (seed, request number), so the same seed replays the same texts in the same order;
  * ECHO repeats the given tokens. Either way the length is known up front, which is what lets a
- * non-streaming response be timed with a single timer.
+ * non-streaming response be timed with a single timer. A RANDOM answer runs to max_tokens ("length"), or, with
+ * {@link SimConfig.OutputTokens}, ends at a natural length drawn per answer ("stop") unless max_tokens is shorter.
  */
 final class Generator {
 
@@ -21,10 +23,16 @@ final class Generator {
 
   private final Mode mode;
   private final long seed;
+  private final Optional<SimConfig.OutputTokens> natural;
 
   Generator(Mode mode, long seed) {
+    this(mode, seed, Optional.empty());
+  }
+
+  Generator(Mode mode, long seed, Optional<SimConfig.OutputTokens> natural) {
     this.mode = mode;
     this.seed = seed;
+    this.natural = natural;
   }
 
   Mode mode() {
@@ -44,7 +52,7 @@ final class Generator {
       int n = Math.min(maxTokens, src.size());
       return new Output(n, n == src.size(), src, null);
     }
-    return new Output(maxTokens, false, null, new SplittableRandom(derive(seed, requestNumber, 1)));
+    return random(maxTokens, requestNumber, 1, 4);
   }
 
   /**
@@ -55,7 +63,30 @@ final class Generator {
     if (choice == 0 || mode == Mode.ECHO) {
       return plan(requestNumber, echoTokens, maxTokens);
     }
-    return new Output(maxTokens, false, null, new SplittableRandom(derive(seed, requestNumber, 10 + choice)));
+    return random(maxTokens, requestNumber, 10 + choice, 20 + choice);
+  }
+
+  /** Random words from the stream {@code textPurpose}; the natural length, if any, from {@code lengthPurpose}. */
+  private Output random(int maxTokens, long requestNumber, long textPurpose, long lengthPurpose) {
+    SplittableRandom words = new SplittableRandom(derive(seed, requestNumber, textPurpose));
+    if (natural.isEmpty()) {
+      return new Output(maxTokens, false, null, words);
+    }
+    int length = naturalLength(natural.get(), new SplittableRandom(derive(seed, requestNumber, lengthPurpose)));
+    return length <= maxTokens ? new Output(length, true, null, words) : new Output(maxTokens, false, null, words);
+  }
+
+  /**
+   * A length with the same chance, 1/mean, of ending after every token (a geometric distribution, what a constant
+   * end-of-sequence probability gives), cut at max.
+   */
+  static int naturalLength(SimConfig.OutputTokens o, SplittableRandom rng) {
+    if (o.mean() == 1) {
+      return 1;
+    }
+    double u = 1.0 - rng.nextDouble(); // in (0, 1]
+    double drawn = 1 + Math.floor(Math.log(u) / Math.log1p(-1.0 / o.mean()));
+    return (int) Math.min(o.max(), drawn);
   }
 
   /** Exactly these pieces (structured output: JSON, tool arguments), cut at maxTokens; "stop" if all fit. */
@@ -102,7 +133,7 @@ final class Generator {
       return count;
     }
 
-    /** "stop" when the whole echo fit, else "length" (RANDOM always runs to max_tokens). */
+    /** "stop" when the whole echo or the natural length fit, else "length". */
     String finishReason() {
       return stop ? "stop" : "length";
     }

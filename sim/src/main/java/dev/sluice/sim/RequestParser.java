@@ -194,7 +194,8 @@ final class RequestParser {
       used = fallbackField;
     }
     if (v == null || v.isNull()) {
-      return core.config().defaultMaxTokens();
+      // As vLLM: without max_tokens a model that ends its own answers is bounded by its own maximum only.
+      return core.config().outputTokens().map(SimConfig.OutputTokens::max).orElse(core.config().defaultMaxTokens());
     }
     if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
       throw ApiError.badRequest("'" + used + "' must be an integer of at least 1");

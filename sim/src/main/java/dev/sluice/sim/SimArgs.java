@@ -13,7 +13,8 @@ import java.util.Locale;
 final class SimArgs {
 
   static final String USAGE = String.join("\n",
-      "usage: java -jar sluice-sim-all.jar [flags]",
+      "usage: sluice sim [flags]",
+      "A vLLM stand-in: the OpenAI API with vLLM's metrics and timing, for testing clients and gateways.",
       "  --host ADDR               bind address (default 127.0.0.1)",
       "  --port N                  port (default 8000; 0 = ephemeral)",
       "  --model NAME              served model name, repeatable (default sim-model)",
@@ -27,6 +28,8 @@ final class SimArgs {
       "  --block-size N            tokens per KV-cache block (default 16)",
       "  --kv-cache-blocks N       prefix-cache capacity in blocks (default 8192)",
       "  --default-max-tokens N    output tokens when the request sets none (default 32)",
+      "  --output-tokens MEAN,MAX  random answers end by themselves after MEAN tokens on average, MAX at most",
+      "                            (finish_reason stop; default: every answer runs to max_tokens)",
       "  --embedding-dim N         embedding vector length (default 64)",
       "  --failure-rate F          probability of an injected failure (default 0)",
       "  --failure-kinds LIST      comma list of 500,429,reset,abort (default all)",
@@ -134,6 +137,8 @@ final class SimArgs {
         return c.withKvCache(c.blockSize(), positive(flag, v));
       case "--default-max-tokens":
         return c.withDefaultMaxTokens(positive(flag, v));
+      case "--output-tokens":
+        return outputTokens(c, flag, v);
       case "--embedding-dim":
         return c.withEmbeddingDim(positive(flag, v));
       case "--failure-rate":
@@ -159,6 +164,19 @@ final class SimArgs {
       default:
         throw new IllegalArgumentException("unknown flag " + flag + " (try --help)");
     }
+  }
+
+  private static SimConfig outputTokens(SimConfig c, String flag, String v) {
+    String[] parts = v.split(",", -1);
+    if (parts.length != 2) {
+      throw new IllegalArgumentException(flag + " needs MEAN,MAX such as 100,400, got '" + v + "'");
+    }
+    int mean = positive(flag, parts[0]);
+    int max = positive(flag, parts[1]);
+    if (max < mean) {
+      throw new IllegalArgumentException(flag + " needs MAX at least MEAN, got '" + v + "'");
+    }
+    return c.withOutputTokens(mean, max);
   }
 
   private static int integer(String flag, String v) {

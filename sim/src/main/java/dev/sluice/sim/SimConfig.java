@@ -3,6 +3,7 @@ package dev.sluice.sim;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything that shapes a simulator run. Immutable; tests derive variants with the withers,
@@ -26,11 +27,14 @@ import java.util.Objects;
  * @param failureKinds    kinds to choose from, uniformly
  * @param eventLoops      HTTP server instances, each on its own event loop
  * @param kvEvents        whether and where the prefix cache publishes vLLM's KV-cache events
+ * @param outputTokens    RANDOM answers' natural length (a model's end of sequence); empty: every answer runs to
+ *                        its max_tokens, which the routing and overhead benchmarks count on
  */
 public record SimConfig(String host, int port, List<String> servedModels, Mode mode, long seed,
     Duration prefillOverhead, Duration prefillPerToken, Duration interTokenLatency, double jitter,
     int maxNumSeqs, int blockSize, int kvCacheBlocks, int defaultMaxTokens, int embeddingDim,
-    double failureRate, List<FailureKind> failureKinds, int eventLoops, KvEvents kvEvents) {
+    double failureRate, List<FailureKind> failureKinds, int eventLoops, KvEvents kvEvents,
+    Optional<OutputTokens> outputTokens) {
 
   public enum Mode { ECHO, RANDOM }
 
@@ -59,8 +63,21 @@ public record SimConfig(String host, int port, List<String> servedModels, Mode m
     }
   }
 
+  /**
+   * A natural answer length: each RANDOM answer ends after a length drawn with a constant chance of ending at every
+   * token (mean {@code mean}), never longer than {@code max}, as a model's end-of-sequence token does.
+   */
+  public record OutputTokens(int mean, int max) {
+    public OutputTokens {
+      if (mean < 1 || max < mean) {
+        throw new IllegalArgumentException("output tokens need 1 <= mean <= max, got mean " + mean + ", max " + max);
+      }
+    }
+  }
+
   public SimConfig {
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(outputTokens, "outputTokens");
     Objects.requireNonNull(mode, "mode");
     servedModels = List.copyOf(servedModels);
     failureKinds = List.copyOf(failureKinds);
@@ -148,7 +165,8 @@ public record SimConfig(String host, int port, List<String> servedModels, Mode m
     return new SimConfig("127.0.0.1", 0, List.of("sim-model"), Mode.RANDOM, 0L,
         Duration.ZERO, Duration.ZERO, Duration.ZERO, 0.0,
         256, 16, 8192, 32, 64,
-        0.0, List.of(FailureKind.values()), Runtime.getRuntime().availableProcessors(), KvEvents.off());
+        0.0, List.of(FailureKind.values()), Runtime.getRuntime().availableProcessors(), KvEvents.off(),
+        Optional.empty());
   }
 
   /**
@@ -172,85 +190,92 @@ public record SimConfig(String host, int port, List<String> servedModels, Mode m
   public SimConfig withHost(String h) {
     return new SimConfig(h, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withPort(int p) {
     return new SimConfig(host, p, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withServedModels(List<String> models) {
     return new SimConfig(host, port, models, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withMode(Mode m) {
     return new SimConfig(host, port, servedModels, m, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withSeed(long s) {
     return new SimConfig(host, port, servedModels, mode, s, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withLatency(Duration overhead, Duration perToken, Duration itl) {
     return new SimConfig(host, port, servedModels, mode, seed, overhead, perToken,
         itl, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withJitter(double j) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, j, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withMaxNumSeqs(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, n, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withKvCache(int blockSz, int blocks) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSz, blocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withDefaultMaxTokens(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, n,
-        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents);
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withEmbeddingDim(int dim) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        dim, failureRate, failureKinds, eventLoops, kvEvents);
+        dim, failureRate, failureKinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withFailures(double rate, List<FailureKind> kinds) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, rate, kinds, eventLoops, kvEvents);
+        embeddingDim, rate, kinds, eventLoops, kvEvents, outputTokens);
   }
 
   public SimConfig withEventLoops(int n) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, n, kvEvents);
+        embeddingDim, failureRate, failureKinds, n, kvEvents, outputTokens);
   }
 
   public SimConfig withKvEvents(KvEvents k) {
     return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
         interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
-        embeddingDim, failureRate, failureKinds, eventLoops, k);
+        embeddingDim, failureRate, failureKinds, eventLoops, k, outputTokens);
+  }
+
+  /** Answers end at a natural length drawn per answer (RANDOM mode), unless max_tokens is smaller. */
+  public SimConfig withOutputTokens(int mean, int max) {
+    return new SimConfig(host, port, servedModels, mode, seed, prefillOverhead, prefillPerToken,
+        interTokenLatency, jitter, maxNumSeqs, blockSize, kvCacheBlocks, defaultMaxTokens,
+        embeddingDim, failureRate, failureKinds, eventLoops, kvEvents, Optional.of(new OutputTokens(mean, max)));
   }
 
   private static void requireNonNegative(Duration d, String name) {

@@ -40,7 +40,7 @@ final class SimCore {
       this.kvEvents = null;
       this.cache = new PrefixCache(config.blockSize(), config.kvCacheBlocks());
     }
-    this.generator = new Generator(config.mode(), config.seed());
+    this.generator = new Generator(config.mode(), config.seed(), config.outputTokens());
     this.failures = new FailureInjector(config.seed(), config.failureRate(), config.failureKinds());
     this.latency = Latency.of(config.prefillOverhead(), config.prefillPerToken(),
         config.interTokenLatency(), config.jitter());

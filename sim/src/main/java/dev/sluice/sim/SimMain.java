@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The CLI: {@code java -jar sluice-sim-all.jar [flags]}. Exit status 2 for bad flags, 1 when the
+ * The CLI: {@code sluice sim [flags]} (the launchers run {@code java -jar sluice-sim-all.jar [flags]}). Exit status 2 for bad flags, 1 when the
  * server cannot start; otherwise runs until killed, closing cleanly on SIGTERM/SIGINT.
  */
 public final class SimMain {

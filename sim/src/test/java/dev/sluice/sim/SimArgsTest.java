@@ -40,6 +40,9 @@ class SimArgsTest {
       "--mode loud             | --mode must be echo or random",
       "--failure-kinds 503     | --failure-kinds accepts 500, 429, reset, abort",
       "stray                   | unexpected argument 'stray'",
+      "--output-tokens 100     | --output-tokens needs MEAN,MAX",
+      "--output-tokens 100,50  | --output-tokens needs MAX at least MEAN",
+      "--output-tokens 0,50    | --output-tokens must be at least 1",
   })
   void mistakesAreReportedNamingTheFlag(String args, String message) {
     String[] argv = args.trim().split("\\s+");
@@ -54,6 +57,10 @@ class SimArgsTest {
     assertThat(SimMain.run(new String[] {"--help"})).isZero();
     assertThat(SimMain.run(new String[] {"--nope"})).isEqualTo(2);
     assertThat(List.of(SimArgs.USAGE.split("\n"))).anyMatch(l -> l.startsWith("  --max-num-seqs"));
+    assertThat(SimArgs.USAGE).startsWith("usage: sluice sim [flags]").doesNotContain("java -jar");
+    assertThat(SimConfig.parseArgs("--output-tokens", "100,400").outputTokens())
+        .contains(new SimConfig.OutputTokens(100, 400));
+    assertThat(SimConfig.parseArgs().outputTokens()).isEmpty();
   }
 
   @Test
