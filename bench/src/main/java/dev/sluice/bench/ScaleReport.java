@@ -113,6 +113,11 @@ final class ScaleReport {
             rows.add(new String[] {what, "n/a", "not measured"});
             return;
         }
+        if (fmt.endsWith("x") && other <= 0) {
+            rows.add(new String[] {what, String.format(Locale.ROOT, "%.2f vs %.2f", sluice, other),
+                    "no ratio: the other's figure is not above zero in this run"});
+            return;
+        }
         double v = ratio.of(sluice, other);
         boolean met = atMost ? v <= bound : v >= bound;
         rows.add(new String[] {what, String.format(Locale.ROOT, fmt, v), met ? "met" : "**not met**"});
