@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Gateway-overhead benchmark: direct vs nginx vs Sluice against a 20 ms OpenAI-shaped upstream.
+# Gateway-overhead benchmark: direct vs nginx vs the Vert.x floor vs Portkey vs Sluice against a 20 ms
+# OpenAI-shaped upstream (latency at concurrency 1, closed-loop throughput at 64-256 connections, 1,000 open
+# streams with RSS, open-loop rate steps).
 # Builds what it needs, then runs dev.sluice.bench.OverheadBench; every argument is passed through
 # (see --help). Results: bench/results/<timestamp>/overhead.{md,json} unless --out is given.
 #
-#   bench/run-overhead.sh                         # full run, ~6 minutes
+#   bench/run-overhead.sh --max-minutes 14        # full run, ~12 minutes
 #   bench/run-overhead.sh --targets direct,nginx  # without Sluice
 #   SKIP_BUILD=1 bench/run-overhead.sh --samples 300 --rates 1000,4000   # quick check, no rebuild
 set -euo pipefail
@@ -32,6 +34,8 @@ if [[ ! -f "$SLUICE_JAR" ]]; then
 fi
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] \
   || echo "[run-overhead] NOTE: nginx not installed, the nginx target will be skipped (apt-get install -y nginx)."
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+  || echo "[run-overhead] NOTE: Node.js/npm not on PATH, the portkey target will be skipped."
 
 exec java -Xms1g -Xmx1g -XX:+UseParallelGC \
   -Dbench.command="bench/run-overhead.sh $*" \

@@ -30,18 +30,23 @@ record BenchConfig(
         Duration drain,
         int maxConnections,
         int clientLoops,
+        List<Integer> concurrency,
+        int openStreams,
+        int streamChunks,
+        int streamItlMs,
         long p99LimitMicros,
         double maxErrorPct,
         Duration maxTotal,
         int upstreamDelayMs,
         Path out) {
 
-    static final Set<String> ALL_TARGETS = Set.of("direct", "nginx", "vertx", "sluice");
+    static final Set<String> ALL_TARGETS = Set.of("direct", "nginx", "vertx", "portkey", "sluice");
 
     static final String USAGE = """
             Usage: OverheadBench [options]
-              --targets LIST          comma list of direct,nginx,vertx,sluice (default: all four; vertx is a
-                                      logic-free Vert.x proxy, the floor of Sluice's own stack)
+              --targets LIST          comma list of direct,nginx,vertx,portkey,sluice (default: all five; vertx
+                                      is a logic-free Vert.x proxy, the floor of Sluice's own stack; portkey is
+                                      @portkey-ai/gateway from npm, installed on first use, needs Node.js)
               --upstream KIND         auto|sim|builtin: the 20 ms OpenAI-shaped mock (default auto = sim jar if built)
               --repo DIR              repository root, used to find the sim and server jars (default .)
               --sim-jar PATH          default <repo>/sim/target/sluice-sim-0.1.0-SNAPSHOT-all.jar
@@ -64,6 +69,13 @@ record BenchConfig(
               --drain-seconds S       how long to wait for stragglers after a step (default 2)
               --max-connections N     keep-alive connection cap of the open-loop client (default 512)
               --client-loops N        event loops of the load generator (default 1)
+              --concurrency LIST      closed-loop throughput steps: this many connections, each sending its next
+                                      request when the last has arrived, for --step-seconds (default 64,128,256;
+                                      empty or 0 = skip)
+              --open-streams N        streams held open at once through each target, to a second upstream that
+                                      sends a chunk every --stream-itl-ms (default 1000, 0 = skip)
+              --stream-chunks N       chunks per open stream (default 30)
+              --stream-itl-ms MS      gap between chunks of an open stream (default 100)
               --p99-limit-ms MS       a step passes while p99 < this (default 1000)
               --max-error-pct P       ... and errors <= this percent (default 1)
               --max-minutes M         hard cap on the whole run; throughput steps are cut to fit (default 6)
@@ -72,7 +84,7 @@ record BenchConfig(
             """;
 
     static BenchConfig parse(String[] args) {
-        Set<String> targets = new LinkedHashSet<>(List.of("direct", "nginx", "vertx", "sluice"));
+        Set<String> targets = new LinkedHashSet<>(List.of("direct", "nginx", "vertx", "portkey", "sluice"));
         String upstream = "auto";
         Path repo = Path.of(".");
         Path simJar = null;
@@ -82,6 +94,8 @@ record BenchConfig(
         List<Integer> rates = List.of(1000, 2000, 4000, 6000, 8000, 12000, 16000, 20000);
         double stepWarmup = 1, step = 5, drain = 2;
         int maxConnections = 512, clientLoops = 1, delay = 20;
+        List<Integer> concurrency = List.of(64, 128, 256);
+        int openStreams = 1000, streamChunks = 30, streamItl = 100;
         double p99LimitMs = 1000, maxErrorPct = 1, maxMinutes = 6;
         Path out = null;
 
@@ -101,7 +115,7 @@ record BenchConfig(
                     for (String t : v.split(",")) {
                         String name = t.trim().toLowerCase(Locale.ROOT);
                         if (!ALL_TARGETS.contains(name)) {
-                            throw new IllegalArgumentException("unknown target " + t + " (direct, nginx, vertx, sluice)");
+                            throw new IllegalArgumentException("unknown target " + t + " (direct, nginx, vertx, portkey, sluice)");
                         }
                         targets.add(name);
                     }
@@ -128,6 +142,10 @@ record BenchConfig(
                 case "--drain-seconds" -> drain = Double.parseDouble(v);
                 case "--max-connections" -> maxConnections = positive(flag, v);
                 case "--client-loops" -> clientLoops = positive(flag, v);
+                case "--concurrency" -> concurrency = v.isBlank() || v.trim().equals("0") ? List.of() : parseRates(v);
+                case "--open-streams" -> openStreams = nonNegative(flag, v);
+                case "--stream-chunks" -> streamChunks = positive(flag, v);
+                case "--stream-itl-ms" -> streamItl = positive(flag, v);
                 case "--p99-limit-ms" -> p99LimitMs = Double.parseDouble(v);
                 case "--max-error-pct" -> maxErrorPct = Double.parseDouble(v);
                 case "--max-minutes" -> maxMinutes = Double.parseDouble(v);
@@ -156,7 +174,7 @@ record BenchConfig(
         }
         return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, baselineJar, jitWarmup, warmup, samples, rounds,
                 streamWarmup, streamSamples, rates, seconds(stepWarmup), seconds(step), seconds(drain),
-                maxConnections, clientLoops, Math.round(p99LimitMs * 1000), maxErrorPct,
+                maxConnections, clientLoops, concurrency, openStreams, streamChunks, streamItl, Math.round(p99LimitMs * 1000), maxErrorPct,
                 seconds(maxMinutes * 60), delay, out.toAbsolutePath().normalize());
     }
 
@@ -196,6 +214,7 @@ record BenchConfig(
         return "targets=" + targets + " upstream=" + upstream + " jitWarmup=" + jitWarmup + " warmup=" + warmup + " samples=" + samples
                 + " rounds=" + rounds + " stream=" + streamWarmup + "+" + streamSamples + " rates=" + rates
                 + " step=" + stepWarmup.toMillis() + "+" + step.toMillis() + "ms maxConnections=" + maxConnections
-                + " clientLoops=" + clientLoops + " maxTotal=" + maxTotal.toSeconds() + "s out=" + out;
+                + " clientLoops=" + clientLoops + " concurrency=" + concurrency + " openStreams=" + openStreams + "x"
+                + streamChunks + "@" + streamItlMs + "ms maxTotal=" + maxTotal.toSeconds() + "s out=" + out;
     }
 }

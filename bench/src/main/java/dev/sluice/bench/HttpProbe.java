@@ -60,13 +60,11 @@ final class HttpProbe {
      */
     static String sanityCheck(Target t, boolean stream) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(t.url(Target.CHAT_PATH)))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(t.url(t.path())))
                     .timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(stream ? CHAT_BODY_STREAM : CHAT_BODY));
-            if (t.authorization() != null) {
-                request.header("Authorization", t.authorization());
-            }
+            t.headers().forEach(request::header);
             HttpResponse<String> r = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body();
             boolean shaped = stream ? body.contains("data:") && body.contains("[DONE]") : body.contains("\"choices\"");

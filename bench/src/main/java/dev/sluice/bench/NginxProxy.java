@@ -13,7 +13,11 @@ final class NginxProxy {
     private NginxProxy() {
     }
 
-    static Target start(Target upstream, Processes procs, Path runDir) throws IOException, InterruptedException,
+    /** Path prefix under which nginx and the Vert.x floor forward to the slow-stream upstream (prefix stripped). */
+    static final String SLOW_PREFIX = "/slow";
+
+    /** @param slowPort the slow-stream upstream, served under {@link #SLOW_PREFIX}; 0 for none */
+    static Target start(Target upstream, int slowPort, Processes procs, Path runDir) throws IOException, InterruptedException,
             TargetUnavailable {
         String nginx = findNginx();
         if (nginx == null) {
@@ -28,7 +32,7 @@ final class NginxProxy {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         int port = Processes.freePort();
         Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, config(dir, port, upstream.port()));
+        Files.writeString(conf, config(dir, port, upstream.port(), slowPort));
         Files.copy(conf, runDir.resolve("nginx.conf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         Process p = procs.start(List.of(nginx, "-e", dir.resolve("error.log").toString(),
@@ -43,7 +47,7 @@ final class NginxProxy {
         return t;
     }
 
-    static String config(Path dir, int port, int upstreamPort) {
+    static String config(Path dir, int port, int upstreamPort, int slowPort) {
         return """
                 worker_processes 2;
                 worker_rlimit_nofile 16384;
@@ -75,8 +79,21 @@ final class NginxProxy {
                         keepalive_timeout 75s;
                     }
 
+                    upstream slow {
+                        server 127.0.0.1:%4$d;
+                        keepalive 256;
+                    }
+
                     server {
                         listen 127.0.0.1:%2$d;
+                        location /slow/ {
+                            proxy_pass http://slow/;
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_buffering off;
+                            proxy_request_buffering off;
+                            proxy_read_timeout 60s;
+                        }
                         location / {
                             proxy_pass http://up;
                             proxy_http_version 1.1;
@@ -87,7 +104,7 @@ final class NginxProxy {
                         }
                     }
                 }
-                """.formatted(dir, port, upstreamPort);
+                """.formatted(dir, port, upstreamPort, slowPort == 0 ? upstreamPort : slowPort);
     }
 
     private static String findNginx() {

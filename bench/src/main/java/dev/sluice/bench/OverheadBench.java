@@ -41,7 +41,7 @@ public final class OverheadBench {
             System.exit(2);
             return;
         }
-        int code = new OverheadBench("Gateway overhead: direct vs nginx vs Sluice", "overhead").run(cfg, System.getProperty("bench.command",
+        int code = new OverheadBench("Gateway overhead: direct vs nginx vs Vert.x vs Portkey vs Sluice", "overhead").run(cfg, System.getProperty("bench.command",
                 "java -jar bench/target/sluice-bench-0.1.0-SNAPSHOT.jar " + String.join(" ", args)));
         System.exit(code);
     }
@@ -56,7 +56,8 @@ public final class OverheadBench {
                 .setPreferNativeTransport(false));
         try (Processes procs = new Processes()) {
             startWatchdog(procs, cfg);
-            List<Target> targets = startTargets(cfg, procs, report);
+            Map<String, Target> slowRoutes = new LinkedHashMap<>();
+            List<Target> targets = startTargets(cfg, procs, report, slowRoutes);
             if (targets.isEmpty()) {
                 log("no target could be started; nothing to measure");
                 return 1;
@@ -88,6 +89,24 @@ public final class OverheadBench {
                     targets = dropBroken(targets, streaming, "streaming", report);
                 }
                 log("streaming phase done at %.0f s", seconds(begin));
+            }
+            if (!targets.isEmpty() && !cfg.concurrency().isEmpty()) {
+                report.concurrency(ConcurrencyPhase.run(vertx, targets, cfg, deadline - RESERVE_NANOS));
+                log("closed-loop throughput phase done at %.0f s", seconds(begin));
+            }
+            if (cfg.openStreams() > 0 && !slowRoutes.isEmpty()) {
+                List<Target> routes = new ArrayList<>();
+                for (Target t : targets) {
+                    Target slow = slowRoutes.get(t.name());
+                    String bad = slow == null ? "no route to the slow-stream upstream" : HttpProbe.sanityCheck(slow, true);
+                    if (bad == null) {
+                        routes.add(slow);
+                    } else {
+                        report.note("open streams skipped for " + t.name() + ": " + bad);
+                    }
+                }
+                report.openStreams(OpenStreamsPhase.run(vertx, routes, cfg));
+                log("open-streams phase done at %.0f s", seconds(begin));
             }
             if (!targets.isEmpty()) {
                 ThroughputPhase.run(vertx, targets, cfg, deadline - RESERVE_NANOS).values()
@@ -134,8 +153,12 @@ public final class OverheadBench {
         }
     }
 
-    /** Starts the upstream, then nginx and Sluice in front of it; unavailable proxies are skipped, with reason. */
-    private static List<Target> startTargets(BenchConfig cfg, Processes procs, Report report) throws Exception {
+    /**
+     * Starts the upstream, then the proxies in front of it; unavailable proxies are skipped, with reason. With
+     * --open-streams, also the slow-stream upstream, and each target's route to it goes into {@code slowRoutes}.
+     */
+    private static List<Target> startTargets(BenchConfig cfg, Processes procs, Report report,
+            Map<String, Target> slowRoutes) throws Exception {
         Target upstream;
         try {
             upstream = Upstream.start(cfg, procs, cfg.out());
@@ -148,15 +171,27 @@ public final class OverheadBench {
         }
         report.started(upstream);
         log("upstream ready on port %d: %s", upstream.port(), upstream.description());
+        Target slow = null;
+        if (cfg.openStreams() > 0) {
+            try {
+                slow = Upstream.startSlow(cfg, procs, cfg.out());
+                report.slowUpstream(slow);
+            } catch (TargetUnavailable e) {
+                report.note("open streams skipped: " + e.getMessage());
+            }
+        }
+        int slowPort = slow == null ? 0 : slow.port();
         Map<String, Target> byName = new LinkedHashMap<>();
         for (String name : cfg.targets()) {
             try {
                 Target t = switch (name) {
                     case "direct" -> upstream;
-                    case "nginx" -> NginxProxy.start(upstream, procs, cfg.out());
-                    case "vertx" -> VertxFloor.start(upstream, procs, cfg.out());
-                    case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), upstream, procs, cfg.out());
-                    case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(), upstream, procs,
+                    case "nginx" -> NginxProxy.start(upstream, slowPort, procs, cfg.out());
+                    case "vertx" -> VertxFloor.start(upstream, slowPort, procs, cfg.out());
+                    case "portkey" -> PortkeyGateway.start(upstream, procs, cfg.out());
+                    case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), upstream, slowPort, procs,
+                            cfg.out());
+                    case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(), upstream, slowPort, procs,
                             cfg.out().resolve("baseline"));
                     default -> throw new IllegalStateException(name);
                 };
@@ -166,6 +201,14 @@ public final class OverheadBench {
                 }
                 report.started(t);
                 byName.put(name, t);
+                if (slow != null) {
+                    slowRoutes.put(name, switch (name) {
+                        case "direct" -> slow;
+                        case "nginx", "vertx" -> t.withRoute(NginxProxy.SLOW_PREFIX + Target.CHAT_PATH, t.model());
+                        case "portkey" -> PortkeyGateway.forwardingTo(t, slow);
+                        default -> t.withRoute(Target.CHAT_PATH, SluiceGateway.SLOW_MODEL);
+                    });
+                }
                 log("%s ready on port %d", name, t.port());
             } catch (TargetUnavailable e) {
                 report.skipped(name, e.getMessage());

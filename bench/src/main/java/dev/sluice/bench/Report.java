@@ -28,6 +28,9 @@ final class Report {
     private Map<String, LatencyPhase.Result> latency = Map.of();
     private Map<String, LatencyPhase.Result> streaming = Map.of();
     private final Map<String, ThroughputPhase.Result> throughput = new LinkedHashMap<>();
+    private Map<String, List<ConcurrencyPhase.Step>> concurrency = Map.of();
+    private Map<String, OpenStreamsPhase.Result> openStreams = Map.of();
+    private Target slowUpstream;
     private double elapsedSeconds;
 
     /**
@@ -66,8 +69,25 @@ final class Report {
         throughput.put(result.target(), result);
     }
 
+    void concurrency(Map<String, List<ConcurrencyPhase.Step>> steps) {
+        concurrency = steps;
+    }
+
+    void openStreams(Map<String, OpenStreamsPhase.Result> results) {
+        openStreams = results;
+    }
+
+    void slowUpstream(Target t) {
+        slowUpstream = t;
+    }
+
     void elapsed(double seconds) {
         elapsedSeconds = seconds;
+        try {
+            machine.put("loadavg at end", Files.readString(Path.of("/proc/loadavg")).trim());
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the start figure stands alone
+        }
     }
 
     // ------------------------------------------------------------------ Markdown
@@ -80,6 +100,9 @@ final class Report {
                 .append("), ").append(machine.get("memory")).append(", ").append(machine.get("kernel"))
                 .append("; load average at start ").append(machine.get("loadavg at start")).append('\n');
         md.append("- Java: ").append(machine.get("java")).append("; nginx: ").append(machine.get("nginx")).append('\n');
+        if (machine.containsKey("loadavg at end")) {
+            md.append("- Load average at end: ").append(machine.get("loadavg at end")).append('\n');
+        }
         Target up = started.get("direct");
         md.append("- Upstream: ").append(up == null ? "not started" : up.description()).append('\n');
         md.append("- Request (all targets): `POST /v1/chat/completions` `").append(HttpProbe.CHAT_BODY).append("`\n");
@@ -158,6 +181,16 @@ final class Report {
                         .append(" | ").append(r.errors()).append(" |\n");
             }
         }
+
+        md.append(ScaleReport.goalsMarkdown(latency, concurrency, openStreams));
+        if (!latency.isEmpty()) {
+            md.append("\n![Added latency at concurrency 1](").append(fileBase).append("-latency.svg)\n");
+        }
+        md.append(ScaleReport.concurrencyMarkdown(cfg, concurrency));
+        if (!concurrency.isEmpty()) {
+            md.append("\n![Closed-loop throughput](").append(fileBase).append("-throughput.svg)\n");
+        }
+        md.append(ScaleReport.openStreamsMarkdown(cfg, slowUpstream, openStreams));
 
         if (!throughput.isEmpty() || cfg.targets().stream().anyMatch(skipped::containsKey)) {
             md.append(String.format(Locale.ROOT, "%n## Throughput (open loop)%n%n"
@@ -295,6 +328,7 @@ final class Report {
             tp.put(r.target(), t);
         }
         root.put("throughput", tp);
+        root.putAll(ScaleReport.json(concurrency, openStreams));
         return root;
     }
 
@@ -351,6 +385,14 @@ final class Report {
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(fileBase + ".md"), markdown());
+        if (!latency.isEmpty()) {
+            Files.writeString(dir.resolve(fileBase + "-latency.svg"),
+                    ScaleReport.latencyChart(cfg.targets(), latency).svg());
+        }
+        if (!concurrency.isEmpty()) {
+            Files.writeString(dir.resolve(fileBase + "-throughput.svg"),
+                    ScaleReport.throughputChart(cfg.targets(), cfg.concurrency(), concurrency).svg());
+        }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(dir.resolve(fileBase + ".json").toFile(), json());
     }

@@ -28,7 +28,11 @@ final class SluiceGateway {
     private SluiceGateway() {
     }
 
-    static Target start(String name, Path jar, Target upstream, Processes procs, Path runDir)
+    /** The model Sluice routes to the slow-stream upstream. */
+    static final String SLOW_MODEL = "bench-slow";
+
+    /** @param slowPort the slow-stream upstream, reached as model {@link #SLOW_MODEL}; 0 for none */
+    static Target start(String name, Path jar, Target upstream, int slowPort, Processes procs, Path runDir)
             throws IOException, InterruptedException, TargetUnavailable {
         if (!Files.isRegularFile(jar)) {
             throw new TargetUnavailable("Sluice jar not found at " + jar
@@ -38,7 +42,7 @@ final class SluiceGateway {
         int port = Processes.freePort();
         String password = UUID.randomUUID().toString();
         Path yaml = runDir.resolve("sluice-bench.yaml");
-        Files.writeString(yaml, config(port, upstream.port(), runDir.resolve("data"),
+        Files.writeString(yaml, config(port, upstream.port(), slowPort == 0 ? upstream.port() : slowPort, runDir.resolve("data"),
                 PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
         List<String> flags = jvmFlags();
@@ -61,7 +65,7 @@ final class SluiceGateway {
         return t.withAuthorization("Bearer " + mintKey(t, password));
     }
 
-    static String config(int port, int upstreamPort, Path dataDir, String passwordHash) {
+    static String config(int port, int upstreamPort, int slowPort, Path dataDir, String passwordHash) {
         return """
                 server:
                   port: %d
@@ -82,16 +86,39 @@ final class SluiceGateway {
                     upstream:
                       endpoints: [http://127.0.0.1:%d]
                     timeouts: {request: 60s, firstByte: 30s}
-                """.formatted(port, dataDir, USER, passwordHash, upstreamPort);
+                  - name: %s
+                    access: {groups: [bench]}
+                    upstream:
+                      endpoints: [http://127.0.0.1:%d]
+                    timeouts: {request: 120s, firstByte: 30s}
+                """.formatted(port, dataDir, USER, passwordHash, upstreamPort, SLOW_MODEL, slowPort);
     }
 
-    /** The gateway JVM's flags, also given to the Vert.x floor proxy so the two compare like for like. */
+    /**
+     * The gateway JVM's flags, also given to the Vert.x floor proxy so the two compare like for like: the defaults
+     * {@code bin/sluice} starts the gateway with (its {@code default_java_opts}), so the memory figures are what a
+     * deployment gets: 256 MB initial heap, a 1 GB cap (half the container's memory when a cgroup limit is set).
+     */
     static List<String> jvmFlags() {
-        List<String> flags = new ArrayList<>(List.of("-Xmx1g"));
+        List<String> flags = new ArrayList<>(List.of("-Xms256m", cgroupMemoryLimited() ? "-XX:MaxRAMPercentage=50" : "-Xmx1g",
+                "-XX:+ExitOnOutOfMemoryError"));
         if (transparentHugePagesOffered()) {
             flags.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
         }
         return flags;
+    }
+
+    /** bin/sluice's heap_opts test: a cgroup memory limit below 2^50 bytes ("max" or a huge number is none). */
+    static boolean cgroupMemoryLimited() {
+        for (String f : List.of("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+            try {
+                String v = Files.readString(Path.of(f)).trim();
+                return v.matches("[0-9]+") && Long.parseLong(v) < (1L << 50);
+            } catch (IOException | RuntimeException e) {
+                // try the next one
+            }
+        }
+        return false;
     }
 
     /** Whether the kernel lets the JVM ask for transparent huge pages ({@code always} or {@code madvise}). */

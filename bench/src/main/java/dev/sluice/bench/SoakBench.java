@@ -113,7 +113,7 @@ public final class SoakBench {
             String password = UUID.randomUUID().toString();
             int port = Processes.freePort();
             Path yaml = runDir.resolve("sluice.yaml");
-            Files.writeString(yaml, SluiceGateway.config(port, sim.port(), runDir.resolve("data"),
+            Files.writeString(yaml, SluiceGateway.config(port, sim.port(), sim.port(), runDir.resolve("data"),
                     PasswordHashes.bcrypt(password.toCharArray())).replace("server:\n", "server:\n  host: 127.0.0.1\n")
                     + "usage:\n  spool: {dir: \"" + runDir.resolve("spool") + "\"}\n");
             Path log = out.resolve("soak-gateway.log");

@@ -49,4 +49,27 @@ final class Upstream {
         }
         return t;
     }
+
+    /**
+     * The second upstream, for the open-streams phase: the builtin stub answering streams slowly (20 ms to the first
+     * chunk, then one chunk per {@code itlMs}). Every target also routes to it, so 1,000 streams can be held open
+     * through each of them.
+     */
+    static Target startSlow(BenchConfig cfg, Processes procs, Path runDir) throws IOException, InterruptedException,
+            TargetUnavailable {
+        int port = Processes.freePort();
+        List<String> cmd = List.of(Processes.javaBinary(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                StubUpstream.class.getName(), "--port", Integer.toString(port), "--delay-ms",
+                Integer.toString(cfg.upstreamDelayMs()), "--itl-ms", Integer.toString(cfg.streamItlMs()));
+        Process p = procs.start(cmd, runDir.resolve("slow-upstream.log"));
+        Target t = new Target("direct", "127.0.0.1", port, "builtin Vert.x stub, " + cfg.upstreamDelayMs()
+                + " ms to the first chunk, then a chunk every " + cfg.streamItlMs() + " ms", p);
+        String notReady = HttpProbe.awaitReady(t.url("/health"), p, Duration.ofSeconds(30));
+        if (notReady != null) {
+            procs.stop(p);
+            throw new TargetUnavailable("slow-stream upstream " + notReady + "; see "
+                    + runDir.resolve("slow-upstream.log"));
+        }
+        return t;
+    }
 }

@@ -28,14 +28,15 @@ public final class VertxFloor {
     }
 
     /** Starts the proxy process in front of {@code upstream} and waits until it answers. */
-    static Target start(Target upstream, Processes procs, Path runDir) throws IOException, InterruptedException,
+    /** @param slowPort the slow-stream upstream, served under {@link NginxProxy#SLOW_PREFIX}; 0 for none */
+    static Target start(Target upstream, int slowPort, Processes procs, Path runDir) throws IOException, InterruptedException,
             TargetUnavailable {
         int port = Processes.freePort();
         List<String> flags = SluiceGateway.jvmFlags();
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary()));
         command.addAll(flags);
         command.addAll(List.of("-cp", ownJar(), VertxFloor.class.getName(), Integer.toString(port),
-                Integer.toString(upstream.port())));
+                Integer.toString(upstream.port()), Integer.toString(slowPort)));
         Process p = procs.start(command, runDir.resolve("vertx-floor.log"));
         Target t = new Target("vertx", "127.0.0.1", port, "logic-free Vert.x proxy (HttpServer + HttpClient, "
                 + "native transport, a client per event loop, " + String.join(" ", flags) + "): the floor of Sluice's stack", p);
@@ -55,10 +56,14 @@ public final class VertxFloor {
         }
     }
 
-    /** {@code VertxFloor PORT UPSTREAM_PORT}: proxies every request to 127.0.0.1:UPSTREAM_PORT. */
+    /**
+     * {@code VertxFloor PORT UPSTREAM_PORT [SLOW_PORT]}: proxies every request to 127.0.0.1:UPSTREAM_PORT, those
+     * under {@code /slow/} to SLOW_PORT with the prefix stripped.
+     */
     public static void main(String[] args) {
         int port = Integer.parseInt(args[0]);
         int upstreamPort = Integer.parseInt(args[1]);
+        int slowPort = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         int loops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
         vertx.deployVerticle(() -> new AbstractVerticle() {
@@ -73,8 +78,11 @@ public final class VertxFloor {
 
             private void proxy(HttpServerRequest req) {
                 HttpServerResponse out = req.response();
+                boolean slow = slowPort != 0 && req.uri().startsWith(NginxProxy.SLOW_PREFIX + "/");
+                int to = slow ? slowPort : upstreamPort;
+                String uri = slow ? req.uri().substring(NginxProxy.SLOW_PREFIX.length()) : req.uri();
                 req.body().compose(body -> client.request(new RequestOptions().setMethod(req.method())
-                                .setHost("127.0.0.1").setPort(upstreamPort).setURI(req.uri()))
+                                .setHost("127.0.0.1").setPort(to).setURI(uri))
                         .compose(up -> {
                             String type = req.getHeader("content-type");
                             if (type != null) {

@@ -12,7 +12,9 @@ class BenchConfigTest {
     @Test
     void defaultsMatchTheDocumentedMethod() {
         BenchConfig c = BenchConfig.parse(new String[] {"--repo", "/repo"});
-        assertThat(c.targets()).containsExactly("direct", "nginx", "vertx", "sluice");
+        assertThat(c.targets()).containsExactly("direct", "nginx", "vertx", "portkey", "sluice");
+        assertThat(c.concurrency()).containsExactly(64, 128, 256);
+        assertThat(c.openStreams()).isEqualTo(1000);
         assertThat(c.jitWarmup()).isEqualTo(40_000);
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
@@ -35,6 +37,20 @@ class BenchConfigTest {
         assertThat(c.upstream()).isEqualTo("builtin");
         assertThat(c.out()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.baselineJar()).isNull();
+    }
+
+    @Test
+    void closedLoopStepsAndOpenStreamsCanBeChangedOrSkipped() {
+        BenchConfig c = BenchConfig.parse(new String[] {"--concurrency", "8,16", "--open-streams", "50",
+                "--stream-chunks", "4", "--stream-itl-ms", "10"});
+        assertThat(c.concurrency()).containsExactly(8, 16);
+        assertThat(c.openStreams()).isEqualTo(50);
+        assertThat(c.streamChunks()).isEqualTo(4);
+        assertThat(c.streamItlMs()).isEqualTo(10);
+
+        BenchConfig none = BenchConfig.parse(new String[] {"--concurrency", "0", "--open-streams", "0"});
+        assertThat(none.concurrency()).isEmpty();
+        assertThat(none.openStreams()).isZero();
     }
 
     @Test

@@ -17,6 +17,7 @@ class LoadGeneratorTest {
     static Vertx client;
     static Target fast;
     static Target slow;
+    static Target streaming;
 
     @BeforeAll
     static void start() throws Exception {
@@ -24,11 +25,20 @@ class LoadGeneratorTest {
         client = Vertx.vertx();
         fast = deploy(20);
         slow = deploy(300);
+        streaming = deploy(20, 10);
+        // Past class loading and the first JIT tiers, so the first generator test does not measure a cold client.
+        try (ClosedLoop warm = new ClosedLoop(client, fast)) {
+            warm.run(200, false, null, null);
+        }
     }
 
     static Target deploy(long delayMs) throws Exception {
+        return deploy(delayMs, 0);
+    }
+
+    static Target deploy(long delayMs, long itlMs) throws Exception {
         int port = Processes.freePort();
-        server.deployVerticle(new StubUpstream(port, delayMs)).toCompletionStage().toCompletableFuture()
+        server.deployVerticle(new StubUpstream(port, delayMs, itlMs)).toCompletionStage().toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         return new Target("stub" + delayMs, "127.0.0.1", port, "test stub");
     }
@@ -68,7 +78,7 @@ class LoadGeneratorTest {
         OpenLoop.StepResult r = OpenLoop.run(client, fast, 200, Duration.ofMillis(200), Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 64, 1);
         assertThat(r.measuredScheduled()).isEqualTo(200);
-        assertThat(r.ok()).isEqualTo(200);
+        assertThat(r.ok()).as("last error: %s", r.lastError()).isEqualTo(200);
         assertThat(r.incomplete()).isZero();
         assertThat(r.passed(1_000_000, 1.0)).isTrue();
         assertThat(r.latency().getMinValue()).isGreaterThanOrEqualTo(20_000);
@@ -85,5 +95,52 @@ class LoadGeneratorTest {
         assertThat(r.incomplete()).isPositive();
         assertThat(r.latency().getValueAtPercentile(99)).isGreaterThan(1_000_000);
         assertThat(r.passed(1_000_000, 1.0)).isFalse();
+    }
+
+    @Test
+    void closedLoopAtHighConcurrencyCountsOnlyAnswersInsideTheMeasuredWindow() throws Exception {
+        ConcurrencyPhase.Step s = ConcurrencyPhase.step(client, slow, 8, Duration.ofMillis(100),
+                Duration.ofMillis(700), 2);
+        // 8 clients, 300 ms each: answers complete at ~300 and ~600 ms; those at ~100+700 ms fall outside.
+        assertThat(s.connections()).isEqualTo(8);
+        assertThat(s.errors()).isZero();
+        assertThat(s.ok()).isEqualTo(16);
+        assertThat(s.latency().getMinValue()).isGreaterThanOrEqualTo(300_000);
+        assertThat(s.peakRssKib()).isZero(); // an in-process stub has no process of its own to measure
+    }
+
+    @Test
+    void closedLoopAgainstADeadTargetReportsErrorsNotThroughput() throws Exception {
+        Target dead = new Target("dead", "127.0.0.1", Processes.freePort(), "nothing listens");
+        ConcurrencyPhase.Step s = ConcurrencyPhase.step(client, dead, 2, Duration.ZERO, Duration.ofMillis(200), 1);
+        assertThat(s.ok()).isZero();
+        assertThat(s.errors()).isPositive();
+        assertThat(s.lastError()).contains("onnect");
+    }
+
+    @Test
+    void openStreamsAreAllHeldToTheirEndAndTheirChunkGapsAreRecorded() throws Exception {
+        OpenStreamsPhase.Result r = OpenStreamsPhase.once(client, streaming, 50, 5, Duration.ofMillis(100));
+        assertThat(r.completed()).isEqualTo(50);
+        assertThat(r.errors()).isZero();
+        assertThat(r.ttfb().getTotalCount()).isEqualTo(50);
+        assertThat(r.ttfb().getMinValue()).isGreaterThanOrEqualTo(20_000);
+        // Role chunk, 5 tokens, then stop + [DONE]: seven HTTP chunks, six gaps per stream.
+        assertThat(r.gap().getTotalCount()).isEqualTo(50 * 6);
+    }
+
+    @Test
+    void openStreamsToAMissingRouteAreCountedAsErrors() throws Exception {
+        OpenStreamsPhase.Result r = OpenStreamsPhase.once(client, streaming.withRoute("/nope", "bench-model"), 10, 2,
+                Duration.ofMillis(50));
+        assertThat(r.completed()).isZero();
+        assertThat(r.errors()).isEqualTo(10);
+        assertThat(r.lastError()).isEqualTo("HTTP 404");
+    }
+
+    @Test
+    void theSlowStubStreamsAsManyChunksAsMaxTokensAsks() {
+        assertThat(StubUpstream.maxTokens(OpenStreamsPhase.body("m", 7))).isEqualTo(7);
+        assertThat(StubUpstream.maxTokens("{\"model\":\"m\"}")).isEqualTo(16);
     }
 }

@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -28,7 +26,7 @@ public final class AccessLog implements AutoCloseable {
   /** An exchange as it ended; it is not touched again once recorded, so the writer may read it. */
   private record Entry(Instant time, Exchange exchange) {}
 
-  private final BlockingQueue<Entry> queue;
+  private final Handoff<Entry> queue;
   private final Thread writer;
   private final AtomicLong dropped = new AtomicLong();
   private final PrintStream out;
@@ -38,7 +36,7 @@ public final class AccessLog implements AutoCloseable {
   private AccessLog(PrintStream out) {
     this.out = out;
     this.enabled = out != null;
-    this.queue = enabled ? new ArrayBlockingQueue<>(CAPACITY) : null;
+    this.queue = enabled ? new Handoff<>(CAPACITY) : null;
     if (enabled) {
       writer = new Thread(this::drain, "sluice-access-log");
       writer.setDaemon(true);

@@ -1,6 +1,7 @@
 package dev.sluice.record.usage;
 
 import dev.sluice.config.UsageConfig;
+import dev.sluice.record.Handoff;
 import dev.sluice.store.Database;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -12,8 +13,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +37,7 @@ public final class UsageWriter implements UsageSink {
 
   private final Database db;
   private final UsageConfig config;
-  private final BlockingQueue<Stamped> queue;
+  private final Handoff<Stamped> queue;
   private final UsageSpool spool;
   private final ScheduledExecutorService thread;
   /** Random per writer, so ids from replicas and restarts never meet; the counter orders them within one. */
@@ -57,7 +56,7 @@ public final class UsageWriter implements UsageSink {
   public UsageWriter(Database db, UsageConfig config, MeterRegistry registry) {
     this.db = db;
     this.config = config;
-    this.queue = new ArrayBlockingQueue<>(config.buffer());
+    this.queue = new Handoff<>(config.buffer());
     this.spool = UsageSpool.open(config.spoolDir(), config.spoolMaxBytes());
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
@@ -73,7 +72,7 @@ public final class UsageWriter implements UsageSink {
         .description("Usage records written to the on-disk spool while the store did not take them").register(registry);
     this.replayed = Counter.builder("sluice.usage.records.replayed")
         .description("Spooled usage records the store has taken").register(registry);
-    Gauge.builder("sluice.usage.records.queued", queue, BlockingQueue::size)
+    Gauge.builder("sluice.usage.records.queued", queue, Handoff::size)
         .description("Usage records waiting in memory to be written").register(registry);
     Gauge.builder("sluice.usage.spool.records", spool, UsageSpool::records)
         .description("Usage records waiting in the on-disk spool").register(registry);
