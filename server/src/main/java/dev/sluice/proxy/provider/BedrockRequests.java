@@ -1,9 +1,12 @@
 package dev.sluice.proxy.provider;
 
+import static dev.sluice.proxy.provider.ChatRequestParts.sampling;
+import static dev.sluice.proxy.provider.ChatRequestParts.texts;
+import static dev.sluice.proxy.provider.ChatRequestParts.untranslated;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.Json;
 import java.io.IOException;
@@ -53,7 +56,7 @@ final class BedrockRequests {
     if (!system.isEmpty()) {
       out.set("system", system);
     }
-    ObjectNode inference = inference(chat);
+    ObjectNode inference = sampling(chat, "maxTokens");
     if (!inference.isEmpty()) {
       out.set("inferenceConfig", inference);
     }
@@ -88,7 +91,7 @@ final class BedrockRequests {
       String role = message.path("role").asText();
       switch (role) {
         case "system", "developer" -> {
-          String text = texts(message.get("content"), at + ".content");
+          String text = texts(message.get("content"), at + ".content", "AWS Bedrock");
           if (!text.isBlank()) {
             system.addObject().put("text", text);
           }
@@ -96,7 +99,7 @@ final class BedrockRequests {
         case "user" -> content(message.get("content"), at + ".content", turn(messages, "user"));
         case "assistant" -> {
           ArrayNode blocks = turn(messages, "assistant");
-          String text = texts(message.get("content"), at + ".content");
+          String text = texts(message.get("content"), at + ".content", "AWS Bedrock");
           if (!text.isBlank()) { // Converse refuses blank text blocks, which tool-calling turns often carry
             blocks.addObject().put("text", text);
           }
@@ -113,7 +116,8 @@ final class BedrockRequests {
         case "tool" -> {
           ObjectNode result = turn(messages, "user").addObject().putObject("toolResult");
           result.put("toolUseId", message.path("tool_call_id").asText());
-          result.putArray("content").addObject().put("text", texts(message.get("content"), at + ".content"));
+          result.putArray("content").addObject()
+              .put("text", texts(message.get("content"), at + ".content", "AWS Bedrock"));
           toolBlocks = true;
         }
         default -> throw untranslated(at + ".role", "`" + at + ".role`: messages of role `" + role
@@ -204,50 +208,6 @@ final class BedrockRequests {
     return use;
   }
 
-  /** Text from a string or text parts (a tool's result, a system or assistant message). */
-  private static String texts(JsonNode content, String at) throws ApiException {
-    if (content == null || content.isNull()) {
-      return "";
-    }
-    if (content.isTextual()) {
-      return content.asText();
-    }
-    StringBuilder text = new StringBuilder();
-    for (int j = 0; j < content.size(); j++) {
-      JsonNode part = content.get(j);
-      if (!"text".equals(part.path("type").asText())) {
-        throw untranslated(at + "[" + j + "].type", "`" + at + "[" + j + "].type`: content parts of type `"
-            + part.path("type").asText() + "` are not translated to AWS Bedrock here; send text.");
-      }
-      text.append(part.path("text").asText());
-    }
-    return text.toString();
-  }
-
-  private static ObjectNode inference(JsonNode chat) {
-    ObjectNode inference = Json.object();
-    JsonNode max = chat.hasNonNull("max_completion_tokens") ? chat.get("max_completion_tokens") : chat.get("max_tokens");
-    if (max != null && !max.isNull()) {
-      inference.put("maxTokens", max.asInt());
-    }
-    if (chat.hasNonNull("temperature")) {
-      inference.set("temperature", chat.get("temperature"));
-    }
-    if (chat.hasNonNull("top_p")) {
-      inference.set("topP", chat.get("top_p"));
-    }
-    JsonNode stop = chat.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode sequences = inference.putArray("stopSequences");
-      if (stop.isArray()) {
-        stop.forEach(sequences::add);
-      } else {
-        sequences.add(stop.asText());
-      }
-    }
-    return inference;
-  }
-
   /**
    * {@code tools} and {@code tool_choice} as {@code toolConfig}. Converse has no "none": the tools are left out
    * instead, which it accepts only while the conversation holds no tool blocks.
@@ -299,7 +259,4 @@ final class BedrockRequests {
     return config;
   }
 
-  private static ApiException untranslated(String param, String message) {
-    return new ApiException(ApiError.badRequest("unsupported_parameter", param, message));
-  }
 }

@@ -1,9 +1,12 @@
 package dev.sluice.proxy.provider;
 
+import static dev.sluice.proxy.provider.ChatRequestParts.sampling;
+import static dev.sluice.proxy.provider.ChatRequestParts.texts;
+import static dev.sluice.proxy.provider.ChatRequestParts.untranslated;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.front.ApiError;
 import dev.sluice.front.ApiException;
 import dev.sluice.front.Json;
 import java.io.IOException;
@@ -58,11 +61,11 @@ final class GeminiRequests {
       String role = message.path("role").asText();
       switch (role) {
         case "system", "developer" -> system.append(system.isEmpty() ? "" : "\n\n")
-            .append(texts(message.get("content"), at + ".content"));
+            .append(texts(message.get("content"), at + ".content", "Google Gemini"));
         case "user" -> userParts(message.get("content"), at + ".content", turn(contents, "user"));
         case "assistant" -> {
           ArrayNode parts = turn(contents, "model");
-          String text = texts(message.get("content"), at + ".content");
+          String text = texts(message.get("content"), at + ".content", "Google Gemini");
           if (!text.isEmpty() || !message.path("tool_calls").isArray()) {
             parts.addObject().put("text", text);
           }
@@ -82,7 +85,8 @@ final class GeminiRequests {
                 + " assistant message; Google Gemini needs the function's name for its result.");
           }
           ObjectNode response = turn(contents, "user").addObject().putObject("functionResponse").put("name", name);
-          response.putObject("response").put("content", texts(message.get("content"), at + ".content"));
+          response.putObject("response")
+              .put("content", texts(message.get("content"), at + ".content", "Google Gemini"));
         }
         default -> throw untranslated(at + ".role", "`" + at + ".role`: messages of role `" + role
             + "` are not translated to Google Gemini by Sluice.");
@@ -95,7 +99,7 @@ final class GeminiRequests {
       out.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
     }
     tools(chat, out);
-    ObjectNode generation = generation(chat);
+    ObjectNode generation = sampling(chat, "maxOutputTokens");
     if (!generation.isEmpty()) {
       out.set("generationConfig", generation);
     }
@@ -189,51 +193,4 @@ final class GeminiRequests {
     out.putObject("toolConfig").set("functionCallingConfig", config);
   }
 
-  private static ObjectNode generation(JsonNode chat) {
-    ObjectNode generation = Json.object();
-    JsonNode max = chat.hasNonNull("max_completion_tokens") ? chat.get("max_completion_tokens") : chat.get("max_tokens");
-    if (max != null && !max.isNull()) {
-      generation.put("maxOutputTokens", max.asInt());
-    }
-    if (chat.hasNonNull("temperature")) {
-      generation.set("temperature", chat.get("temperature"));
-    }
-    if (chat.hasNonNull("top_p")) {
-      generation.set("topP", chat.get("top_p"));
-    }
-    JsonNode stop = chat.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode sequences = generation.putArray("stopSequences");
-      if (stop.isArray()) {
-        stop.forEach(sequences::add);
-      } else {
-        sequences.add(stop.asText());
-      }
-    }
-    return generation;
-  }
-
-  /** Text from a string or text parts (system, assistant and tool messages). */
-  private static String texts(JsonNode content, String at) throws ApiException {
-    if (content == null || content.isNull()) {
-      return "";
-    }
-    if (content.isTextual()) {
-      return content.asText();
-    }
-    StringBuilder text = new StringBuilder();
-    for (int j = 0; j < content.size(); j++) {
-      JsonNode part = content.get(j);
-      if (!"text".equals(part.path("type").asText())) {
-        throw untranslated(at + "[" + j + "].type", "`" + at + "[" + j + "].type`: content parts of type `"
-            + part.path("type").asText() + "` are not translated to Google Gemini here; send text.");
-      }
-      text.append(part.path("text").asText());
-    }
-    return text.toString();
-  }
-
-  private static ApiException untranslated(String param, String message) {
-    return new ApiException(ApiError.badRequest("unsupported_parameter", param, message));
-  }
 }
