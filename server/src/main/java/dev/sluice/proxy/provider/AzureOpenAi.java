@@ -12,7 +12,6 @@ import dev.sluice.proxy.UpstreamRequest;
 import dev.sluice.route.ModelPool;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -89,12 +88,7 @@ public final class AzureOpenAi {
    * gateway's {@code {"statusCode","message"}}. A refused key is the gateway's own, and the message says so.
    */
   static Buffer openAiError(int status, Buffer body) {
-    JsonNode parsed;
-    try {
-      parsed = Json.MAPPER.readTree(body.getBytes());
-    } catch (IOException e) {
-      parsed = null;
-    }
+    JsonNode parsed = ProviderErrors.parsed(body.getBytes());
     JsonNode error = parsed == null ? null : parsed.has("error") ? parsed.get("error") : parsed;
     String message = ProviderErrors.message("Azure OpenAI", status,
         error == null ? "" : error.path("message").asText(""));

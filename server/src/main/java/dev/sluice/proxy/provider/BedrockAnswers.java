@@ -298,12 +298,7 @@ final class BedrockAnswers implements ResponseTranslator {
    * ({@code x-amzn-ErrorType}, e.g. {@code ValidationException:http://internal.amazon.com/...}) as the code.
    */
   static ApiError error(int status, String errorType, byte[] body) {
-    JsonNode parsed;
-    try {
-      parsed = Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      parsed = null;
-    }
+    JsonNode parsed = ProviderErrors.parsed(body);
     String said = parsed == null ? "" : parsed.path("message").asText(parsed.path("Message").asText(""));
     String code = errorType == null || errorType.isBlank() ? null : errorType.split(":", 2)[0];
     if (code == null && parsed != null && parsed.path("__type").isTextual()) {

@@ -277,12 +277,7 @@ public final class Gemini {
 
   /** Gemini's {@code {"error":{"code","message","status"}}} in the one error shape, Gemini's status kept. */
   static Buffer openAiError(int status, Buffer body) {
-    JsonNode parsed;
-    try {
-      parsed = Json.MAPPER.readTree(body.getBytes());
-    } catch (IOException e) {
-      parsed = null;
-    }
+    JsonNode parsed = ProviderErrors.parsed(body.getBytes());
     return Buffer.buffer(Json.error(apiError(status, parsed)).toString());
   }
 

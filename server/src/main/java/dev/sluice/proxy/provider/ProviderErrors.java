@@ -1,5 +1,9 @@
 package dev.sluice.proxy.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.front.Json;
+import java.io.IOException;
+
 /** What every provider's error becomes in the one error shape: a type by HTTP status, and whose key was refused. */
 final class ProviderErrors {
   private ProviderErrors() {
@@ -29,5 +33,14 @@ final class ProviderErrors {
     String said = message.isEmpty() ? provider + " answered HTTP " + status + "." : message;
     return status == 401 || status == 403
         ? provider + " refused the gateway's credential (" + credential + "), not yours: " + said : said;
+  }
+
+  /** An error answer's body as JSON, or null when it is not JSON (a proxy's HTML page, an empty body). */
+  static JsonNode parsed(byte[] body) {
+    try {
+      return Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      return null;
+    }
   }
 }
