@@ -1,5 +1,6 @@
 package dev.sluice.audit;
 
+import dev.sluice.record.Handoff;
 import dev.sluice.store.Database;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -8,8 +9,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,7 @@ public final class AuditWriter implements Audit, AutoCloseable {
   private static final long DRAIN_EVERY_MS = 200;
 
   private final Database db;
-  private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final Handoff<AuditEvent> queue = new Handoff<>(CAPACITY);
   private final List<AuditEvent> pending = new ArrayList<>(BATCH);
   private final ScheduledExecutorService thread;
   private final Counter written;
@@ -48,7 +47,7 @@ public final class AuditWriter implements Audit, AutoCloseable {
         .register(registry);
     this.failures = Counter.builder("sluice.audit.write.failures")
         .description("Audit batches the store refused (kept and written again)").register(registry);
-    Gauge.builder("sluice.audit.events.queued", queue, BlockingQueue::size)
+    Gauge.builder("sluice.audit.events.queued", queue, Handoff::size)
         .description("Audit events waiting to be stored").register(registry);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sluice-audit-writer");
