@@ -7,9 +7,12 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * vLLM's prefix-cache block hashes with {@code --prefix-caching-hash-algo sha256_cbor}: block i is
- * {@code sha256(cbor((parent, (token ids of block i), None)))} where the parent is block i-1's digest, or for
+ * {@code sha256(cbor((parent, (token ids of block i), extra_keys)))} where the parent is block i-1's digest, or for
  * block 0 {@code NONE_HASH = sha256(cbor(PYTHONHASHSEED))}; the CBOR is canonical ({@code cbor2.dumps(...,
- * canonical=True)}). What an engine publishes in its KV events, and what a router must compute from a prompt to
+ * canonical=True)}). The extra keys are vLLM's {@code generate_block_hash_extra_keys}: the LoRA adapter's name on
+ * every block, then the multimodal inputs' keys (not computed here: a gateway cannot hash an image as the engine
+ * does), then the request's {@code cache_salt} on block 0 only, as a tuple; {@code None} when there are none. So a
+ * salt changes block 0, and through the chain every block after it. What an engine publishes in its KV events, and what a router must compute from a prompt to
  * look those events up, is the digest's low 64 bits ({@code int.from_bytes(digest, "big") & (2**64 - 1)},
  * vLLM's default {@code VLLM_KV_EVENTS_USE_INT_BLOCK_HASHES}), here as a Java {@code long}.
  *
@@ -43,9 +46,31 @@ public final class VllmBlockHash {
     return chain.hashes;
   }
 
+  /** The same for a request with a {@code cache_salt} (null or empty: none, as vLLM tests it). */
+  public long[] blockHashes(int[] tokenIds, int blockSize, String cacheSalt) {
+    Chain chain = chain(tokenIds, blockSize, null, cacheSalt);
+    if (chain.blocks() > 0) {
+      chain.hash(chain.blocks() - 1);
+    }
+    return chain.hashes;
+  }
+
   /** The same hashes, each computed when first asked for (a router stops at the first block nobody holds). */
   public Chain chain(int[] tokenIds, int blockSize) {
-    return new Chain(tokenIds, blockSize);
+    return new Chain(tokenIds, blockSize, null, null);
+  }
+
+  /** The chain of a request with a {@code cache_salt}; null or empty is no salt. */
+  public Chain chain(int[] tokenIds, int blockSize, String cacheSalt) {
+    return new Chain(tokenIds, blockSize, null, cacheSalt);
+  }
+
+  /**
+   * The chain of a request served by a LoRA adapter (its {@code lora_name}, null for the base model) and with a
+   * {@code cache_salt} (null or empty for none).
+   */
+  public Chain chain(int[] tokenIds, int blockSize, String loraName, String cacheSalt) {
+    return new Chain(tokenIds, blockSize, loraName, cacheSalt);
   }
 
   /** One prompt's chain of block hashes, computed front to back on demand. Not thread-safe. */
@@ -53,14 +78,20 @@ public final class VllmBlockHash {
     private final int[] tokenIds;
     private final int blockSize;
     private final long[] hashes;
+    /** UTF-8 of the LoRA name and of the salt; null when absent. */
+    private final byte[] lora;
+    private final byte[] salt;
     private int computed;
     private byte[] parent = noneHash;
     private MessageDigest sha;
     private ByteArrayOutputStream cbor;
 
-    private Chain(int[] tokenIds, int blockSize) {
+    private Chain(int[] tokenIds, int blockSize, String loraName, String cacheSalt) {
       this.tokenIds = tokenIds;
       this.blockSize = blockSize;
+      // Python's truthiness, as vLLM tests them: an empty name or salt adds no key.
+      this.lora = loraName == null || loraName.isEmpty() ? null : loraName.getBytes(StandardCharsets.UTF_8);
+      this.salt = cacheSalt == null || cacheSalt.isEmpty() ? null : cacheSalt.getBytes(StandardCharsets.UTF_8);
       this.hashes = tokenIds.length < blockSize ? NONE : new long[tokenIds.length / blockSize];
     }
 
@@ -93,7 +124,19 @@ public final class VllmBlockHash {
       for (int t = b * blockSize, end = t + blockSize; t < end; t++) {
         head(cbor, 0, Integer.toUnsignedLong(tokenIds[t]));
       }
-      cbor.write(0xf6);                       // None: no LoRA, no multimodal input, no cache salt
+      byte[] blockSalt = b == 0 ? salt : null;
+      int keys = (lora == null ? 0 : 1) + (blockSalt == null ? 0 : 1);
+      if (keys == 0) {
+        cbor.write(0xf6);                     // None: no LoRA, no multimodal input, no cache salt
+      } else {
+        head(cbor, 4, keys);                  // (lora_name?, cache_salt?): a tuple of text strings
+        for (byte[] key : new byte[][] {lora, blockSalt}) {
+          if (key != null) {
+            head(cbor, 3, key.length);
+            cbor.writeBytes(key);
+          }
+        }
+      }
       parent = sha.digest(cbor.toByteArray());
       hashes[b] = low64(parent);
       computed++;
