@@ -8,8 +8,10 @@ import java.util.List;
  * @param promptTokens the prompt's tokens for the prefix cache, or null when it does not apply
  *                     (embeddings)
  * @param promptCount  prompt tokens reported in usage
+ * @param cacheSalt    the request's {@code cache_salt}: its blocks are cached apart from everyone else's; null
+ *                     for none
  * @param stream       answer as server-sent events
  */
-record Job(List<String> promptTokens, int promptCount, Generator.Output output, boolean stream,
+record Job(List<String> promptTokens, String cacheSalt, int promptCount, Generator.Output output, boolean stream,
     ResponseFormat format) {
 }

@@ -58,15 +58,23 @@ final class PrefixCache {
 
   /** The chained hashes of the prompt's full blocks; a trailing partial block is never cached. */
   long[] blockHashes(List<String> tokens) {
+    return blockHashes(tokens, null);
+  }
+
+  /**
+   * The same for a request with a {@code cache_salt} (null or empty: none): the salt enters the first block, so
+   * no block of a salted prompt is shared with another salt's or an unsalted prompt's.
+   */
+  long[] blockHashes(List<String> tokens, String cacheSalt) {
     int blocks = tokens.size() / blockSize;
     if (blocks == 0) {
       return NO_BLOCKS;
     }
     if (vllmHash != null) {
-      return vllmHash.blockHashes(Tokenizer.ids(tokens), blockSize);
+      return vllmHash.blockHashes(Tokenizer.ids(tokens), blockSize, cacheSalt);
     }
     long[] out = new long[blocks];
-    long h = 0x51_1CE_5EEDL;
+    long h = cacheSalt == null || cacheSalt.isEmpty() ? 0x51_1CE_5EEDL : mix(0x51_1CE_5EEDL ^ tokenHash(cacheSalt));
     int t = 0;
     for (int b = 0; b < blocks; b++) {
       for (int end = t + blockSize; t < end; t++) {

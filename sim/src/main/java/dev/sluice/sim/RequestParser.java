@@ -54,7 +54,7 @@ final class RequestParser {
     }
     TextFormat format = new TextFormat(true, id, core.now(), model, usage, new TextFormat.Shape(
         structured == null ? List.of() : structured.calls(), others, logprobs));
-    return new Job(tokens, tokens.size(), first, stream, format);
+    return new Job(tokens, cacheSalt(root), tokens.size(), first, stream, format);
   }
 
   Job completion(Buffer body, long n) {
@@ -63,6 +63,7 @@ final class RequestParser {
     List<String> prompts = inputs(root.get("prompt"), "prompt");
     // One choice per request: a batch of prompts is answered for its first prompt only.
     List<String> tokens = Tokenizer.tokenize(prompts.get(0));
+    String salt = cacheSalt(root);
     int maxTokens = maxTokens(root, "max_tokens", null);
     boolean stream = root.path("stream").asBoolean(false);
     boolean usage = stream && root.path("stream_options").path("include_usage").asBoolean(false);
@@ -76,7 +77,7 @@ final class RequestParser {
     int logprobs = lp == null || lp.isNull() || (lp.isBoolean() && !lp.asBoolean()) ? -1 : topLogprobs(lp, 5);
     TextFormat format = new TextFormat(false, core.newId("cmpl-", n), core.now(), model, usage,
         new TextFormat.Shape(List.of(), others, logprobs));
-    return new Job(tokens, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
+    return new Job(tokens, salt, tokens.size(), core.generator().plan(n, echo, maxTokens), stream,
         format);
   }
 
@@ -94,7 +95,7 @@ final class RequestParser {
     }
     EmbeddingFormat format = new EmbeddingFormat(core.newId("embd-", n), core.now(), model,
         inputs, core.config().embeddingDim(), encoding.equals("base64"));
-    return new Job(null, promptTokens, Generator.none(), false, format);
+    return new Job(null, null, promptTokens, Generator.none(), false, format);
   }
 
   /** The prompt text of a chat request and its last user message (null if none). */
@@ -124,6 +125,21 @@ final class RequestParser {
       }
     }
     return new ChatPrompt(prompt.toString(), lastUser);
+  }
+
+  /**
+   * vLLM's {@code cache_salt}: the prefix cache keeps the request's blocks apart from those of any other salt
+   * (vLLM hashes it into the first block). vLLM refuses anything but a non-empty string, in these words.
+   */
+  static String cacheSalt(JsonNode root) {
+    JsonNode salt = root.get("cache_salt");
+    if (salt == null || salt.isNull()) {
+      return null;
+    }
+    if (!salt.isTextual() || salt.asText().isEmpty()) {
+      throw ApiError.badRequest("Parameter 'cache_salt' must be a non-empty string if provided.");
+    }
+    return salt.asText();
   }
 
   /** The prompt tokens the simulator charges for a chat or completions body. */

@@ -86,7 +86,7 @@ final class Sequence extends Scheduler.Slot {
 
   private void run() {
     latency = core.latency();
-    cachedTokens = core.prefixLookup(job.promptTokens());
+    cachedTokens = core.prefixLookup(job.promptTokens(), job.cacheSalt());
     long prefill = latency.prefill(job.promptCount() - cachedTokens, timingRng) + extraDelayNanos;
     long start = System.nanoTime();
     firstTokenAt = start + prefill;

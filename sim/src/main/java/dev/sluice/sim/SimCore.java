@@ -112,12 +112,12 @@ final class SimCore {
    *
    * @return prompt tokens served from the cache
    */
-  int prefixLookup(List<String> promptTokens) {
+  int prefixLookup(List<String> promptTokens, String cacheSalt) {
     if (promptTokens == null) {
       return 0;
     }
     metrics.prefixQueries.add(promptTokens.size());
-    int hits = cache.lookupAndInsert(cache.blockHashes(promptTokens), promptTokens) * cache.blockSize();
+    int hits = cache.lookupAndInsert(cache.blockHashes(promptTokens, cacheSalt), promptTokens) * cache.blockSize();
     metrics.prefixHits.add(hits);
     return hits;
   }

@@ -199,8 +199,13 @@ public final class Simulator implements AutoCloseable {
    * touching the cache. Pair with {@link #promptTokens(String, String)} or {@link Tokenizer}.
    */
   public int cachedPrefixTokens(List<String> promptTokens) {
+    return cachedPrefixTokens(promptTokens, null);
+  }
+
+  /** The same for a request with a {@code cache_salt} (null for none). */
+  public int cachedPrefixTokens(List<String> promptTokens, String cacheSalt) {
     PrefixCache cache = core.cache();
-    return cache.cachedBlocks(cache.blockHashes(promptTokens)) * cache.blockSize();
+    return cache.cachedBlocks(cache.blockHashes(promptTokens, cacheSalt)) * cache.blockSize();
   }
 
   /**

@@ -139,6 +139,22 @@ class KvEventsTest {
   }
 
   @Test
+  void aSaltedRequestsEventsCarryTheSaltedChainAndShareNoBlockWithTheUnsaltedPrompt() throws IOException {
+    start(4, 64);
+    ZMQ.Socket sub = joinedSubscriber("");
+    String prompt = "s1 s2 s3 s4 s5 s6 s7 s8";
+    complete(prompt);
+    List<Long> plain = hashes(receive(sub).batch().get(1).asArrayValue().get(0).asArrayValue().get(1));
+    assertThat(sim.post("/v1/completions", "{\"prompt\":\"" + prompt + "\",\"max_tokens\":1,"
+        + "\"cache_salt\":\"tenant-a\"}").statusCode()).isEqualTo(200);
+    ArrayValue stored = receive(sub).batch().get(1).asArrayValue().get(0).asArrayValue();
+    assertThat(stored.get(0).asStringValue().asString()).isEqualTo("BlockStored");
+    assertThat(stored.get(2).isNilValue()).as("a new chain from the root, not a continuation").isTrue();
+    long[] expected = new VllmBlockHash("0").blockHashes(Tokenizer.ids(Tokenizer.tokenize(prompt)), 4, "tenant-a");
+    assertThat(hashes(stored.get(1))).containsExactly(expected[0], expected[1]).doesNotContainAnyElementsOf(plain);
+  }
+
+  @Test
   void anIndexBuiltFromTheEventsMatchesTheCacheThroughEvictionsAndAReset() throws IOException {
     start(2, 6);
     ZMQ.Socket sub = joinedSubscriber("");

@@ -98,4 +98,53 @@ class PrefixCachingTest {
     double again = sim.timePost("/v1/chat/completions", SimHttp.chat(prompt, 1));
     assertThat(again).isGreaterThanOrEqualTo(tokens.size() - 1);
   }
+
+  private static String saltedChat(String prompt, String saltJson) {
+    return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"max_tokens\":1"
+        + (saltJson == null ? "" : ",\"cache_salt\":" + saltJson) + "}";
+  }
+
+  private static int cachedTokens(String body) {
+    var response = sim.post("/v1/chat/completions", body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return SimHttp.json(response.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asInt(-1);
+  }
+
+  @Test
+  void aSaltedPromptNeverHitsTheUnsaltedOnesBlocksNorAnotherSaltsButHitsItsOwn() {
+    String prompt = SimHttp.words("salted", 100);
+    int fullBlockTokens = Tokenizer.tokenize("user: " + prompt + "\n").size() / 16 * 16;
+    assertThat(cachedTokens(saltedChat(prompt, null))).isZero();
+    assertThat(cachedTokens(saltedChat(prompt, "\"tenant-a\""))).as("unsalted blocks are not the salted ones").isZero();
+    assertThat(cachedTokens(saltedChat(prompt, "\"tenant-b\""))).as("nor another salt's").isZero();
+    assertThat(cachedTokens(saltedChat(prompt, "\"tenant-a\""))).as("the same salt hits").isEqualTo(fullBlockTokens);
+    assertThat(cachedTokens(saltedChat(prompt, null))).as("the unsalted prompt still hits its own")
+        .isEqualTo(fullBlockTokens);
+    List<String> tokens = Tokenizer.tokenize("user: " + prompt + "\n");
+    assertThat(sim.sim.cachedPrefixTokens(tokens, "tenant-b")).isEqualTo(fullBlockTokens);
+    assertThat(sim.sim.cachedPrefixTokens(tokens, "tenant-c")).isZero();
+  }
+
+  @Test
+  void aCompletionsRequestHonoursItsCacheSaltToo() {
+    String prompt = SimHttp.words("completion", 64);
+    String salted = "{\"prompt\":\"" + prompt + "\",\"max_tokens\":1,\"cache_salt\":\"s\"}";
+    String plain = "{\"prompt\":\"" + prompt + "\",\"max_tokens\":1}";
+    sim.post("/v1/completions", plain);
+    JsonNode first = SimHttp.json(sim.post("/v1/completions", salted).body()).path("usage");
+    JsonNode second = SimHttp.json(sim.post("/v1/completions", salted).body()).path("usage");
+    assertThat(first.path("prompt_tokens_details").path("cached_tokens").asInt(0)).isZero();
+    assertThat(second.path("prompt_tokens_details").path("cached_tokens").asInt(0)).isEqualTo(64);
+  }
+
+  @Test
+  void aCacheSaltThatIsNotANonEmptyStringIsRefusedInVllmsWords() {
+    for (String bad : List.of("\"\"", "42", "[\"a\"]")) {
+      var response = sim.post("/v1/chat/completions", saltedChat("hi", bad));
+      assertThat(response.statusCode()).as(bad).isEqualTo(400);
+      assertThat(SimHttp.json(response.body()).path("error").path("message").asText())
+          .isEqualTo("Parameter 'cache_salt' must be a non-empty string if provided.");
+    }
+    assertThat(cachedTokens(saltedChat("hi", "null"))).as("null is no salt").isZero();
+  }
 }
