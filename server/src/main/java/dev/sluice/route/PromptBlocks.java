@@ -2,6 +2,7 @@ package dev.sluice.route;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.front.Operation;
+import java.util.Set;
 
 /**
  * The prompt of a request as chained block hashes, for prefix affinity. There is no tokenizer on the hot path:
@@ -12,6 +13,9 @@ import dev.sluice.front.Operation;
 public final class PromptBlocks {
   public static final int BLOCK_CHARS = 64;
   private static final long[] NONE = new long[0];
+  /** Content parts that are not text, in OpenAI's chat, Anthropic's Messages and OpenAI's Responses. */
+  private static final Set<String> MEDIA = Set.of("image_url", "input_audio", "image", "audio",
+      "video", "video_url", "file", "document", "input_image", "input_file");
 
   private PromptBlocks() {
   }
@@ -50,6 +54,32 @@ public final class PromptBlocks {
     return "";
   }
 
+  /** Whether any message (or Responses input item) carries a media part, a tool result's included. */
+  public static boolean hasMedia(Operation operation, JsonNode body) {
+    JsonNode items = operation == Operation.RESPONSES ? body.get("input") : body.get("messages");
+    if (items == null || !items.isArray()) {
+      return false;
+    }
+    for (JsonNode item : items) {
+      if (MEDIA.contains(item.path("type").asText("")) || partsHaveMedia(item.get("content"), 0)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean partsHaveMedia(JsonNode content, int depth) {
+    if (content == null || !content.isArray() || depth > 2) {
+      return false;
+    }
+    for (JsonNode part : content) {
+      if (MEDIA.contains(part.path("type").asText("")) || partsHaveMedia(part.get("content"), depth + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static void appendContent(StringBuilder b, JsonNode content) {
     if (content == null || content.isNull()) {
       return;
@@ -70,12 +100,25 @@ public final class PromptBlocks {
 
   /** Chained hashes of the text's full blocks; a trailing partial block is left out, as engines do. */
   public static long[] hashes(CharSequence text) {
+    return hashes(text, null);
+  }
+
+  /** The same with a {@code cache_salt} (null for none) at the root of the chain, so it changes every block. */
+  public static long[] hashes(CharSequence text, String cacheSalt) {
     int blocks = text.length() / BLOCK_CHARS;
     if (blocks == 0) {
       return NONE;
     }
     long[] out = new long[blocks];
     long h = 0x5_1CE_B10CL;
+    if (cacheSalt != null) {
+      long fnv = 0xcbf29ce484222325L;
+      for (int i = 0; i < cacheSalt.length(); i++) {
+        fnv ^= cacheSalt.charAt(i);
+        fnv *= 0x100000001b3L;
+      }
+      h = mix(h ^ fnv);
+    }
     int i = 0;
     for (int block = 0; block < blocks; block++) {
       long fnv = 0xcbf29ce484222325L;

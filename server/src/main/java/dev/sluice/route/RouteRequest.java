@@ -15,6 +15,9 @@ public final class RouteRequest {
   private final Operation operation;
   private final JsonNode body;
   private String prompt;
+  private String cacheSalt;
+  private boolean saltRead;
+  private int media = -1;
   private long[] blocks;
   private Object engineKey;
   private Object engineBlocks;
@@ -36,6 +39,14 @@ public final class RouteRequest {
     return r;
   }
 
+  /** For a prompt with a {@code cache_salt} that is not in an OpenAI body (tests, benchmarks). */
+  public static RouteRequest ofPrompt(String prompt, String cacheSalt) {
+    RouteRequest r = ofPrompt(prompt);
+    r.cacheSalt = cacheSalt;
+    r.saltRead = true;
+    return r;
+  }
+
   public String prompt() {
     if (prompt == null) {
       prompt = body == null ? "" : PromptBlocks.text(operation, body);
@@ -43,11 +54,42 @@ public final class RouteRequest {
     return prompt;
   }
 
+  /**
+   * The prompt's blocks for the learned index, salted like the engine's: a request with a {@code cache_salt}
+   * shares no block with another salt's or an unsalted prompt, as in vLLM's cache.
+   */
   public long[] promptBlocks() {
     if (blocks == null) {
-      blocks = PromptBlocks.hashes(prompt());
+      blocks = PromptBlocks.hashes(prompt(), cacheSalt());
     }
     return blocks;
+  }
+
+  /**
+   * vLLM's {@code cache_salt} of a chat or completions body as it goes upstream unchanged, or null: absent, not
+   * a string, or empty (which the engine refuses or ignores). Other APIs are translated, and the salt with them
+   * is not sent.
+   */
+  public String cacheSalt() {
+    if (!saltRead) {
+      saltRead = true;
+      if (body != null && (operation == Operation.CHAT || operation == Operation.COMPLETIONS)) {
+        JsonNode salt = body.get("cache_salt");
+        cacheSalt = salt != null && salt.isTextual() && !salt.asText().isEmpty() ? salt.asText() : null;
+      }
+    }
+    return cacheSalt;
+  }
+
+  /**
+   * Whether the prompt carries images, audio, video or files: an engine hashes such a prompt's blocks with
+   * the media's own hashes, which the gateway cannot compute, so only the learned index can score it.
+   */
+  public boolean multimodal() {
+    if (media < 0) {
+      media = body != null && PromptBlocks.hasMedia(operation, body) ? 1 : 0;
+    }
+    return media == 1;
   }
 
   /**

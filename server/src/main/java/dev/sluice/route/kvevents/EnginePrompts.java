@@ -26,12 +26,13 @@ public final class EnginePrompts {
   }
 
   /**
-   * The simulator's tokens ({@link Tokenizer}) of the prompt as {@link RouteRequest#prompt()} renders it, as a
-   * chain hashed only as far as scoring asks: SHA-256 per block adds up on an event loop for a long prompt no
-   * engine holds.
+   * The simulator's tokens ({@link Tokenizer}) of the prompt as {@link RouteRequest#prompt()} renders it, salted
+   * with the request's {@code cache_salt} as the engine salts it, as a chain hashed only as far as scoring asks:
+   * SHA-256 per block adds up on an event loop for a long prompt no engine holds.
    */
   public static Function<RouteRequest, VllmBlockHash.Chain> simulator(int blockSize, String hashSeed) {
     VllmBlockHash chain = new VllmBlockHash(hashSeed);
-    return request -> chain.chain(Tokenizer.ids(Tokenizer.tokenize(request.prompt())), blockSize);
+    return request -> chain.chain(Tokenizer.ids(Tokenizer.tokenize(request.prompt())), blockSize,
+        request.cacheSalt());
   }
 }
