@@ -3,6 +3,8 @@ package dev.sluice.record;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.EndpointSet;
 import dev.sluice.route.ModelPool;
+import dev.sluice.route.WeightedPicker;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -37,9 +39,13 @@ public final class GatewayMetrics {
 
   /**
    * Registers the in-flight and availability gauges of each endpoint of the pool, and follows its members: an
-   * endpoint that joins gets its gauges, one that leaves loses them, and so do all when the set is closed.
+   * endpoint that joins gets its gauges, one that leaves loses them, and so do all when the set is closed. A
+   * model routed by KV events publishes how far each endpoint's index is trusted too (until its picker closes).
    */
   public void register(ModelPool pool) {
+    if (pool.picker() instanceof WeightedPicker picker && picker.scorer("prefix") instanceof KvEventsScorer kv) {
+      kv.bindMetrics(registry);
+    }
     EndpointSet set = pool.endpointSet();
     Map<Endpoint, List<Meter>> gauges = new ConcurrentHashMap<>();
     set.members().forEach(e -> gauges.put(e, gauges(pool.name(), e)));

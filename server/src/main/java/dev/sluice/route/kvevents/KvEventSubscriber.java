@@ -42,6 +42,7 @@ final class KvEventSubscriber implements AutoCloseable {
   private final byte[] topic;
   private final String replayAddress;
   private final EndpointBlocks blocks;
+  private final KvEventStats stats = new KvEventStats();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -74,6 +75,10 @@ final class KvEventSubscriber implements AutoCloseable {
 
   EndpointBlocks blocks() {
     return blocks;
+  }
+
+  KvEventStats stats() {
+    return stats;
   }
 
   private void run() {
@@ -121,6 +126,7 @@ final class KvEventSubscriber implements AutoCloseable {
   }
 
   private void live(long seq, byte[] payload) {
+    stats.heard();
     if (lastSeq >= 0 && seq == lastSeq + 1) {
       apply(seq, payload);
       return;
@@ -134,6 +140,7 @@ final class KvEventSubscriber implements AutoCloseable {
       LOG.infof("KV events of %s: batch %d differs from the one received before; the engine restarted", name, seq);
       forget(Trust.NONE);
     } else if (lastSeq >= 0) {
+      stats.gaps.incrementAndGet();
       if (fillGap(seq)) {
         apply(seq, payload);
         return;
@@ -151,6 +158,7 @@ final class KvEventSubscriber implements AutoCloseable {
       blocks.reset(Trust.COMPLETE);  // the engine's very first batch: nothing came before it
     } else if (!catchUp(0, seq)) {
       blocks.reset(Trust.PARTIAL);   // the engine no longer keeps its first batches
+      stats.resyncs.incrementAndGet();
     }
     if (seq > lastSeq) {
       apply(seq, payload);
@@ -249,6 +257,7 @@ final class KvEventSubscriber implements AutoCloseable {
   }
 
   private void forget(Trust next) {
+    stats.resyncs.incrementAndGet();
     blocks.reset(next);
     fingerprints.clear();
     lastSeq = -1;
@@ -296,6 +305,7 @@ final class KvEventSubscriber implements AutoCloseable {
       }
       long seq = ByteBuffer.wrap(frames.get(1)).getLong();
       if (seq == -1) {
+        stats.replays.incrementAndGet();
         return out;
       }
       out.add(new Batch(seq, frames.get(2)));
@@ -307,6 +317,7 @@ final class KvEventSubscriber implements AutoCloseable {
   }
 
   private void apply(long seq, byte[] payload) {
+    stats.heard();
     lastSeq = seq;
     fingerprints.put(seq, fingerprint(payload));
     List<KvEventDecoder.Event> events;
@@ -315,11 +326,18 @@ final class KvEventSubscriber implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       // A batch we cannot read is a batch we missed.
       LOG.warnf("KV events of %s: batch %d unreadable (%s); index rebuilt from the next", name, seq, e.getMessage());
+      stats.decodeErrors.incrementAndGet();
+      stats.resyncs.incrementAndGet();
       blocks.reset(Trust.PARTIAL);
       return;
     }
+    stats.events.addAndGet(events.size());
     for (KvEventDecoder.Event e : events) {
-      if (e instanceof KvEventDecoder.Stored s) {
+      if (e instanceof KvEventDecoder.Stored s && s.adapter() != null) {
+        // Hashed with the adapter's name, so no base-model prompt can match them, and no request names an
+        // adapter (ADR 113): kept out of the index rather than taking its room.
+        stats.adapterBlocks.addAndGet(s.hashes().length);
+      } else if (e instanceof KvEventDecoder.Stored s) {
         blocks.stored(s.hashes());
       } else if (e instanceof KvEventDecoder.Removed r) {
         blocks.removed(r.hashes());

@@ -7,10 +7,13 @@ import dev.sluice.route.RouteRequest;
 import dev.sluice.route.Scorer;
 import dev.sluice.route.kvevents.EndpointBlocks.Trust;
 import dev.sluice.sim.VllmBlockHash;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 import org.zeromq.ZContext;
@@ -22,7 +25,8 @@ import org.zeromq.ZContext;
  * gateway knows. The index learned from routing ({@link PrefixScorer}) keeps learning beside it and stands in
  * for an endpoint whose events are not trusted: never heard ({@link Trust#NONE}), or lost and not replayable
  * ({@link Trust#PARTIAL}, where the larger of the two scores counts: the exact index holds less than the engine,
- * the learned one may hold what the engine evicted).
+ * the learned one may hold what the engine evicted). A prompt with images, audio or files is scored by the learned
+ * index alone: the engine hashes its blocks with the media's hashes, which the gateway cannot compute (ADR 113).
  */
 public final class KvEventsScorer implements Scorer, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(KvEventsScorer.class);
@@ -38,6 +42,10 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
   private final PrefixScorer learned;
   private final Function<RouteRequest, VllmBlockHash.Chain> hasher;
   private final ZContext context = new ZContext(1);
+  private final LongAdder exact = new LongAdder();
+  private final LongAdder partial = new LongAdder();
+  private final LongAdder learnedOnly = new LongAdder();
+  private KvEventsMetrics metrics;
   /** Copied on write, like the learned index: the event loops read a map that never changes. */
   private volatile Map<Endpoint, KvEventSubscriber> subscribers = Map.of();
   private boolean closed;
@@ -71,6 +79,9 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
   @Override
   public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
     learned.score(request, eligible, out);
+    if (request.multimodal()) {
+      return;
+    }
     Map<Endpoint, KvEventSubscriber> subs = subscribers;
     VllmBlockHash.Chain blocks = null;
     for (int i = 0; i < out.length; i++) {
@@ -91,9 +102,29 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
     }
   }
 
+  /** Counts the decision by the source of the chosen endpoint's prefix score, as {@link #score} used it. */
   @Override
   public void committed(RouteRequest request, Endpoint endpoint) {
     learned.committed(request, endpoint);
+    KvEventSubscriber sub = subscribers.get(endpoint);
+    Trust trust = sub == null || request.multimodal() ? Trust.NONE : sub.blocks().trust();
+    (trust == Trust.COMPLETE ? exact : trust == Trust.PARTIAL ? partial : learnedOnly).increment();
+  }
+
+  /**
+   * Publishes how far each endpoint's index is trusted, and the decisions by source, in {@code registry}, for as
+   * long as this scorer runs (endpoints that join and leave included).
+   */
+  public synchronized void bindMetrics(MeterRegistry registry) {
+    if (closed || metrics != null) {
+      return;
+    }
+    Map<String, LongAdder> decisions = new LinkedHashMap<>();
+    decisions.put("exact", exact);
+    decisions.put("partial", partial);
+    decisions.put("learned", learnedOnly);
+    metrics = new KvEventsMetrics(registry, model, decisions);
+    subscribers.forEach(metrics::joined);
   }
 
   /** Subscribes to newcomers' engines and stops listening to leavers'; the learned index follows too. */
@@ -118,6 +149,14 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
         left.put(e, s);
       }
     });
+    if (metrics != null) {
+      next.forEach((e, s) -> {
+        if (!before.containsKey(e)) {
+          metrics.joined(e, s);
+        }
+      });
+      left.keySet().forEach(metrics::left);
+    }
     left.values().forEach(KvEventSubscriber::stop);   // never a join here: discovery may call on an event loop
   }
 
@@ -133,12 +172,12 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
     return s;
   }
 
-  /** How far the index of an endpoint is trusted now (tests, diagnostics); null for an unknown endpoint. */
   /** The index learned from routing that stands in for endpoints without trusted events (shared by ADR 111). */
   public PrefixScorer learned() {
     return learned;
   }
 
+  /** How far the index of an endpoint is trusted now (tests, diagnostics); null for an unknown endpoint. */
   public String trust(Endpoint e) {
     KvEventSubscriber s = subscribers.get(e);
     return s == null ? null : s.blocks().trust().name();
@@ -156,6 +195,9 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
       return;
     }
     closed = true;
+    if (metrics != null) {
+      metrics.close();
+    }
     subscribers.values().forEach(KvEventSubscriber::close);
     subscribers = Map.of();
     context.close();

@@ -60,6 +60,69 @@ class KvEventsThroughTheGatewayTest {
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asInt())
             .as("request %d reused the shared prefix", i).isGreaterThan(usage.path("prompt_tokens").asInt() / 2);
       }
+      // The pool's scorer publishes its trust metrics in the gateway's registry (docs/operations.md).
+      String metrics = gw.metrics();
+      for (Endpoint e : pool.endpoints()) {
+        assertThat(metrics).contains("sluice_kv_events_index_state{endpoint=\"" + e.id() + "\",model=\"m\",} 2.0");
+      }
+      assertThat(metrics).contains("sluice_kv_events_decisions_total{model=\"m\",source=\"exact\",} 7.0");
+    }
+  }
+
+  private static String salted(String question, String salt) {
+    String body = chat(question);
+    return salt == null ? body : body.substring(0, body.length() - 1) + ",\"cache_salt\":\"" + salt + "\"}";
+  }
+
+  private static int cachedTokens(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asInt();
+  }
+
+  @Test
+  void aSaltedRequestGoesToTheReplicaHoldingItsSaltedPrefixNotTheOneHoldingTheSameTextUnsalted() throws Exception {
+    try (GatewayHarness gw = GatewayHarness.start("""
+        models:
+          - name: m
+            access: {public: true}
+            upstream:
+              simulator: {replicas: 2, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
+            routing:
+              kvEvents: {blockSize: 4}
+        """)) {
+      ModelPool pool = gw.runtime().catalog().pool("m");
+      KvEventsScorer scorer = (KvEventsScorer) ((WeightedPicker) pool.picker()).scorer("prefix");
+      Endpoint plainHolder = pool.endpoints().get(0);
+      Endpoint saltedHolder = pool.endpoints().get(1);
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+        for (Endpoint e : pool.endpoints()) {
+          assertThat(scorer.trust(e)).isEqualTo("COMPLETE");
+        }
+      });
+      // Straight to the replicas, past the gateway: only their events tell the gateway where each prefix is.
+      String direct = "{\"max_tokens\":1,\"messages\":[{\"role\":\"system\",\"content\":\"" + CONTEXT + "\"}]";
+      assertThat(Http.postJson(plainHolder.base() + "/v1/chat/completions", direct + "}").statusCode())
+          .isEqualTo(200);
+      assertThat(Http.postJson(saltedHolder.base() + "/v1/chat/completions",
+          direct + ",\"cache_salt\":\"tenant-a\"}").statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(15)).until(() -> scorer.indexed(plainHolder).length > 0
+          && scorer.indexed(saltedHolder).length > 0);
+      assertThat(scorer.indexed(saltedHolder)).as("the two replicas hold the same text under different hashes")
+          .doesNotContain(scorer.indexed(plainHolder));
+
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> salted = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+            salted("What is rule " + i + "?", "tenant-a"));
+        assertThat(cachedTokens(salted)).as("salted request %d reused its salted prefix", i)
+            .isGreaterThan(CONTEXT.length() / 8);
+        HttpResponse<String> plain = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+            salted("What is rule " + i + "?", null));
+        assertThat(cachedTokens(plain)).as("unsalted request %d reused the unsalted prefix", i)
+            .isGreaterThan(CONTEXT.length() / 8);
+        HttpResponse<String> other = Http.postJson(gw.baseUrl() + "/v1/chat/completions",
+            salted("What is rule " + i + "?", "tenant-b-" + i));
+        assertThat(cachedTokens(other)).as("a salt no replica holds finds nothing anywhere").isZero();
+      }
     }
   }
 }
