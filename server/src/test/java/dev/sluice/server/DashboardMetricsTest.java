@@ -51,7 +51,7 @@ class DashboardMetricsTest {
 
   /**
    * Serves a success, a stream of the same long prompt (so the simulator's prefix cache serves part of it), a quota
-   * refusal, an upstream failure and a fallback: every series the dashboard reads.
+   * refusal, an upstream failure, a fallback and a request routed by KV events: every series the dashboard reads.
    */
   static String metricsAfterRepresentativeTraffic() throws Exception {
     try (Simulator sim = Sims.start("m");
@@ -79,6 +79,13 @@ class DashboardMetricsTest {
                  fallbacks: [m]
                  upstream:
                    endpoints: ["http://127.0.0.1:%2$d"]
+               - name: kv
+                 access: {public: true}
+                 defaultPlan: unlimited
+                 upstream:
+                   simulator: {replicas: 1, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
+                 routing:
+                   kvEvents: {blockSize: 4}
              """.formatted(sim.baseUrl(), Sims.deadPort()))) {
       String chat = gw.baseUrl() + "/v1/chat/completions";
       String prompt = "Summarise the quarterly report for the board. ".repeat(20);
@@ -88,6 +95,7 @@ class DashboardMetricsTest {
       assertThat(Http.postJson(chat, Http.chat("m", false)).statusCode()).isEqualTo(429);
       assertThat(Http.postJson(chat, Http.chat("down", false)).statusCode()).isGreaterThanOrEqualTo(500);
       assertThat(Http.postJson(chat, Http.chat("flaky", false)).statusCode()).as("served by its fallback").isEqualTo(200);
+      assertThat(Http.postJson(chat, Http.chat("kv", false)).statusCode()).isEqualTo(200);
       return gw.metrics();
     }
   }
