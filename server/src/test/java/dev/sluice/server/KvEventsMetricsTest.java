@@ -302,11 +302,12 @@ class KvEventsMetricsTest {
     assertThat(r.statusCode()).isEqualTo(200);
     await().atMost(WAIT).until(() -> scorer.indexed(e).length == Tokenizer.tokenize(text).size() / BLOCK);
 
+    String textPart = "{\"type\":\"text\",\"text\":\"a b c d e f g h i j k l m n o p\"}";
+    String imagePart = "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.png\"}}";
     RouteRequest plain = new RouteRequest(Operation.CHAT, json.readTree(
-        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a b c d e f g h i j k l m n o p\"}]}]}"));
+        "{\"messages\":[{\"role\":\"user\",\"content\":[" + textPart + "]}]}"));
     RouteRequest withImage = new RouteRequest(Operation.CHAT, json.readTree(
-        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a b c d e f g h i j k l m n o p\"},"
-            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.png\"}}]}]}"));
+        "{\"messages\":[{\"role\":\"user\",\"content\":[" + textPart + "," + imagePart + "]}]}"));
     double[] out = new double[1];
     scorer.score(plain, List.of(e), out);
     assertThat(out[0]).as("the text alone is exact: the engine holds it").isGreaterThan(0.5);

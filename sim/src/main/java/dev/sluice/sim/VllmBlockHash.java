@@ -12,13 +12,15 @@ import java.security.NoSuchAlgorithmException;
  * canonical=True)}). The extra keys are vLLM's {@code generate_block_hash_extra_keys}: the LoRA adapter's name on
  * every block, then the multimodal inputs' keys (not computed here: a gateway cannot hash an image as the engine
  * does), then the request's {@code cache_salt} on block 0 only, as a tuple; {@code None} when there are none. So a
- * salt changes block 0, and through the chain every block after it. What an engine publishes in its KV events, and what a router must compute from a prompt to
- * look those events up, is the digest's low 64 bits ({@code int.from_bytes(digest, "big") & (2**64 - 1)},
- * vLLM's default {@code VLLM_KV_EVENTS_USE_INT_BLOCK_HASHES}), here as a Java {@code long}.
+ * salt changes block 0, and through the chain every block after it. What an engine publishes in its KV events,
+ * and what a router must compute from a prompt to look those events up, is the digest's low 64 bits
+ * ({@code int.from_bytes(digest, "big") & (2**64 - 1)}, vLLM's default {@code VLLM_KV_EVENTS_USE_INT_BLOCK_HASHES}),
+ * here as a Java {@code long}.
  *
  * <p>The CBOR is written by hand rather than with a library because the input has one fixed shape (a byte
- * string, an array of non-negative integers, null) and canonical form is then only "shortest integer heads",
- * which is a few lines; a general encoder would have to be trusted to choose definite lengths and minimal heads.
+ * string, an array of non-negative integers, null or an array of text strings) and canonical form is then only
+ * "shortest heads", which is a few lines; a general encoder would have to be trusted to choose definite lengths
+ * and minimal heads.
  * Public and stateless so the gateway computes exactly the hashes the simulator publishes.
  */
 public final class VllmBlockHash {

@@ -16,8 +16,9 @@ import org.msgpack.value.ValueFactory;
  * publish KV events so far, and a later release may drop {@code array_like} for maps keyed by field name (the tag
  * then under {@code "type"}); both are read. A {@code BlockStored} names the LoRA adapter its blocks were computed
  * under ({@code lora_id}, and {@code lora_name} since vLLM added it; the name is what the engine hashes); fields vLLM
- * adds after those (extra keys, group, cache spec) are skipped. A block hash is an integer (the low 64 bits of the engine's digest) or, with
- * {@code VLLM_KV_EVENTS_USE_INT_BLOCK_HASHES=0}, the digest's bytes, whose last eight bytes are the same integer.
+ * adds after those (extra keys, group, cache spec) are skipped. A block hash is an integer (the low 64 bits of the
+ * engine's digest) or, with {@code VLLM_KV_EVENTS_USE_INT_BLOCK_HASHES=0}, the digest's bytes, whose last eight
+ * bytes are the same integer.
  */
 final class KvEventDecoder {
   private static final Value TYPE = ValueFactory.newString("type");
@@ -25,7 +26,10 @@ final class KvEventDecoder {
   private static final Value BLOCK_HASHES = ValueFactory.newString("block_hashes");
   private static final Value LORA_ID = ValueFactory.newString("lora_id");
   private static final Value LORA_NAME = ValueFactory.newString("lora_name");
-  /** Positions in the array-like {@code BlockStored}: [tag, hashes, parent, token_ids, block_size, lora_id, medium, lora_name, ...]. */
+  /**
+   * Positions in the array-like {@code BlockStored}: [tag, hashes, parent, token_ids, block_size, lora_id, medium,
+   * lora_name, ...].
+   */
   private static final int LORA_ID_AT = 5;
   private static final int LORA_NAME_AT = 7;
 
@@ -33,7 +37,10 @@ final class KvEventDecoder {
   sealed interface Event {
   }
 
-  /** @param adapter the LoRA adapter the blocks belong to ({@code lora_name}, else {@code lora_id}), null for the base model */
+  /**
+   * @param adapter the LoRA adapter the blocks belong to ({@code lora_name}, else {@code lora_id}); null for the
+   *     base model
+   */
   record Stored(long[] hashes, String adapter) implements Event {
   }
 
