@@ -14,6 +14,7 @@ import dev.sluice.route.WeightedPicker;
 import dev.sluice.route.discovery.AddressResolver;
 import dev.sluice.route.discovery.DnsDiscovery;
 import dev.sluice.route.kvevents.KvEventsScorer;
+import dev.sluice.route.kvevents.TemplatedKvScorer;
 import dev.sluice.route.share.RedisIndexShare;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -102,12 +103,16 @@ final class PoolBuilder {
       started.add(pool.endpointSet());
     }
     metrics.register(pool);
+    if (pool.picker() instanceof WeightedPicker picker && picker.scorer("prefix") instanceof TemplatedKvScorer t) {
+      t.prompts().countUnhashed(reason -> metrics.kvPromptUnhashed(model.name(), reason));
+    }
     pool.endpointSet().onClose(monitor.watch(pool));
     if (indexShare != null && model.routing().shareIndex() == ShareIndex.REDIS
         && pool.picker() instanceof WeightedPicker picker) {
       // The learned index is shared; beside KV events it stands in for endpoints whose events are not trusted.
       picker.scorers().stream()
-          .map(s -> s instanceof KvEventsScorer kv ? kv.learned() : s instanceof PrefixScorer p ? p : null)
+          .map(s -> s instanceof TemplatedKvScorer t ? t.exact().learned()
+              : s instanceof KvEventsScorer kv ? kv.learned() : s instanceof PrefixScorer p ? p : null)
           .filter(Objects::nonNull).findFirst()
           .ifPresent(prefix -> pool.endpointSet().onClose(indexShare.join(model.name(), prefix)));
     }
