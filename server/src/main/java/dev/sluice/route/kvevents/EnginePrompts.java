@@ -10,6 +10,7 @@ import dev.sluice.route.kvevents.chat.EngineTokenizer;
 import dev.sluice.sim.Tokenizer;
 import dev.sluice.sim.VllmBlockHash;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,9 +61,23 @@ public final class EnginePrompts {
       return null;
     }
     ChatTemplate template;
+    Path explicit = model.tokenizer().chatTemplate().orElse(null);
+    if (explicit != null && !Files.isReadable(explicit)) {
+      // Named in the configuration: a wrong path is the user's error, reported like any other (ADR 112).
+      throw new ConfigException(model.tokenizer().chatTemplateWhere() + ": cannot read the chat template "
+          + explicit.toAbsolutePath());
+    }
     try {
-      template = ChatTemplate.beside(json, null);
-    } catch (IOException | RuntimeException e) {
+      template = ChatTemplate.beside(json, explicit);
+    } catch (IOException e) {
+      if (explicit != null) {
+        throw new ConfigException(model.tokenizer().chatTemplateWhere() + ": cannot read the chat template "
+            + explicit.toAbsolutePath() + ": " + e.getMessage());
+      }
+      LOG.warnf("model %s: routing.kvEvents keeps the learned prefix index: the chat template beside %s cannot be"
+          + " read (%s)", model.name(), json, e.getMessage());
+      return null;
+    } catch (RuntimeException e) {
       LOG.warnf("model %s: routing.kvEvents keeps the learned prefix index: the chat template beside %s cannot be"
           + " read (%s)", model.name(), json, e.getMessage());
       return null;
