@@ -47,7 +47,8 @@ public final class TemplatePrompts implements Function<RouteRequest, VllmBlockHa
       return hash.chain(ids(request), blockSize);
     } catch (Unhashable e) {
       unhashed.accept(e.reason());
-    } catch (ChatTemplate.RenderException e) {
+    } catch (RuntimeException e) {
+      // The template raised or failed on this conversation (or the tokenizer did): never the request's failure.
       unhashed.accept("render");
     }
     return null;
