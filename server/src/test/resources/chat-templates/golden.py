@@ -10,6 +10,7 @@ raise_exception, strftime_now, the special tokens), the text tokenized with the 
 
 Run from the repository root (CI never runs it; it uses the committed golden.json):
   python3 -m venv /tmp/golden && /tmp/golden/bin/pip install jinja2 tokenizers cbor2
+  (offline here: pip install --index-url file:///opt/pypi/simple ...; written with jinja2 3.1.6, tokenizers 0.23.2)
   /tmp/golden/bin/python server/src/test/resources/chat-templates/golden.py
 """
 import hashlib
