@@ -19,10 +19,20 @@ import java.util.stream.Stream;
  * @param source the value as written ({@code ""} when absent)
  * @param file for {@link Kind#FILE}: the path, resolved against the configuration file's directory
  * @param where the file, line and key, so a tokenizer missing at start is reported like any configuration error
+ * @param chatTemplate {@code models[].chatTemplate}: the Jinja chat template the engine renders with (vLLM's
+ *     {@code --chat-template}), resolved against the configuration file's directory; when absent, the one beside
+ *     the tokenizer file (ADR 112)
+ * @param chatTemplateWhere the file, line and key of {@code chatTemplate}
  * @param imageTokens the bound charged per image (a model's vision encoder turns an image into at most this many
  *     tokens), instead of the bytes of its URL or data
  */
-public record TokenizerConfig(Kind kind, String source, Optional<Path> file, String where, int imageTokens) {
+public record TokenizerConfig(Kind kind, String source, Optional<Path> file, String where, int imageTokens,
+    Optional<Path> chatTemplate, String chatTemplateWhere) {
+
+  /** Without {@code chatTemplate}: the template, if any, is found beside the tokenizer file. */
+  public TokenizerConfig(Kind kind, String source, Optional<Path> file, String where, int imageTokens) {
+    this(kind, source, file, where, imageTokens, Optional.empty(), "");
+  }
 
   /** Generous for common vision models (GPT-4o high detail ≤ 1,445, Claude ≤ ~1,600, Llama 3.2 Vision 1,601). */
   public static final int DEFAULT_IMAGE_TOKENS = 2048;

@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** A model's {@code tokenizer} and {@code imageTokens} keys. Kept apart from {@link ConfigLoader}, one idea each. */
+/** A model's {@code tokenizer}, {@code imageTokens} and {@code chatTemplate} keys. Kept apart from {@link ConfigLoader}, one idea each. */
 final class TokenizerConfigReader {
-  static final Set<String> MODEL_KEYS = Set.of("tokenizer", "imageTokens");
+  static final Set<String> MODEL_KEYS = Set.of("tokenizer", "imageTokens", "chatTemplate");
   /** Exactly {@code org/name}: anything else (./x, /x, a/b/c, x.json) is a path. */
   private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -22,6 +22,25 @@ final class TokenizerConfigReader {
    * @param baseDir the configuration file's directory, against which relative paths resolve
    */
   static TokenizerConfig read(Map<String, YamlNode> model, Path baseDir) {
+    TokenizerConfig t = tokenizer(model, baseDir);
+    YamlNode template = model.get("chatTemplate");
+    if (template == null) {
+      return t;
+    }
+    if (t.kind() != Kind.FILE && t.kind() != Kind.HUB) {
+      throw template.error("chatTemplate needs the model's tokenizer.json (tokenizer: a path or org/name)");
+    }
+    String value = template.nonBlank();
+    try {
+      String expanded = value.startsWith("~/") ? System.getProperty("user.home") + value.substring(1) : value;
+      return new TokenizerConfig(t.kind(), t.source(), t.file(), t.where(), t.imageTokens(),
+          Optional.of(baseDir.resolve(expanded).normalize()), template.where());
+    } catch (InvalidPathException e) {
+      throw template.error("expected a path to a Jinja chat template, got '" + value + "'");
+    }
+  }
+
+  private static TokenizerConfig tokenizer(Map<String, YamlNode> model, Path baseDir) {
     TokenizerConfig d = TokenizerConfig.defaults();
     int imageTokens = model.containsKey("imageTokens")
         ? model.get("imageTokens").integer(0, 1_000_000) : d.imageTokens();

@@ -33,8 +33,11 @@ import dev.sluice.record.Exchange.Outcome;
 import dev.sluice.record.Recorder;
 import dev.sluice.route.ModelCatalog;
 import dev.sluice.route.ModelPool;
+import dev.sluice.route.RouteRequest;
+import dev.sluice.route.kvevents.KvEventsScorer;
 import dev.sluice.settle.Settlement;
 import dev.sluice.settle.UsageMeter;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -301,8 +304,16 @@ public final class Gateway {
     if (ex.trace != null) {
       ex.trace.stage("admit");
     }
+    Future<Void> named = Future.succeededFuture();
+    KvEventsScorer kvEvents = KvEventsScorer.of(pool);
+    if (kvEvents != null && kvEvents.templated() != null && kvEvents.anyTrusted(pool.endpoints())) {
+      // route: the prompt's engine blocks (chat template, tokenizer) are named on a worker while admission runs
+      ex.route = new RouteRequest(request.operation(), request.body());
+      named = kvEvents.nameAhead(ex.route);
+    }
+    Future<Void> ready = named;
     version.admission().admit(principal, request, pool.name(), pool.timeouts().request())  // admit: reserve
-        .onSuccess(ticket -> proceed(req, ex, request, chain, ticket, meter, upstreams));
+        .onSuccess(ticket -> ready.onComplete(n -> proceed(req, ex, request, chain, ticket, meter, upstreams)));
   }
 
   private void refuse(HttpServerRequest req, Exchange ex, Throwable cause) {

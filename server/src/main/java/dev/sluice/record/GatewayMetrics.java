@@ -31,6 +31,7 @@ public final class GatewayMetrics {
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Timer> ttft = new ConcurrentHashMap<>();
   private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> unhashed = new ConcurrentHashMap<>();
   private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
 
   public GatewayMetrics(MeterRegistry registry) {
@@ -128,6 +129,17 @@ public final class GatewayMetrics {
     upstreamErrors.computeIfAbsent(model + '|' + endpointId + '|' + kind, k -> Counter.builder("sluice.upstream.errors")
         .description("Failed upstream attempts by kind")
         .tag("model", model).tag("endpoint", endpointId).tag("kind", kind)
+        .register(registry)).increment();
+  }
+
+  /**
+   * A request to a model routed from its engines' KV events whose prompt the gateway could not name as the engine
+   * does, so the learned index scored it. {@code reason} is one of a few fixed words (ADR 112).
+   */
+  public void kvPromptUnhashed(String model, String reason) {
+    unhashed.computeIfAbsent(model + '|' + reason, k -> Counter.builder("sluice.kv.prompt.unhashed")
+        .description("Requests whose prompt blocks could not be named as the engine names them (learned score used)")
+        .tag("model", model).tag("reason", reason)
         .register(registry)).increment();
   }
 

@@ -6,6 +6,7 @@ import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.config.RoutingConfig.Weights;
 import dev.sluice.route.kvevents.EnginePrompts;
 import dev.sluice.route.kvevents.KvEventsScorer;
+import dev.sluice.route.kvevents.TemplatePrompts;
 import dev.sluice.sim.VllmBlockHash;
 import java.util.List;
 import java.util.function.Function;
@@ -44,8 +45,8 @@ public final class Pickers {
     KvEvents kv = routing.kvEvents().get();
     Function<RouteRequest, VllmBlockHash.Chain> hasher = EnginePrompts.of(model, kv);
     if (hasher == null) {
-      LOG.warnf("model %s: routing.kvEvents needs the engine's tokenizer (tokenizer: simulator); routing keeps the"
-          + " learned prefix index", model.name());
+      LOG.warnf("model %s: routing.kvEvents needs the engine's tokenizer (tokenizer: simulator, or a tokenizer.json"
+          + " with its chat template); routing keeps the learned prefix index", model.name());
       return learned;
     }
     if (kvSources == null && kv.endpoint().isEmpty()) {

@@ -47,6 +47,15 @@ public final class RouteRequest {
     return r;
   }
 
+  public Operation operation() {
+    return operation;
+  }
+
+  /** The request's JSON body (null for {@link #ofPrompt}). */
+  public JsonNode body() {
+    return body;
+  }
+
   public String prompt() {
     if (prompt == null) {
       prompt = body == null ? "" : PromptBlocks.text(operation, body);

@@ -102,6 +102,10 @@ final class PoolBuilder {
       started.add(pool.endpointSet());
     }
     metrics.register(pool);
+    KvEventsScorer kvEvents = KvEventsScorer.of(pool);
+    if (kvEvents != null && kvEvents.templated() != null) {
+      kvEvents.templated().countUnhashed(reason -> metrics.kvPromptUnhashed(model.name(), reason));
+    }
     pool.endpointSet().onClose(monitor.watch(pool));
     if (indexShare != null && model.routing().shareIndex() == ShareIndex.REDIS
         && pool.picker() instanceof WeightedPicker picker) {

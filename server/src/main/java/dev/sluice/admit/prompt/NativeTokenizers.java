@@ -9,13 +9,13 @@ import java.nio.file.Path;
  * is a writable volume. Offline mode makes a platform without a bundled library fail at start with DJL's message
  * instead of fetching one from the internet (air-gapped gateways must behave the same as connected ones).
  */
-final class NativeTokenizers {
+public final class NativeTokenizers {
   static final String CACHE_DIR = "DJL_CACHE_DIR";
 
   private NativeTokenizers() {
   }
 
-  static synchronized void configure() {
+  public static synchronized void configure() {
     System.setProperty("ai.djl.offline", "true");
     if (System.getProperty(CACHE_DIR) == null && System.getenv(CACHE_DIR) == null) {
       System.setProperty(CACHE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "sluice-djl").toString());

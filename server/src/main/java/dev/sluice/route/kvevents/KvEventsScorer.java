@@ -2,12 +2,17 @@ package dev.sluice.route.kvevents;
 
 import dev.sluice.config.RoutingConfig.KvEvents;
 import dev.sluice.route.Endpoint;
+import dev.sluice.route.ModelPool;
 import dev.sluice.route.PrefixScorer;
 import dev.sluice.route.RouteRequest;
 import dev.sluice.route.Scorer;
+import dev.sluice.route.WeightedPicker;
 import dev.sluice.route.kvevents.EndpointBlocks.Trust;
 import dev.sluice.sim.VllmBlockHash;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -76,6 +81,46 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
     return "prefix";
   }
 
+  /** The pool's KV-event scorer, or null when its prefix scorer is the learned index alone. */
+  public static KvEventsScorer of(ModelPool pool) {
+    return pool.picker() instanceof WeightedPicker w && w.scorer("prefix") instanceof KvEventsScorer kv ? kv : null;
+  }
+
+  /** The prompts named through a chat template (ADR 112), or null when the engine's blocks are cheap to name. */
+  public TemplatePrompts templated() {
+    return hasher instanceof TemplatePrompts t ? t : null;
+  }
+
+  /**
+   * Names the request's blocks on a worker, ahead of routing, when they come from a chat template (ADR 112:
+   * rendering and tokenizing take from a hundred microseconds to milliseconds, too long for an event loop).
+   * Completes on the caller's context; never fails (a failure leaves the blocks to be named when routing asks).
+   * Outside Vert.x, nothing is done ahead.
+   */
+  public Future<Void> nameAhead(RouteRequest request) {
+    Context ctx = Vertx.currentContext();
+    if (ctx == null || templated() == null) {
+      return Future.succeededFuture();
+    }
+    // Unordered: requests are independent, and ordered blocking tasks of one context would queue behind each other.
+    return ctx.<Void>executeBlocking(() -> {
+      request.engineBlocks(this, hasher);
+      return null;
+    }, false).recover(t -> Future.succeededFuture());
+  }
+
+  /** Naming the blocks is worth it only when some endpoint's events are trusted ({@link #score} skips the rest). */
+  public boolean anyTrusted(List<Endpoint> eligible) {
+    Map<Endpoint, KvEventSubscriber> subs = subscribers;
+    for (Endpoint e : eligible) {
+      KvEventSubscriber sub = subs.get(e);
+      if (sub != null && sub.blocks().trust() != Trust.NONE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void score(RouteRequest request, List<Endpoint> eligible, double[] out) {
     learned.score(request, eligible, out);
@@ -96,6 +141,9 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
       }
       if (blocks == null) {
         blocks = request.engineBlocks(this, hasher);
+        if (blocks == null) {
+          return;   // not nameable as the engine names it (TemplatePrompts): the learned scores stand
+        }
       }
       double exact = blocks.blocks() == 0 ? 0 : (double) index.leadingMatches(blocks) / blocks.blocks();
       out[i] = trust == Trust.COMPLETE ? exact : Math.max(exact, out[i]);
@@ -108,6 +156,9 @@ public final class KvEventsScorer implements Scorer, AutoCloseable {
     learned.committed(request, endpoint);
     KvEventSubscriber sub = subscribers.get(endpoint);
     Trust trust = sub == null || request.multimodal() ? Trust.NONE : sub.blocks().trust();
+    if (trust != Trust.NONE && request.engineBlocks(this, hasher) == null) {
+      trust = Trust.NONE;   // named by score already (the endpoint was trusted then): no second tokenization
+    }
     (trust == Trust.COMPLETE ? exact : trust == Trust.PARTIAL ? partial : learnedOnly).increment();
   }
 
