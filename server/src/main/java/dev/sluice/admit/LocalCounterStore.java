@@ -73,7 +73,26 @@ public final class LocalCounterStore implements CounterStore {
   }
 
   /** A reservation's name: an ask's id, in its scope (a plan's ask and its budgets' share the id). */
-  private record Name(String scope, String id) {
+  private static final class Name {
+    final String scope;
+    final String id;
+    final int hash;
+
+    Name(String scope, String id) {
+      this.scope = scope;
+      this.id = id;
+      this.hash = id.hashCode() * 31 + scope.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Name n && n.hash == hash && n.id.equals(id) && n.scope.equals(scope);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   private final Map<String, Cell> cells = new ConcurrentHashMap<>();
