@@ -68,9 +68,16 @@ public final class KeyCache implements InvalidationBus.Listener {
     return entries.size();
   }
 
-  /** Notes a use; written to the store in batches, not per request. */
+  /**
+   * Notes a use; written to the store in batches, not per request. At most one write per key and second: a
+   * write to the map locks the key's bin, and every request of a busy key would otherwise take that lock on
+   * both event loops (ADR 115); a read does not lock. The use shown is then up to a second early.
+   */
   public void markUsed(String keyId, Instant when) {
-    used.put(keyId, when);
+    Instant noted = used.get(keyId);
+    if (noted == null || when.getEpochSecond() > noted.getEpochSecond()) {
+      used.put(keyId, when);
+    }
   }
 
   public Map<String, Instant> drainUsed() {
