@@ -25,7 +25,10 @@ import org.zeromq.ZMQ;
  *   <li>a gap that cannot be replayed drops the index and rebuilds it from the events that follow (a full resync):
  *       until the engine clears its cache, the index is {@link Trust#PARTIAL} and the learned index helps out;</li>
  *   <li>a batch under a number already applied but with other content (each batch's fingerprint is kept for a
- *       while) means the engine restarted with an empty cache: the index is dropped and caught up from 0.</li>
+ *       while) means the engine restarted with an empty cache: the index is dropped and caught up from 0;</li>
+ *   <li>after the SUB socket reconnects, even a batch that follows the last number seen may be a restarted
+ *       engine's: the last batch applied is asked of the replay socket and compared before going on (without a
+ *       replay socket the index is rebuilt from that batch on, {@link Trust#PARTIAL}).</li>
  * </ul>
  */
 final class KvEventSubscriber implements AutoCloseable {
@@ -47,6 +50,9 @@ final class KvEventSubscriber implements AutoCloseable {
   private volatile boolean running = true;
 
   private long lastSeq = -1;
+  /** The SUB socket connected again since the last batch: the next one may come from a restarted engine. */
+  private boolean reconnected;
+  private boolean connectedOnce;
   /** The last batches applied, by number, to tell a replayed duplicate from a restarted engine's new batch. */
   private final Map<Long, Long> fingerprints = new LinkedHashMap<>(FINGERPRINTS * 4 / 3 + 1) {
     @Override
@@ -55,6 +61,7 @@ final class KvEventSubscriber implements AutoCloseable {
     }
   };
   private ZMQ.Socket replay;
+  private ZMQ.Socket monitor;
 
   /** @param replayAddress null when the engine has no replay socket */
   KvEventSubscriber(ZContext context, String name, String address, String topic, String replayAddress,
@@ -91,6 +98,10 @@ final class KvEventSubscriber implements AutoCloseable {
       sub.setRcvHWM(100_000);
       sub.setReceiveTimeOut(100);
       sub.subscribe(topic);
+      String monitorAddress = "inproc://sluice-kv-monitor-" + System.identityHashCode(this);
+      sub.monitor(monitorAddress, ZMQ.EVENT_CONNECTED);
+      monitor = context.createSocket(SocketType.PAIR);
+      monitor.connect(monitorAddress);
       sub.connect(address);
       if (replayAddress != null) {
         catchUpAtStart();
@@ -110,6 +121,7 @@ final class KvEventSubscriber implements AutoCloseable {
               frames.size());
           continue;
         }
+        noteReconnects();
         live(ByteBuffer.wrap(frames.get(1)).getLong(), frames.get(2));
       }
     } catch (RuntimeException e) {
@@ -121,12 +133,36 @@ final class KvEventSubscriber implements AutoCloseable {
       if (sub != null) {
         context.destroySocket(sub);
       }
+      if (monitor != null) {
+        context.destroySocket(monitor);
+      }
       closeReplay();
+    }
+  }
+
+  /**
+   * Reads the socket monitor's connection events, queued before any message of the connection they announce: the
+   * first connection is the start; any later one is a reconnect.
+   */
+  private void noteReconnects() {
+    ZMQ.Event event;
+    while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+      if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
+        reconnected = connectedOnce;
+        connectedOnce = true;
+      }
     }
   }
 
   private void live(long seq, byte[] payload) {
     stats.heard();
+    if (lastSeq >= 0 && seq == lastSeq + 1 && reconnected && !sameEngine()) {
+      // A restarted engine whose numbers happen to reach just past ours: what we hold is not in its cache.
+      LOG.infof("KV events of %s: batch %d after a reconnect is not from the engine we followed; it restarted", name,
+          seq);
+      forget(Trust.NONE);
+    }
+    reconnected = false;
     if (lastSeq >= 0 && seq == lastSeq + 1) {
       apply(seq, payload);
       return;
@@ -254,6 +290,16 @@ final class KvEventSubscriber implements AutoCloseable {
       apply(b.seq(), b.payload());
     }
     return true;
+  }
+
+  /** Whether the engine's replay socket still has our last batch, unchanged: the same engine, still running. */
+  private boolean sameEngine() {
+    if (replayAddress == null) {
+      return false;
+    }
+    List<Batch> kept = replayFrom(lastSeq);
+    return kept != null && !kept.isEmpty() && kept.get(0).seq() == lastSeq
+        && fingerprint(kept.get(0).payload()) == fingerprints.getOrDefault(lastSeq, 0L);
   }
 
   private void forget(Trust next) {
