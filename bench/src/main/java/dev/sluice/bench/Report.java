@@ -207,6 +207,11 @@ final class Report {
         }
 
         md.append(ScaleReport.goalsMarkdown(latency, concurrency, openStreams));
+        List<String> unwarmed = latency.keySet().stream().filter(this::untrustworthy).sorted().toList();
+        if (!unwarmed.isEmpty()) {
+            md.append("\n**The latency goals above rest on untrustworthy figures**: the JIT warm-up of ")
+                    .append(String.join(", ", unwarmed)).append(" did not complete.\n");
+        }
         if (!latency.isEmpty()) {
             md.append("\n![Added latency at concurrency 1](").append(fileBase).append("-latency.svg)\n");
         }

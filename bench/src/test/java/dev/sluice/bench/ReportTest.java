@@ -61,7 +61,9 @@ class ReportTest {
                 .contains("- sluice JIT warm-up: 34 answered, 9966 errors, 60.0 s (incomplete: 60000 wanted; "
                         + "last error HTTP 503); **its latency figures are untrustworthy**")
                 .contains("| sluice **(untrustworthy: warm-up incomplete)** |")
-                .contains("| direct |");
+                .contains("| direct |")
+                .contains("**The latency goals above rest on untrustworthy figures**: the JIT warm-up of sluice did "
+                        + "not complete.");
         assertThat(report.json()).extractingByKey("jitWarmup").asString().contains("complete=false");
     }
 
