@@ -38,7 +38,9 @@ record BenchConfig(
         double maxErrorPct,
         Duration maxTotal,
         int upstreamDelayMs,
-        Path out) {
+        Path out,
+        int jitWarmupConnections,
+        Duration jitWarmupCap) {
 
     static final Set<String> ALL_TARGETS = Set.of("direct", "nginx", "vertx", "portkey", "sluice");
 
@@ -53,9 +55,16 @@ record BenchConfig(
               --sluice-jar PATH       default <repo>/server/target/quarkus-app/quarkus-run.jar
               --baseline-jar PATH     also run this other Sluice build (target "baseline") side by side with
                                       "sluice" in the same run: how to compare two builds on a noisy machine
-              --jit-warmup N          requests sent open loop at 2000 req/s to each target before anything is
-                                      measured, then half as many streaming, so every JVM is past JIT
-                                      compilation (default 40000, 0 = none)
+              --jit-warmup N          requests each target must answer (HTTP 200) before anything is measured,
+                                      then half as many streaming, so every JVM is past JIT compilation; sent
+                                      closed loop, each connection's next request when the last has answered
+                                      (default 40000, 0 = none). A target that does not get there within the
+                                      cap has its latency figures marked untrustworthy in the report
+              --jit-warmup-connections N
+                                      connections of the JIT warm-up (default 32: against the 20 ms upstream
+                                      at most ~1600 req/s, so 40000 take ~25 s on an idle machine)
+              --jit-warmup-max-seconds S
+                                      cap on each of a target's two warm-ups, plain and streaming (default 60)
               --warmup N              latency warm-up requests per target at concurrency 1 (default 500)
               --samples N             latency samples measured per target, 0 = skip (default 2000)
               --rounds N              interleaved rounds the samples are split into (default 5)
@@ -96,7 +105,8 @@ record BenchConfig(
         int maxConnections = 512, clientLoops = 1, delay = 20;
         List<Integer> concurrency = List.of(64, 128, 256);
         int openStreams = 1000, streamChunks = 30, streamItl = 100;
-        double p99LimitMs = 1000, maxErrorPct = 1, maxMinutes = 6;
+        double p99LimitMs = 1000, maxErrorPct = 1, maxMinutes = 6, jitWarmupMaxSeconds = 60;
+        int jitWarmupConnections = 32;
         Path out = null;
 
         for (int i = 0; i < args.length; i++) {
@@ -131,6 +141,8 @@ record BenchConfig(
                 case "--sluice-jar" -> sluiceJar = Path.of(v);
                 case "--baseline-jar" -> baselineJar = Path.of(v);
                 case "--jit-warmup" -> jitWarmup = nonNegative(flag, v);
+                case "--jit-warmup-connections" -> jitWarmupConnections = positive(flag, v);
+                case "--jit-warmup-max-seconds" -> jitWarmupMaxSeconds = Double.parseDouble(v);
                 case "--warmup" -> warmup = nonNegative(flag, v);
                 case "--samples" -> samples = nonNegative(flag, v);
                 case "--rounds" -> rounds = positive(flag, v);
@@ -175,7 +187,8 @@ record BenchConfig(
         return new BenchConfig(targets, upstream, repo, simJar, sluiceJar, baselineJar, jitWarmup, warmup, samples, rounds,
                 streamWarmup, streamSamples, rates, seconds(stepWarmup), seconds(step), seconds(drain),
                 maxConnections, clientLoops, concurrency, openStreams, streamChunks, streamItl, Math.round(p99LimitMs * 1000), maxErrorPct,
-                seconds(maxMinutes * 60), delay, out.toAbsolutePath().normalize());
+                seconds(maxMinutes * 60), delay, out.toAbsolutePath().normalize(), jitWarmupConnections,
+                seconds(jitWarmupMaxSeconds));
     }
 
     private static List<Integer> parseRates(String v) {
@@ -211,7 +224,8 @@ record BenchConfig(
 
     @Override
     public String toString() {
-        return "targets=" + targets + " upstream=" + upstream + " jitWarmup=" + jitWarmup + " warmup=" + warmup + " samples=" + samples
+        return "targets=" + targets + " upstream=" + upstream + " jitWarmup=" + jitWarmup + " over " + jitWarmupConnections
+                + " connections, cap " + jitWarmupCap.toSeconds() + " s warmup=" + warmup + " samples=" + samples
                 + " rounds=" + rounds + " stream=" + streamWarmup + "+" + streamSamples + " rates=" + rates
                 + " step=" + stepWarmup.toMillis() + "+" + step.toMillis() + "ms maxConnections=" + maxConnections
                 + " clientLoops=" + clientLoops + " concurrency=" + concurrency + " openStreams=" + openStreams + "x"

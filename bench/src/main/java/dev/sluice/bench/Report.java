@@ -30,6 +30,7 @@ final class Report {
     private final Map<String, ThroughputPhase.Result> throughput = new LinkedHashMap<>();
     private Map<String, List<ConcurrencyPhase.Step>> concurrency = Map.of();
     private Map<String, OpenStreamsPhase.Result> openStreams = Map.of();
+    private Map<String, JitWarmup.Result> warmups = Map.of();
     private Target slowUpstream;
     private double elapsedSeconds;
 
@@ -55,6 +56,21 @@ final class Report {
 
     void note(String note) {
         notes.add(note);
+    }
+
+    void warmups(Map<String, JitWarmup.Result> results) {
+        warmups = results;
+    }
+
+    /** True when the target had a JIT warm-up that did not reach its goal: its JVM may still have been compiling. */
+    boolean untrustworthy(String target) {
+        JitWarmup.Result w = warmups.get(target);
+        return w != null && !w.complete();
+    }
+
+    /** The target's name in a latency table; marked when its figures cannot be trusted. */
+    private String latencyName(String target) {
+        return untrustworthy(target) ? target + " **(untrustworthy: warm-up incomplete)**" : target;
     }
 
     void latency(Map<String, LatencyPhase.Result> results) {
@@ -119,10 +135,18 @@ final class Report {
         for (String n : notes) {
             md.append("- Note: ").append(n).append('\n');
         }
+        for (Map.Entry<String, JitWarmup.Result> e : warmups.entrySet()) {
+            md.append("- ").append(e.getKey()).append(" JIT ").append(e.getValue().summary());
+            if (!e.getValue().complete()) {
+                md.append("; **its latency figures are untrustworthy** (measured while the JVM may still compile)");
+            }
+            md.append('\n');
+        }
 
         if (!latency.isEmpty()) {
             md.append(String.format(Locale.ROOT, "%n## Latency at concurrency 1%n%n"
-                            + "%d measured requests per target after %d open-loop (JIT) and %d closed-loop warm-up, "
+                            + "%d measured requests per target after a JIT warm-up of %d answered requests (plus "
+                            + "half as many streaming; counts per target above) and %d at concurrency 1, "
                             + "in %d interleaved rounds with "
                             + "rotating target order. Time from send to last byte, ms. Added = target minus direct "
                             + "at the same percentile; round-paired = median over rounds of (target p99 - direct p99 "
@@ -138,7 +162,7 @@ final class Report {
                     md.append(skipRow(name, 10));
                     continue;
                 }
-                md.append("| ").append(name);
+                md.append("| ").append(latencyName(name));
                 for (double p : PERCENTILES) {
                     md.append(" | ").append(ms(Histograms.millis(r.total(), p)));
                 }
@@ -169,7 +193,7 @@ final class Report {
                     md.append(skipRow(name, 10));
                     continue;
                 }
-                md.append("| ").append(name)
+                md.append("| ").append(latencyName(name))
                         .append(" | ").append(ms(Histograms.millis(r.ttfb(), 50)))
                         .append(" | ").append(ms(Histograms.millis(r.ttfb(), 99)))
                         .append(" | ").append(ms(Histograms.millis(r.total(), 50)))
@@ -183,6 +207,11 @@ final class Report {
         }
 
         md.append(ScaleReport.goalsMarkdown(latency, concurrency, openStreams));
+        List<String> unwarmed = latency.keySet().stream().filter(this::untrustworthy).sorted().toList();
+        if (!unwarmed.isEmpty()) {
+            md.append("\n**The latency goals above rest on untrustworthy figures**: the JIT warm-up of ")
+                    .append(String.join(", ", unwarmed)).append(" did not complete.\n");
+        }
         if (!latency.isEmpty()) {
             md.append("\n![Added latency at concurrency 1](").append(fileBase).append("-latency.svg)\n");
         }
@@ -279,6 +308,8 @@ final class Report {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("targets", cfg.targets());
         config.put("jitWarmup", cfg.jitWarmup());
+        config.put("jitWarmupConnections", cfg.jitWarmupConnections());
+        config.put("jitWarmupCapSeconds", cfg.jitWarmupCap().toSeconds());
         config.put("warmup", cfg.warmup());
         config.put("samples", cfg.samples());
         config.put("rounds", cfg.rounds());
@@ -300,6 +331,18 @@ final class Report {
         root.put("targets", targets);
         root.put("skipped", skipped);
         root.put("notes", notes);
+        Map<String, Object> jit = new LinkedHashMap<>();
+        warmups.forEach((k, w) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("goal", w.goal());
+            m.put("answered", w.answered());
+            m.put("errors", w.errors());
+            m.put("seconds", w.seconds());
+            m.put("complete", w.complete());
+            m.put("lastError", w.lastError());
+            jit.put(k, m);
+        });
+        root.put("jitWarmup", jit);
         root.put("latencyConcurrency1", latencyJson(latency, false));
         root.put("streamingConcurrency1", latencyJson(streaming, true));
         Map<String, Object> tp = new LinkedHashMap<>();

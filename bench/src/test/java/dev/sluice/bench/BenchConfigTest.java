@@ -16,6 +16,8 @@ class BenchConfigTest {
         assertThat(c.concurrency()).containsExactly(64, 128, 256);
         assertThat(c.openStreams()).isEqualTo(1000);
         assertThat(c.jitWarmup()).isEqualTo(40_000);
+        assertThat(c.jitWarmupConnections()).isEqualTo(32);
+        assertThat(c.jitWarmupCap()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.warmup()).isEqualTo(500);
         assertThat(c.samples()).isEqualTo(2000);
         assertThat(c.rounds()).isEqualTo(5);
@@ -37,6 +39,17 @@ class BenchConfigTest {
         assertThat(c.upstream()).isEqualTo("builtin");
         assertThat(c.out()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.baselineJar()).isNull();
+    }
+
+    @Test
+    void theJitWarmupKeepsItsOptionAndTakesItsConnectionsAndCap() {
+        BenchConfig c = BenchConfig.parse(new String[] {"--jit-warmup", "500", "--jit-warmup-connections", "8",
+                "--jit-warmup-max-seconds", "2.5"});
+        assertThat(c.jitWarmup()).isEqualTo(500);
+        assertThat(c.jitWarmupConnections()).isEqualTo(8);
+        assertThat(c.jitWarmupCap()).isEqualTo(Duration.ofMillis(2500));
+        assertThatThrownBy(() -> BenchConfig.parse(new String[] {"--jit-warmup-connections", "0"}))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

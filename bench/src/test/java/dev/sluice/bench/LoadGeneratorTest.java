@@ -143,4 +143,37 @@ class LoadGeneratorTest {
         assertThat(StubUpstream.maxTokens(OpenStreamsPhase.body("m", 7))).isEqualTo(7);
         assertThat(StubUpstream.maxTokens("{\"model\":\"m\"}")).isEqualTo(16);
     }
+
+    @Test
+    void jitWarmupSendsUntilTheGoalHasAnsweredAndCountsIt() throws Exception {
+        JitWarmup.Result r = JitWarmup.run(client, fast, 150, 4, Duration.ofSeconds(60), false);
+        assertThat(r.answered()).isBetween(150, 150 + 3); // chains in flight at the goal finish
+        assertThat(r.errors()).isZero();
+        assertThat(r.complete()).isTrue();
+        assertThat(r.summary()).startsWith("warm-up: " + r.answered() + " answered, 0 errors, ").doesNotContain("incomplete");
+    }
+
+    @Test
+    void jitWarmupOfTheStreamingPathReadsEachStreamToItsEnd() throws Exception {
+        JitWarmup.Result r = JitWarmup.run(client, streaming, 20, 4, Duration.ofSeconds(60), true);
+        assertThat(r.answered()).isGreaterThanOrEqualTo(20);
+        assertThat(r.complete()).isTrue();
+    }
+
+    @Test
+    void jitWarmupAgainstADeadTargetEndsIncompleteWithItsErrorsCounted() throws Exception {
+        Target dead = new Target("dead", "127.0.0.1", Processes.freePort(), "nothing listens");
+        JitWarmup.Result r = JitWarmup.run(client, dead, 10, 4, Duration.ofSeconds(60), false);
+        assertThat(r.answered()).isZero();
+        assertThat(r.errors()).isGreaterThan(100); // gave up on errors, not on the cap
+        assertThat(r.complete()).isFalse();
+        assertThat(r.summary()).contains("0 answered").contains("incomplete: 10 wanted");
+    }
+
+    @Test
+    void jitWarmupStopsAtItsCapAndSaysItIsIncomplete() throws Exception {
+        JitWarmup.Result r = JitWarmup.run(client, slow, 1_000_000, 2, Duration.ofMillis(500), false);
+        assertThat(r.answered()).isLessThan(1_000_000);
+        assertThat(r.complete()).isFalse();
+    }
 }

@@ -46,4 +46,30 @@ class ReportTest {
                 .containsEntry("x-portkey-provider", "openai");
         assertThat(t.chatRequest(1000).getHeaders().get("x-portkey-custom-host")).isEqualTo("http://127.0.0.1:2345/v1");
     }
+
+    @Test
+    void aTargetWhoseWarmUpDidNotCompleteHasItsLatencyMarkedUntrustworthy() {
+        BenchConfig cfg = BenchConfig.parse(new String[] {"--targets", "direct,sluice", "--out", "/tmp/x"});
+        Report report = new Report(cfg, "t", "overhead", "cmd", new java.util.HashMap<>(java.util.Map.of("date", "d")));
+        report.warmups(java.util.Map.of("direct", new JitWarmup.Result(60_000, 60_003, 0, 31.5, null),
+                "sluice", new JitWarmup.Result(60_000, 34, 9_966, 60.0, "HTTP 503")));
+        report.latency(java.util.Map.of("direct", latency("direct"), "sluice", latency("sluice")));
+        String md = report.markdown();
+        assertThat(report.untrustworthy("sluice")).isTrue();
+        assertThat(report.untrustworthy("direct")).isFalse();
+        assertThat(md).contains("- direct JIT warm-up: 60003 answered, 0 errors, 31.5 s\n")
+                .contains("- sluice JIT warm-up: 34 answered, 9966 errors, 60.0 s (incomplete: 60000 wanted; "
+                        + "last error HTTP 503); **its latency figures are untrustworthy**")
+                .contains("| sluice **(untrustworthy: warm-up incomplete)** |")
+                .contains("| direct |")
+                .contains("**The latency goals above rest on untrustworthy figures**: the JIT warm-up of sluice did "
+                        + "not complete.");
+        assertThat(report.json()).extractingByKey("jitWarmup").asString().contains("complete=false");
+    }
+
+    private static LatencyPhase.Result latency(String target) {
+        org.HdrHistogram.Histogram h = Histograms.createPrecise();
+        h.recordValue(20_000);
+        return new LatencyPhase.Result(target, h, h, 1, 0, null, List.of(20.0));
+    }
 }

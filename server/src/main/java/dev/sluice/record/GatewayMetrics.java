@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The gateway's Prometheus metrics. Meters are looked up once and cached per label set, because building a
@@ -27,8 +28,7 @@ public final class GatewayMetrics {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600);
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
-  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
   private final Map<String, Timer> ttft = new ConcurrentHashMap<>();
   private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> unhashed = new ConcurrentHashMap<>();
@@ -87,16 +87,63 @@ public final class GatewayMetrics {
    *     {@code 5xx}) on the duration histogram, whose buckets would otherwise multiply by every code
    */
   public void request(String model, int status, boolean stream, long durationNanos) {
-    requests.computeIfAbsent(model + '|' + status, k -> Counter.builder("sluice.requests")
-        .description("Requests by model and final HTTP status")
-        .tag("model", model).tag("status", Integer.toString(status))
-        .register(registry)).increment();
-    String statusClass = statusClass(status);
-    durations.computeIfAbsent(model + '|' + statusClass + '|' + stream, k -> Timer.builder("sluice.request.duration")
-        .description("Whole request duration, as the client sees it, by model, status class and streaming")
-        .tag("model", model).tag("status", statusClass).tag("stream", Boolean.toString(stream))
-        .serviceLevelObjectives(LATENCY_BUCKETS)
-        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+    ModelMeters meters = byModel.get(model);
+    if (meters == null) {
+      meters = byModel.computeIfAbsent(model, ModelMeters::new);
+    }
+    meters.requests(status).increment();
+    meters.duration(status, stream).record(durationNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * One model's request counters and duration timers, indexed by status and by status class and streaming: every
+   * request looks one of them up, and a key string built and hashed per request cost more than the counting.
+   */
+  private final class ModelMeters {
+    private final String model;
+    /** By status code 0..599 ({@code 0}: a request that never got one); others go to {@link #otherStatus}. */
+    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(600);
+    private final Map<Integer, Counter> otherStatus = new ConcurrentHashMap<>();
+    /** By status class (1xx..5xx, other) times two: index {@code 2 * class + (stream ? 1 : 0)}. */
+    private final AtomicReferenceArray<Timer> durations = new AtomicReferenceArray<>(12);
+
+    ModelMeters(String model) {
+      this.model = model;
+    }
+
+    Counter requests(int status) {
+      if (status < 0 || status >= 600) {
+        return otherStatus.computeIfAbsent(status, this::newRequestCounter);
+      }
+      Counter c = byStatus.get(status);
+      if (c == null) {
+        c = newRequestCounter(status); // registering twice returns the same meter, so a race is harmless
+        byStatus.set(status, c);
+      }
+      return c;
+    }
+
+    private Counter newRequestCounter(int status) {
+      return Counter.builder("sluice.requests")
+          .description("Requests by model and final HTTP status")
+          .tag("model", model).tag("status", Integer.toString(status))
+          .register(registry);
+    }
+
+    Timer duration(int status, boolean stream) {
+      int statusClass = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+      int i = 2 * statusClass + (stream ? 1 : 0);
+      Timer t = durations.get(i);
+      if (t == null) {
+        t = Timer.builder("sluice.request.duration")
+            .description("Whole request duration, as the client sees it, by model, status class and streaming")
+            .tag("model", model).tag("status", statusClass(status)).tag("stream", Boolean.toString(stream))
+            .serviceLevelObjectives(LATENCY_BUCKETS)
+            .register(registry);
+        durations.set(i, t);
+      }
+      return t;
+    }
   }
 
   /** {@code 2xx} .. {@code 5xx}; anything else (a request that never got a status) is {@code other}. */

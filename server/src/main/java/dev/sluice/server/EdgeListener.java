@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
  * The listener of {@code sluice serve} on {@code server.host:server.port} (ADR 056): one Vert.x HTTP server per
@@ -78,6 +79,8 @@ final class EdgeListener {
         .map(id -> new EdgeListener(vertx, edge, id, actual.get()));
   }
 
+  private static final Pattern MULTIPLE_SLASHES = Pattern.compile("/{2,}");
+
   /**
    * What the management listener serves and the public one never does (ADR 101). Judged on the path as Vert.x
    * Web routes it (escapes decoded, dot segments resolved, repeated slashes as one), so no spelling of it reaches
@@ -87,7 +90,12 @@ final class EdgeListener {
     if (path == null) {
       return false;
     }
-    String routed = HttpUtils.normalizePath(path).replaceAll("/{2,}", "/");
+    if (path.indexOf('%') < 0 && !path.contains("metrics")) {
+      // Every request passes here: normalizing (and compiling a pattern for the slashes) is only worth it when
+      // the result could spell the route. Without an escape, "metrics" can only come from the path's own letters.
+      return false;
+    }
+    String routed = MULTIPLE_SLASHES.matcher(HttpUtils.normalizePath(path)).replaceAll("/");
     return routed.equals("/metrics") || routed.startsWith("/metrics/");
   }
 

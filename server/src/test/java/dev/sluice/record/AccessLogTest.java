@@ -5,10 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.front.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,5 +53,34 @@ class AccessLogTest {
     assertThat(lines).hasSize(5000);
     assertThat(Json.MAPPER.readTree(lines.get(4999)).path("requestId").asText()).isEqualTo("req-4999");
     assertThat(log.dropped()).isZero();
+  }
+
+  @Test
+  void linesQueuedTogetherReachTheOutputInOneWriteNotTwoPerLine() throws Exception {
+    AtomicInteger writes = new AtomicInteger();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    OutputStream counting = new OutputStream() {
+      @Override
+      public synchronized void write(int b) {
+        writes.incrementAndGet();
+        seen.write(b);
+      }
+
+      @Override
+      public synchronized void write(byte[] b, int off, int len) {
+        writes.incrementAndGet();
+        seen.write(b, off, len);
+      }
+    };
+    AccessLog log = AccessLog.to(counting);
+    for (int i = 0; i < 100; i++) {
+      log.write(exchange("req-" + i, 200));
+    }
+    log.close();
+    String[] lines = seen.toString(StandardCharsets.UTF_8).split("\n");
+    assertThat(lines).hasSize(100);
+    assertThat(Json.MAPPER.readTree(lines[99]).path("requestId").asText()).isEqualTo("req-99");
+    // 100 lines of ~400 bytes fit one buffer; the writer may have drained once before the last were queued.
+    assertThat(writes.get()).isBetween(1, 3);
   }
 }

@@ -68,12 +68,18 @@ final class UsageTables {
    * records whose id is already stored (a batch written again after its commit went unacknowledged, or
    * replayed after a crash) are skipped, so writing a batch twice counts it once.
    *
+   * <p>{@code mayBeStored} false skips the look-up of stored ids (one {@code SELECT ... IN (?, ...)} of the
+   * batch's length, which H2 plans anew for every length): for a batch on its first attempt, whose ids were
+   * drawn by this writer and never offered to the store, none can be stored. Should one be all the same, the
+   * unique index on {@code record_uid} refuses the insert, the whole transaction rolls back and the batch
+   * takes the spool, whose replay looks the ids up: counted once either way (ADR 117).
+   *
    * @return how many records were new
    */
-  static int write(Connection c, List<Stamped> offered) throws SQLException {
+  static int write(Connection c, List<Stamped> offered, boolean mayBeStored) throws SQLException {
     c.setAutoCommit(false);
     try {
-      List<Stamped> batch = fresh(c, offered);
+      List<Stamped> batch = mayBeStored ? fresh(c, offered) : offered;
       if (batch.isEmpty()) {
         c.commit();
         return 0;

@@ -122,7 +122,7 @@ public final class UsageWriter implements UsageSink {
     boolean storeTakes = closed ? spool.isEmpty() : replay();
     List<Stamped> batch = new ArrayList<>(config.batchSize());
     while (queue.drainTo(batch, config.batchSize()) > 0) {
-      if (!storeTakes || !store(batch)) {
+      if (!storeTakes || !store(batch, false)) {
         storeTakes = false;
         toSpool(batch);
       }
@@ -147,7 +147,7 @@ public final class UsageWriter implements UsageSink {
         quarantine(segment);
         continue;
       }
-      if (!store(records)) {
+      if (!store(records, true)) {
         return false;
       }
       try {
@@ -174,10 +174,15 @@ public final class UsageWriter implements UsageSink {
     }
   }
 
-  /** One attempt to write a batch; a record the store refuses as bad data is dropped alone, never its batch. */
-  private boolean store(List<Stamped> batch) {
+  /**
+   * One attempt to write a batch; a record the store refuses as bad data is dropped alone, never its batch.
+   *
+   * @param mayBeStored false only for records taken from the memory queue and offered for the first time: a
+   *                    failed attempt never goes back to the queue but to the spool, whose replay says true
+   */
+  private boolean store(List<Stamped> batch, boolean mayBeStored) {
     try (Connection c = db.connection()) {
-      written.increment(UsageTables.write(c, batch));
+      written.increment(UsageTables.write(c, batch, mayBeStored));
       if (storeDown) {
         storeDown = false;
         LOG.infof("usage store answers again; writing spooled records (%d waiting)", spool.records());
@@ -196,7 +201,8 @@ public final class UsageWriter implements UsageSink {
   private boolean storeEach(List<Stamped> batch) {
     for (Stamped one : batch) {
       try (Connection c = db.connection()) {
-        written.increment(UsageTables.write(c, List.of(one)));
+        // Looked up: the batch's own attempt may have failed at its commit, which does not say what it kept.
+        written.increment(UsageTables.write(c, List.of(one), true));
       } catch (SQLException e) {
         if (!badData(e)) {
           return refused(batch, e); // the batch is spooled whole; the ids skip what was written already

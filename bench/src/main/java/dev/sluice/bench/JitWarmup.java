@@ -1,0 +1,142 @@
+package dev.sluice.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * JIT warm-up of one target, closed loop: a few keep-alive connections, each sending its next request when the
+ * last has answered, until {@code goal} requests have answered HTTP 200 or a time cap has passed. An open loop at
+ * a fixed rate was not trustworthy on a loaded machine: a gateway answered 34 of 10,000 warm-up requests and the
+ * latency rounds then measured a JVM still compiling. A closed loop goes as fast as the target answers, and what
+ * it counts says whether the warm-up happened.
+ */
+final class JitWarmup {
+
+    /**
+     * What one warm-up achieved.
+     *
+     * @param goal      successful answers wanted
+     * @param answered  requests answered HTTP 200
+     * @param errors    requests that failed or answered another status
+     * @param seconds   how long it took
+     * @param lastError the last error seen, or null
+     */
+    record Result(int goal, int answered, int errors, double seconds, String lastError) {
+
+        static final Result NONE = new Result(0, 0, 0, 0, null);
+
+        /** The goal was reached: the target's request path ran often enough to be compiled. */
+        boolean complete() {
+            return answered >= goal;
+        }
+
+        /** Two warm-ups (plain, then streaming) as one. */
+        Result plus(Result o) {
+            return new Result(goal + o.goal, answered + o.answered, errors + o.errors, seconds + o.seconds,
+                    o.lastError != null ? o.lastError : lastError);
+        }
+
+        /** As the report prints it: "warm-up: N answered, E errors, T s". */
+        String summary() {
+            return String.format(Locale.ROOT, "warm-up: %d answered, %d errors, %.1f s%s", answered, errors, seconds,
+                    complete() ? "" : " (incomplete: " + goal + " wanted"
+                            + (lastError == null ? "" : "; last error " + lastError) + ")");
+        }
+    }
+
+    private JitWarmup() {
+    }
+
+    /**
+     * Runs the warm-up and returns once the goal is reached, the cap has passed, or errors outnumber the goal (a
+     * target that only fails would otherwise spin until the cap). Requests in flight at the end are waited for.
+     */
+    static Result run(Vertx vertx, Target target, int goal, int connections, Duration cap, boolean stream)
+            throws Exception {
+        if (goal <= 0) {
+            return Result.NONE;
+        }
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(5000)
+                        .setKeepAliveTimeout(120),
+                new PoolOptions().setHttp1MaxSize(connections));
+        try {
+            Loop loop = new Loop(client, target.chatRequest(30_000),
+                    Buffer.buffer(stream ? HttpProbe.CHAT_BODY_STREAM : HttpProbe.CHAT_BODY), goal,
+                    System.nanoTime() + cap.toNanos());
+            Context context = vertx.getOrCreateContext();
+            context.runOnContext(v -> loop.start(connections));
+            // Each request has its own 30 s timeout, so the loops end at most that long after the cap.
+            return loop.done.get(cap.toSeconds() + 60, TimeUnit.SECONDS);
+        } finally {
+            client.close();
+        }
+    }
+
+    /** The chains of requests; everything runs on one event loop, so the counters need no synchronisation. */
+    private static final class Loop {
+        final CompletableFuture<Result> done = new CompletableFuture<>();
+        final HttpClient client;
+        final RequestOptions request;
+        final Buffer body;
+        final int goal;
+        final long deadline;
+        final long begin = System.nanoTime();
+        int chains;
+        int answered;
+        int errors;
+        String lastError;
+
+        Loop(HttpClient client, RequestOptions request, Buffer body, int goal, long deadline) {
+            this.client = client;
+            this.request = request;
+            this.body = body;
+            this.goal = goal;
+            this.deadline = deadline;
+        }
+
+        void start(int connections) {
+            chains = connections;
+            for (int i = 0; i < connections; i++) {
+                next();
+            }
+        }
+
+        /** Sends one more request on this chain, or ends the chain; the last chain to end completes the run. */
+        void next() {
+            // Chains still in flight at the goal may overshoot it by a few: never less than the goal answered.
+            if (answered >= goal || errors > Math.max(goal, 100) || System.nanoTime() >= deadline) {
+                if (--chains == 0) {
+                    done.complete(new Result(goal, answered, errors, (System.nanoTime() - begin) / 1e9, lastError));
+                }
+                return;
+            }
+            boolean[] finished = {false};
+            client.request(request)
+                    .compose(req -> req.send(body))
+                    .compose(resp -> resp.body().map(b -> resp.statusCode()))
+                    .onComplete(ar -> {
+                        if (finished[0]) {
+                            return;
+                        }
+                        finished[0] = true;
+                        if (ar.succeeded() && ar.result() == 200) {
+                            answered++;
+                        } else {
+                            errors++;
+                            lastError = ar.succeeded() ? "HTTP " + ar.result() : String.valueOf(ar.cause());
+                        }
+                        next();
+                    });
+        }
+    }
+}
