@@ -31,8 +31,10 @@ final class SluiceGateway {
     /** The model Sluice routes to the slow-stream upstream. */
     static final String SLOW_MODEL = "bench-slow";
 
-    /** @param slowPort the slow-stream upstream, reached as model {@link #SLOW_MODEL}; 0 for none */
-    /** @param flags the JVM flags ({@link #jvmFlags}) */
+    /**
+     * @param flags the JVM flags ({@link #jvmFlags}, or {@link #baselineFlags} for the baseline)
+     * @param slowPort the slow-stream upstream, reached as model {@link #SLOW_MODEL}; 0 for none
+     */
     static Target start(String name, Path jar, List<String> flags, Target upstream, int slowPort, Processes procs,
             Path runDir) throws IOException, InterruptedException, TargetUnavailable {
         if (!Files.isRegularFile(jar)) {
