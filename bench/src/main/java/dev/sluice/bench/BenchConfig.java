@@ -55,6 +55,9 @@ record BenchConfig(
               --sluice-jar PATH       default <repo>/server/target/quarkus-app/quarkus-run.jar
               --baseline-jar PATH     also run this other Sluice build (target "baseline") side by side with
                                       "sluice" in the same run: how to compare two builds on a noisy machine
+                                      (JVM flags: bin/sluice java-opts for both and the vertx floor;
+                                      SLUICE_BENCH_BASELINE_JAVA_OPTS gives the baseline its own, to
+                                      compare a change of flags; SLUICE_BENCH_JAVA_OPTS adds to both)
               --jit-warmup N          requests each target must answer (HTTP 200) before anything is measured,
                                       then half as many streaming, so every JVM is past JIT compilation; sent
                                       closed loop, each connection's next request when the last has answered

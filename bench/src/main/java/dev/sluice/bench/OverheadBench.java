@@ -186,16 +186,21 @@ public final class OverheadBench {
         }
         int slowPort = slow == null ? 0 : slow.port();
         Map<String, Target> byName = new LinkedHashMap<>();
+        List<String> jvmFlags = null;
         for (String name : cfg.targets()) {
             try {
+                if (jvmFlags == null && List.of("vertx", "sluice", "baseline").contains(name)) {
+                    jvmFlags = SluiceGateway.jvmFlags(cfg.repo());
+                }
                 Target t = switch (name) {
                     case "direct" -> upstream;
                     case "nginx" -> NginxProxy.start(upstream, slowPort, procs, cfg.out());
-                    case "vertx" -> VertxFloor.start(upstream, slowPort, procs, cfg.out());
+                    case "vertx" -> VertxFloor.start(upstream, slowPort, jvmFlags, procs, cfg.out());
                     case "portkey" -> PortkeyGateway.start(upstream, procs, cfg.out());
-                    case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), upstream, slowPort, procs,
+                    case "sluice" -> SluiceGateway.start("sluice", cfg.sluiceJar(), jvmFlags, upstream, slowPort, procs,
                             cfg.out());
-                    case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(), upstream, slowPort, procs,
+                    case "baseline" -> SluiceGateway.start("baseline", cfg.baselineJar(),
+                            SluiceGateway.baselineFlags(jvmFlags), upstream, slowPort, procs,
                             cfg.out().resolve("baseline"));
                     default -> throw new IllegalStateException(name);
                 };

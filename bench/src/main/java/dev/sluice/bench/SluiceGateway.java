@@ -31,9 +31,12 @@ final class SluiceGateway {
     /** The model Sluice routes to the slow-stream upstream. */
     static final String SLOW_MODEL = "bench-slow";
 
-    /** @param slowPort the slow-stream upstream, reached as model {@link #SLOW_MODEL}; 0 for none */
-    static Target start(String name, Path jar, Target upstream, int slowPort, Processes procs, Path runDir)
-            throws IOException, InterruptedException, TargetUnavailable {
+    /**
+     * @param flags the JVM flags ({@link #jvmFlags}, or {@link #baselineFlags} for the baseline)
+     * @param slowPort the slow-stream upstream, reached as model {@link #SLOW_MODEL}; 0 for none
+     */
+    static Target start(String name, Path jar, List<String> flags, Target upstream, int slowPort, Processes procs,
+            Path runDir) throws IOException, InterruptedException, TargetUnavailable {
         if (!Files.isRegularFile(jar)) {
             throw new TargetUnavailable("Sluice jar not found at " + jar
                     + " (build it with: ./mvnw -q -pl server -am package -DskipTests)");
@@ -45,13 +48,12 @@ final class SluiceGateway {
         Files.writeString(yaml, config(port, upstream.port(), slowPort == 0 ? upstream.port() : slowPort, runDir.resolve("data"),
                 PasswordHashes.bcrypt(password.toCharArray())));
         Path log = runDir.resolve("sluice.log");
-        List<String> flags = jvmFlags();
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary()));
         command.addAll(flags);
         // Extra JVM flags for the gateway only (GC experiments, profiling), e.g. SLUICE_BENCH_JAVA_OPTS=-Xlog:gc
         String extra = System.getenv("SLUICE_BENCH_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
+        if (extra != null) {
+            command.addAll(splitFlags(extra));
         }
         command.addAll(List.of("-Dsluice.config=" + yaml, "-jar", jar.toString()));
         Process p = procs.start(command, log);
@@ -96,39 +98,33 @@ final class SluiceGateway {
 
     /**
      * The gateway JVM's flags, also given to the Vert.x floor proxy so the two compare like for like: the defaults
-     * {@code bin/sluice} starts the gateway with (its {@code default_java_opts}), so the memory figures are what a
-     * deployment gets: 256 MB initial heap, a 1 GB cap (half the container's memory when a cgroup limit is set).
+     * {@code bin/sluice serve} starts the gateway with, as {@code bin/sluice java-opts} prints them on this machine
+     * (ADR 116), so the memory figures are what a deployment gets. Asked of the launcher rather than copied, so the
+     * benchmark cannot drift from it; a {@code SLUICE_JAVA_OPTS} in the benchmark's own environment is ignored.
      */
-    static List<String> jvmFlags() {
-        List<String> flags = new ArrayList<>(List.of("-Xms256m", cgroupMemoryLimited() ? "-XX:MaxRAMPercentage=50" : "-Xmx1g",
-                "-XX:+ExitOnOutOfMemoryError"));
-        if (transparentHugePagesOffered()) {
-            flags.add("-XX:+UseTransparentHugePages"); // as bin/sluice does
+    static List<String> jvmFlags(Path repo) throws IOException, InterruptedException, TargetUnavailable {
+        ProcessBuilder pb = new ProcessBuilder(repo.resolve("bin/sluice").toString(), "java-opts")
+                .redirectErrorStream(true);
+        pb.environment().remove("SLUICE_JAVA_OPTS");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0 || out.isEmpty()) {
+            throw new TargetUnavailable("bin/sluice java-opts failed (exit " + p.exitValue() + "): " + out);
         }
-        return flags;
+        return splitFlags(out);
     }
 
-    /** bin/sluice's heap_opts test: a cgroup memory limit below 2^50 bytes ("max" or a huge number is none). */
-    static boolean cgroupMemoryLimited() {
-        for (String f : List.of("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
-            try {
-                String v = Files.readString(Path.of(f)).trim();
-                return v.matches("[0-9]+") && Long.parseLong(v) < (1L << 50);
-            } catch (IOException | RuntimeException e) {
-                // try the next one
-            }
-        }
-        return false;
+    /**
+     * The baseline's flags: {@code SLUICE_BENCH_BASELINE_JAVA_OPTS} when set (to compare a change of the default
+     * flags side by side with the flags before it), else the same as the gateway's.
+     */
+    static List<String> baselineFlags(List<String> gatewayFlags) {
+        String own = System.getenv("SLUICE_BENCH_BASELINE_JAVA_OPTS");
+        return own == null || own.isBlank() ? gatewayFlags : splitFlags(own);
     }
 
-    /** Whether the kernel lets the JVM ask for transparent huge pages ({@code always} or {@code madvise}). */
-    static boolean transparentHugePagesOffered() {
-        try {
-            String mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
-            return mode.contains("[always]") || mode.contains("[madvise]");
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+    static List<String> splitFlags(String flags) {
+        return flags.isBlank() ? List.of() : List.of(flags.trim().split("\\s+"));
     }
 
     /** Mints the benchmark's API key as a user would: POST /api/keys with the local user's password. */

@@ -28,11 +28,13 @@ public final class VertxFloor {
     }
 
     /** Starts the proxy process in front of {@code upstream} and waits until it answers. */
-    /** @param slowPort the slow-stream upstream, served under {@link NginxProxy#SLOW_PREFIX}; 0 for none */
-    static Target start(Target upstream, int slowPort, Processes procs, Path runDir) throws IOException, InterruptedException,
-            TargetUnavailable {
+    /**
+     * @param slowPort the slow-stream upstream, served under {@link NginxProxy#SLOW_PREFIX}; 0 for none
+     * @param flags the gateway's JVM flags ({@link SluiceGateway#jvmFlags}), so the floor runs as Sluice does
+     */
+    static Target start(Target upstream, int slowPort, List<String> flags, Processes procs, Path runDir)
+            throws IOException, InterruptedException, TargetUnavailable {
         int port = Processes.freePort();
-        List<String> flags = SluiceGateway.jvmFlags();
         List<String> command = new ArrayList<>(List.of(Processes.javaBinary()));
         command.addAll(flags);
         command.addAll(List.of("-cp", ownJar(), VertxFloor.class.getName(), Integer.toString(port),
