@@ -12,6 +12,9 @@ final class Pods {
   /** A container's literal environment (variables from Secrets map to "secret:NAME/KEY"). */
   static Map<String, String> env(Container c) {
     Map<String, String> env = new LinkedHashMap<>();
+    if (c.getEnv() == null) {
+      return env;   // a container rendered without an env list
+    }
     for (EnvVar v : c.getEnv()) {
       if (v.getValue() != null) {
         env.put(v.getName(), v.getValue());

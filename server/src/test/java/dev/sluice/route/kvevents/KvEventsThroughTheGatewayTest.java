@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.route.Endpoint;
 import dev.sluice.route.ModelPool;
-import dev.sluice.route.WeightedPicker;
 import dev.sluice.support.GatewayHarness;
 import dev.sluice.support.Http;
 import java.net.http.HttpResponse;
@@ -19,6 +18,17 @@ import org.junit.jupiter.api.Test;
  * follows each replica's, and a repeated prefix comes back to the replica whose cache the events say holds it.
  */
 class KvEventsThroughTheGatewayTest {
+  /** One model on two built-in simulators that publish KV events, with no latency of their own. */
+  private static final String TWO_SIMULATED_REPLICAS = """
+      models:
+        - name: m
+          access: {public: true}
+          upstream:
+            simulator: {replicas: 2, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
+          routing:
+            kvEvents: {blockSize: 4}
+      """;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CONTEXT = "You answer questions about the tenant's handbook. ".repeat(20);
 
@@ -30,17 +40,9 @@ class KvEventsThroughTheGatewayTest {
   @Test
   void theSimulatorsPublishTheGatewayFollowsEachReplicaAndARepeatedPrefixHitsTheCacheItWasStoredIn()
       throws Exception {
-    try (GatewayHarness gw = GatewayHarness.start("""
-        models:
-          - name: m
-            access: {public: true}
-            upstream:
-              simulator: {replicas: 2, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
-            routing:
-              kvEvents: {blockSize: 4}
-        """)) {
+    try (GatewayHarness gw = GatewayHarness.start(TWO_SIMULATED_REPLICAS)) {
       ModelPool pool = gw.runtime().catalog().pool("m");
-      KvEventsScorer scorer = (KvEventsScorer) ((WeightedPicker) pool.picker()).scorer("prefix");
+      KvEventsScorer scorer = KvEventsScorer.of(pool);
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
         for (Endpoint e : pool.endpoints()) {
           assertThat(scorer.trust(e)).isEqualTo("COMPLETE");
@@ -81,17 +83,9 @@ class KvEventsThroughTheGatewayTest {
 
   @Test
   void aSaltedRequestGoesToTheReplicaHoldingItsSaltedPrefixNotTheOneHoldingTheSameTextUnsalted() throws Exception {
-    try (GatewayHarness gw = GatewayHarness.start("""
-        models:
-          - name: m
-            access: {public: true}
-            upstream:
-              simulator: {replicas: 2, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
-            routing:
-              kvEvents: {blockSize: 4}
-        """)) {
+    try (GatewayHarness gw = GatewayHarness.start(TWO_SIMULATED_REPLICAS)) {
       ModelPool pool = gw.runtime().catalog().pool("m");
-      KvEventsScorer scorer = (KvEventsScorer) ((WeightedPicker) pool.picker()).scorer("prefix");
+      KvEventsScorer scorer = KvEventsScorer.of(pool);
       Endpoint plainHolder = pool.endpoints().get(0);
       Endpoint saltedHolder = pool.endpoints().get(1);
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
