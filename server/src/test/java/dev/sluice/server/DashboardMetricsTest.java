@@ -86,7 +86,7 @@ class DashboardMetricsTest {
                    simulator: {replicas: 1, prefillOverhead: 0ms, prefillPerToken: 0ms, interTokenLatency: 0ms}
                  routing:
                    kvEvents: {blockSize: 4}
-             """.formatted(sim.baseUrl(), Sims.deadPort()))) {
+             """.formatted(sim.baseUrl(), Sims.refusingPort()))) {
       String chat = gw.baseUrl() + "/v1/chat/completions";
       String prompt = "Summarise the quarterly report for the board. ".repeat(20);
       String request = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]";
