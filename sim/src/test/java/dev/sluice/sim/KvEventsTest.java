@@ -47,13 +47,18 @@ class KvEventsTest {
         "{\"model\":\"sim-model\",\"prompt\":\"" + prompt + "\",\"max_tokens\":1}").statusCode()).isEqualTo(200);
   }
 
-  /** A subscriber that has provably joined: it keeps sending one-block prompts until one comes back. */
+  /**
+   * A subscriber that has provably joined: it keeps sending short prompts until the events of one come back. Each
+   * prompt is new: a repeated one is a cache hit, which stores nothing and publishes nothing, so a subscriber that
+   * joined after the first would wait forever.
+   */
   private ZMQ.Socket joinedSubscriber(String topic) {
     ZMQ.Socket sub = zmq.createSocket(SocketType.SUB);
     sub.connect(sim.sim.kvEventsEndpoint());
     sub.subscribe(topic.getBytes());
+    int[] attempt = {0};
     await().atMost(Duration.ofSeconds(10)).until(() -> {
-      complete("join join join join");
+      complete("join" + attempt[0]++ + " join join join");
       return sub.recv(ZMQ.DONTWAIT) != null;
     });
     while (sub.recv(ZMQ.DONTWAIT) != null) {
