@@ -196,12 +196,12 @@ final class BedrockAnswers implements ResponseTranslator {
           ObjectNode last = head("chat.completion.chunk");
           last.putArray("choices");
           last.set("usage", usage);
-          out.appendBuffer(inner.streamChunk(sse(last)));
+          out.appendBuffer(inner.streamChunk(ChatChunks.sse(last)));
         }
         finished = true;
         // Here, not at the stream's end: what follows [DONE] in a translation (Anthropic's message_delta with its
         // usage) must pass the meter, which reads chunks, not the stream's end.
-        out.appendBuffer(inner.streamChunk(Buffer.buffer("data: [DONE]\n\n")));
+        out.appendBuffer(inner.streamChunk(ChatChunks.done()));
       }
       default -> {
         // contentBlockStop and events Sluice does not know carry nothing a chat client reads
@@ -211,7 +211,7 @@ final class BedrockAnswers implements ResponseTranslator {
 
   @Override
   public Buffer streamEnd() {
-    Buffer out = finished ? Buffer.buffer() : inner.streamChunk(Buffer.buffer("data: [DONE]\n\n"));
+    Buffer out = finished ? Buffer.buffer() : inner.streamChunk(ChatChunks.done());
     return out.appendBuffer(inner.streamEnd());
   }
 
@@ -229,19 +229,11 @@ final class BedrockAnswers implements ResponseTranslator {
   }
 
   private Buffer chunk(ObjectNode delta, String reason) {
-    ObjectNode out = head("chat.completion.chunk");
-    ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-    choice.set("delta", delta);
-    choice.put("finish_reason", reason);
-    return inner.streamChunk(sse(out));
+    return inner.streamChunk(ChatChunks.sse(ChatChunks.chunk(id, created, model, delta, reason)));
   }
 
   private ObjectNode head(String object) {
-    return Json.object().put("id", id).put("object", object).put("created", created).put("model", model);
-  }
-
-  private static Buffer sse(ObjectNode data) {
-    return Buffer.buffer("data: " + data + "\n\n");
+    return ChatChunks.head(id, created, model, object);
   }
 
   private static String string(Map<String, HeaderValue> headers, String name) {

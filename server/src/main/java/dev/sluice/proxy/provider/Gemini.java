@@ -137,13 +137,13 @@ public final class Gemini {
         ArrayNode calls = toolCalls(candidate, true);
         if (!calls.isEmpty()) {
           if (!started) {
-            out.appendBuffer(inner.streamChunk(event(chunk(Json.object().put("role", "assistant").put("content", ""),
-                null))));
+            ObjectNode role = Json.object().put("role", "assistant").put("content", "");
+            out.appendBuffer(inner.streamChunk(ChatChunks.sse(chunk(role, null))));
             started = true;
           }
           ObjectNode delta = Json.object();
           delta.set("tool_calls", calls);
-          out.appendBuffer(inner.streamChunk(event(chunk(delta, null))));
+          out.appendBuffer(inner.streamChunk(ChatChunks.sse(chunk(delta, null))));
         }
         if (!started || !text.isEmpty()) {
           ObjectNode delta = Json.object();
@@ -151,7 +151,7 @@ public final class Gemini {
             delta.put("role", "assistant");
           }
           delta.put("content", text);
-          out.appendBuffer(inner.streamChunk(event(chunk(delta, null))));
+          out.appendBuffer(inner.streamChunk(ChatChunks.sse(chunk(delta, null))));
           started = true;
         }
         String reason = candidate.hasNonNull("finishReason") || data.path("promptFeedback").has("blockReason")
@@ -159,17 +159,17 @@ public final class Gemini {
                 : finishReason(data, candidate)) : null;
         if (reason != null) {
           finished = true;
-          out.appendBuffer(inner.streamChunk(event(chunk(Json.object(), reason))));
+          out.appendBuffer(inner.streamChunk(ChatChunks.sse(chunk(Json.object(), reason))));
           ObjectNode usage = usage(data.get("usageMetadata"));
           if (usage != null) {
             ObjectNode last = head("chat.completion.chunk");
             last.putArray("choices");
             last.set("usage", usage);
-            out.appendBuffer(inner.streamChunk(event(last)));
+            out.appendBuffer(inner.streamChunk(ChatChunks.sse(last)));
           }
           // Here, not at the stream's end: what follows [DONE] in a translation (Anthropic's message_delta with
           // its usage) must pass the meter, which reads chunks, not the stream's end.
-          out.appendBuffer(inner.streamChunk(Buffer.buffer("data: [DONE]\n\n")));
+          out.appendBuffer(inner.streamChunk(ChatChunks.done()));
         }
       }
       return out;
@@ -177,7 +177,7 @@ public final class Gemini {
 
     @Override
     public Buffer streamEnd() {
-      Buffer out = finished ? Buffer.buffer() : inner.streamChunk(Buffer.buffer("data: [DONE]\n\n"));
+      Buffer out = finished ? Buffer.buffer() : inner.streamChunk(ChatChunks.done());
       return out.appendBuffer(inner.streamEnd());
     }
 
@@ -217,19 +217,11 @@ public final class Gemini {
     }
 
     private ObjectNode head(String object) {
-      return Json.object().put("id", id).put("object", object).put("created", created).put("model", model);
+      return ChatChunks.head(id, created, model, object);
     }
 
     private ObjectNode chunk(ObjectNode delta, String reason) {
-      ObjectNode out = head("chat.completion.chunk");
-      ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-      choice.set("delta", delta);
-      choice.put("finish_reason", reason);
-      return out;
-    }
-
-    private static Buffer event(ObjectNode data) {
-      return Buffer.buffer("data: " + data + "\n\n");
+      return ChatChunks.chunk(id, created, model, delta, reason);
     }
   }
 
