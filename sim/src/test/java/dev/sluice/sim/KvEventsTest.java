@@ -61,8 +61,11 @@ class KvEventsTest {
       complete("join" + attempt[0]++ + " join join join");
       return sub.recv(ZMQ.DONTWAIT) != null;
     });
-    while (sub.recv(ZMQ.DONTWAIT) != null) {
-      // drop the rest of the joining messages
+    // Drop the rest of the joining messages, until none has come for a while: an earlier attempt's events may
+    // still be on their way when a later one's arrive.
+    sub.setReceiveTimeOut(300);
+    while (sub.recv() != null) {
+      // a frame of a joining message
     }
     return sub;
   }
