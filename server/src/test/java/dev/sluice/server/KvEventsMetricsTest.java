@@ -202,7 +202,7 @@ class KvEventsMetricsTest {
     Endpoint e = new Endpoint(URI.create("http://127.0.0.1:2"));
     scorer(List.of(e), x -> new KvEventsScorer.Source(address(pub), null));
     // A slow joiner misses the first sends; the same batch again is a duplicate the subscriber skips.
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> {
       publish(pub, 0, new byte[] {(byte) 0xc1});
       assertThat(endpointValue("sluice_kv_events_decode_errors_total", e)).isEqualTo(1.0);
     });
@@ -241,7 +241,7 @@ class KvEventsMetricsTest {
     ZMQ.Socket pub = rawPublisher();
     Endpoint e = new Endpoint(URI.create("http://127.0.0.1:3"));
     KvEventsScorer scorer = scorer(List.of(e), x -> new KvEventsScorer.Source(address(pub), null));
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> {
       publish(pub, 0, batch);
       assertThat(endpointValue("sluice_kv_events_adapter_blocks_total", e)).isEqualTo(2.0);
     });
@@ -267,7 +267,7 @@ class KvEventsMetricsTest {
         partial, new KvEventsScorer.Source(address(pub), null),
         silent, new KvEventsScorer.Source(nowhere, null));
     KvEventsScorer scorer = scorer(List.of(complete, partial, silent), sources::get);
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> {
       publish(pub, 0, new byte[] {(byte) 0xc1});
       assertThat(scorer.trust(complete)).isEqualTo("COMPLETE");
       assertThat(scorer.trust(partial)).isEqualTo("PARTIAL");

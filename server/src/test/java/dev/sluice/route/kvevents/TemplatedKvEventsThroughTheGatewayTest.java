@@ -65,8 +65,9 @@ class TemplatedKvEventsThroughTheGatewayTest {
         KvEventsScorer scorer = KvEventsScorer.of(pool);
         Endpoint ea = endpointAt(pool, a);
         Endpoint eb = endpointAt(pool, b);
-        // PUB drops what it sends before the subscriber joined: batch 0 is sent until each index has it.
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        // PUB drops what it sends before the subscriber joined: batch 0 is sent until each index has it (from this
+        // thread: a ZeroMQ socket belongs to one thread).
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).pollInSameThread().untilAsserted(() -> {
           send(pubA, plainBlocks, golden.get("blockSize").asInt());
           send(pubB, toolBlocks, golden.get("blockSize").asInt());
           assertThat(scorer.indexed(ea)).hasSize(plainBlocks.length);
