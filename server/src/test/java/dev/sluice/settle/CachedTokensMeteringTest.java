@@ -1,6 +1,7 @@
 package dev.sluice.settle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.front.Json;
@@ -10,6 +11,7 @@ import dev.sluice.support.Http;
 import dev.sluice.support.Metering;
 import dev.sluice.support.Sims;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -54,9 +56,12 @@ class CachedTokensMeteringTest {
 
       long engineHits = Metering.simulatorCacheHits(sim);
       assertThat(engineHits).isEqualTo(2 * warmCached);
-      Matcher m = CACHED.matcher(gw.metrics());
-      assertThat(m.find()).as("sluice_cached_prompt_tokens_total in /metrics").isTrue();
-      assertThat((long) Double.parseDouble(m.group(1))).isEqualTo(engineHits);
+      // A stream is settled and recorded just after its last byte reaches the client, so /metrics may lag a moment.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        Matcher m = CACHED.matcher(gw.metrics());
+        assertThat(m.find()).as("sluice_cached_prompt_tokens_total in /metrics").isTrue();
+        assertThat((long) Double.parseDouble(m.group(1))).isEqualTo(engineHits);
+      });
     }
   }
 }
