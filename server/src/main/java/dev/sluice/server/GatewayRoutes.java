@@ -111,7 +111,7 @@ public class GatewayRoutes {
     }
     listen(current.config().server());
     manage(current.config().server().management());
-    plainBasicWarning(current.config().server(), current.basicAuthOffered()).ifPresent(LOG::warn);
+    plainBasicWarning(current.config().server(), listener.port(), current.basicAuthOffered()).ifPresent(LOG::warn);
     String models = current.catalog().all().stream()
         .map(pool -> pool.name() + (pool.simulated() ? " (simulated)" : ""))
         .collect(Collectors.joining(", "));
@@ -142,12 +142,13 @@ public class GatewayRoutes {
    * The start-up warning for passwords sent in the clear: HTTP Basic offered (local users exist) on plain HTTP
    * at an address other machines can reach.
    */
-  static Optional<String> plainBasicWarning(ServerConfig server, boolean basicOffered) {
+  /** @param port the port the listener bound (the one chosen when {@code server.port} is 0) */
+  static Optional<String> plainBasicWarning(ServerConfig server, int port, boolean basicOffered) {
     if (!basicOffered || server.tls().isPresent() || loopback(server.host())) {
       return Optional.empty();
     }
     return Optional.of("HTTP Basic (local users' passwords) is offered over plain HTTP on " + server.host() + ":"
-        + server.port() + ", reachable from other machines: passwords cross the network unencrypted. Set "
+        + port + ", reachable from other machines: passwords cross the network unencrypted. Set "
         + "server.tls (certificate and key), put a TLS-terminating proxy in front, or bind server.host to 127.0.0.1");
   }
 

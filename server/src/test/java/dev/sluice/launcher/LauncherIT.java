@@ -52,14 +52,12 @@ class LauncherIT {
 
   @Test
   void theShippedConfigServesTheDemoModelsThroughTheLauncher() throws Exception {
-    int port = Sims.deadPort();
     Path config = tmp.resolve("sluice.yaml");
-    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: " + port + "\n  management: {port: 0}")
+    Files.writeString(config, Files.readString(ROOT.resolve("sluice.yaml")).replace("port: 8080", "port: 0\n  management: {port: 0}")
         + "storage:\n  url: jdbc:h2:file:" + tmp.resolve("data/sluice") + "\n");
     Process server = launch(tmp.resolve("stderr.log"), Map.of(), "serve", "--config", config.toString());
     try {
-      String base = "http://127.0.0.1:" + port;
-      waitUntilReady(base, server);
+      String base = awaitListening(tmp.resolve("stdout.log"), server);
 
       // The README's first request: the admin password printed once at first start mints a key.
       java.util.regex.Matcher printed = java.util.regex.Pattern.compile("user 'admin' with password: (\\S+)")
@@ -91,7 +89,8 @@ class LauncherIT {
       assertThat(tmp.resolve("data/sluice.mv.db")).as("keys are stored in the H2 file").exists();
       // The shipped file listens on 0.0.0.0 without TLS, and the first-start admin signs in with Basic.
       assertThat(Files.readString(tmp.resolve("stdout.log")))
-          .contains("HTTP Basic (local users' passwords) is offered over plain HTTP on 0.0.0.0:" + port);
+          .contains("HTTP Basic (local users' passwords) is offered over plain HTTP on 0.0.0.0:"
+              + base.substring(base.lastIndexOf(':') + 1) + ",");
     } finally {
       server.destroy();
       assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
@@ -192,17 +191,15 @@ class LauncherIT {
   void theDataDirectoryIsBesideTheConfigurationWhereverSluiceIsStartedFromAndPrintedAtStart() throws Exception {
     Path conf = Files.createDirectories(tmp.resolve("gateway"));
     Path config = conf.resolve("sluice.yaml");
-    int port = Sims.deadPort();
-    Files.writeString(config, "server: {port: " + port + ", accessLog: \"off\"}\nmodels:\n  - name: m\n"
+    Files.writeString(config, "server: {port: 0, management: {port: 0}, accessLog: \"off\"}\nmodels:\n  - name: m\n"
         + "    access: {public: true}\n    upstream: {simulator: {mode: echo, interTokenLatency: 1ms}}\n");
-    String base = "http://127.0.0.1:" + port;
 
     Path first = Files.createDirectories(tmp.resolve("one"));
     Process server = launchIn(first, tmp.resolve("one.out"), tmp.resolve("one.err"), Map.of(), "serve", "--config",
         config.toString());
     String key;
     try {
-      waitUntilReady(base, server);
+      String base = awaitListening(tmp.resolve("one.out"), server);
       assertThat(Files.readString(tmp.resolve("one.err")))
           .contains("sluice: data directory " + conf.resolve("data") + " (the embedded database and the usage spool)");
       java.util.regex.Matcher printed = java.util.regex.Pattern.compile("user 'admin' with password: (\\S+)")
@@ -220,7 +217,7 @@ class LauncherIT {
     server = launchIn(second, tmp.resolve("two.out"), tmp.resolve("two.err"), Map.of(), "serve", "--config",
         config.toString());
     try {
-      waitUntilReady(base, server);
+      String base = awaitListening(tmp.resolve("two.out"), server);
       assertThat(Files.readString(tmp.resolve("two.out"))).as("the same store: no new admin password")
           .doesNotContain("with password");
       assertThat(Http.chatWithKey(base, "m", key).statusCode()).as("the key minted before").isEqualTo(200);
@@ -285,6 +282,32 @@ class LauncherIT {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(1);
     assertThat(Files.readAllLines(stderr)).singleElement().asString().contains("too old").contains("17");
+  }
+
+  private static final java.util.regex.Pattern READY_ON_PORT = java.util.regex.Pattern.compile("Sluice is ready on port (\\d+)");
+
+  /**
+   * The base URL of a server started with {@code server.port: 0}, once it has printed the port it chose to its log
+   * and answers ready. A port picked free beforehand can be taken by anything in between (another socket's
+   * ephemeral port); one the server bound itself cannot.
+   */
+  static String awaitListening(Path log, Process server) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      java.util.regex.Matcher m = READY_ON_PORT.matcher(Files.exists(log) ? Files.readString(log) : "");
+      if (m.find()) {
+        String base = "http://127.0.0.1:" + m.group(1);
+        waitUntilReady(base, server);
+        return base;
+      }
+      if (!server.isAlive()) {
+        String text = Files.exists(log) ? Files.readString(log) : "";
+        throw new AssertionError("server process exited early; the end of " + log + ":\n"
+            + text.substring(Math.max(0, text.length() - 3000)));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no 'Sluice is ready on port' in " + log + " within 60 s");
   }
 
   static void waitUntilReady(String base, Process server) throws Exception {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.support.Sims;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,17 +52,17 @@ class ReadmeExamplesIT {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("readme-it");
-    port = Sims.deadPort();
     Path config = dir.resolve("sluice.yaml");
     Files.writeString(config, Files.readString(LauncherIT.ROOT.resolve("sluice.yaml"))
-        .replace("port: 8080", "port: " + port));
+        .replace("port: 8080", "port: 0"));
     // The README's run command, with the copied configuration (its data directory is beside it, in dir).
     server = new ProcessBuilder(LauncherIT.ROOT.resolve("bin/sluice").toString(), "serve", "--config", config.toString())
         .directory(dir.toFile())
         .redirectOutput(dir.resolve("stdout.log").toFile())
         .redirectError(dir.resolve("stderr.log").toFile())
         .start();
-    LauncherIT.waitUntilReady("http://127.0.0.1:" + port, server);
+    String base = LauncherIT.awaitListening(dir.resolve("stdout.log"), server);
+    port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
     Matcher printed = Pattern.compile("user 'admin' with password: (\\S+)").matcher(Files.readString(dir.resolve("stdout.log")));
     assertThat(printed.find()).as("the first start prints the admin password").isTrue();
     password = printed.group(1);

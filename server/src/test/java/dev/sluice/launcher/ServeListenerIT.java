@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.reliability.BadInputCorpusTest;
 import dev.sluice.support.Http;
 import dev.sluice.support.RawHttp;
-import dev.sluice.support.Sims;
 import dev.sluice.support.SlowClients;
 import dev.sluice.support.TestUsers;
 import java.io.IOException;
@@ -47,10 +46,9 @@ class ServeListenerIT {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("serve-listener-it");
-    port = Sims.deadPort();
     Path config = dir.resolve("sluice.yaml");
     Files.writeString(config, """
-        server: {host: 127.0.0.1, port: %d, headerTimeout: 1s, bodyTimeout: 30s, maxConnections: %d,
+        server: {host: 127.0.0.1, port: 0, headerTimeout: 1s, bodyTimeout: 30s, maxConnections: %d,
           management: {port: 0}}
         storage: {url: "jdbc:h2:file:%s"}
         usage: {spool: {dir: "%s"}}
@@ -62,12 +60,12 @@ class ServeListenerIT {
           - name: m
             access: {public: true}
             upstream: {model: sim/m, simulator: {mode: echo, interTokenLatency: 1ms}}
-        """.formatted(port, MAX_CONNECTIONS, dir.resolve("data/sluice"), dir.resolve("spool"), TestUsers.HASH));
+        """.formatted(MAX_CONNECTIONS, dir.resolve("data/sluice"), dir.resolve("spool"), TestUsers.HASH));
     server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
         "-jar", JAR.toString(), "--config", config.toString())
         .redirectOutput(LOG.toFile()).redirectErrorStream(true).start();
-    base = "http://127.0.0.1:" + port;
-    LauncherIT.waitUntilReady(base, server);
+    base = LauncherIT.awaitListening(LOG, server);
+    port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
     key = Http.mintKey(base, "alice", TestUsers.PASSWORD);
   }
 

@@ -65,11 +65,10 @@ class ShutdownIT {
   @Test
   void sigtermUnderLoadFinishesWhatFitsTheGraceEndsTheRestCleanlyAndLosesNoRecord() throws Exception {
     try (Simulator sim = Sims.start("m", Duration.ofMillis(10))) {
-      int port = Sims.deadPort();
       Path db = tmp.resolve("data/sluice");
       Path config = tmp.resolve("sluice.yaml");
       Files.writeString(config, """
-          server: {port: %d, shutdownGrace: %ds, management: {port: 0}}
+          server: {port: 0, shutdownGrace: %ds, management: {port: 0}}
           storage: {url: "jdbc:h2:file:%s"}
           auth:
             local:
@@ -79,12 +78,11 @@ class ShutdownIT {
             - name: m
               access: {public: true}
               upstream: {endpoints: [%s]}
-          """.formatted(port, GRACE.toSeconds(), db, TestUsers.HASH, sim.baseUrl()));
+          """.formatted(GRACE.toSeconds(), db, TestUsers.HASH, sim.baseUrl()));
       server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
           "-jar", JAR.toString(), "--config", config.toString())
           .redirectOutput(LOG.toFile()).redirectErrorStream(true).start();
-      String base = "http://127.0.0.1:" + port;
-      LauncherIT.waitUntilReady(base, server);
+      String base = LauncherIT.awaitListening(LOG, server);
       String key = Http.mintKey(base, "alice", TestUsers.PASSWORD);
 
       Map<String, CompletableFuture<Answer>> sent = new ConcurrentHashMap<>();

@@ -2,7 +2,6 @@ package dev.sluice.launcher;
 
 import dev.sluice.config.StorageConfig;
 import dev.sluice.sim.Simulator;
-import dev.sluice.support.Sims;
 import dev.sluice.support.TestDatabases;
 import dev.sluice.support.TestUsers;
 import java.nio.file.Files;
@@ -38,14 +37,17 @@ final class TeamGateways implements AutoCloseable {
     this.modelExtra = modelExtra;
   }
 
-  /** Starts one more gateway process (not waiting for it) and returns its base URL. */
+  /**
+   * Starts one more gateway process and returns its base URL once it listens: it binds a port of its own choosing
+   * and prints it (a port picked free beforehand could be taken before the gateway binds it).
+   */
   String start(String name, Simulator sim) throws Exception {
-    int port = Sims.deadPort();
     Path config = dir.resolve(name + ".yaml");
     Files.writeString(config, """
-        server: {port: %d, management: {port: 0}}
+        server: {port: 0, management: {port: 0}}
         storage: {url: "%s"}
         redis: {url: "redis://127.0.0.1:6379", prefix: "%s"}
+        usage: {spool: {dir: "%s"}}
         auth:
           local:
             users:
@@ -59,11 +61,13 @@ final class TeamGateways implements AutoCloseable {
           - name: m
             access: {groups: [team]}
             upstream: {endpoints: [%s]}
-        %s""".formatted(port, storage.url(), redisPrefix, TestUsers.HASH, limits, sim.baseUrl(), modelExtra));
+        %s""".formatted(storage.url(), redisPrefix, dir.resolve(name + "-spool"), TestUsers.HASH, limits, sim.baseUrl(), modelExtra));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    processes.add(new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
-        .redirectOutput(dir.resolve(name + ".log").toFile()).redirectErrorStream(true).start());
-    String url = "http://127.0.0.1:" + port;
+    Path log = dir.resolve(name + ".log");
+    Process process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "--config", config.toString())
+        .redirectOutput(log.toFile()).redirectErrorStream(true).start();
+    processes.add(process);
+    String url = LauncherIT.awaitListening(log, process);
     urls.add(url);
     return url;
   }

@@ -22,20 +22,20 @@ class PlainBasicWarningTest {
 
   @Test
   void basicOnAllAddressesWithoutTlsIsWarnedAbout() {
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 0.0.0.0}\n"), true))
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 0.0.0.0}\n"), 8080, true))
         .hasValueSatisfying(warning -> assertThat(warning).contains("0.0.0.0:8080").contains("plain HTTP")
             .contains("server.tls"));
-    assertThat(GatewayRoutes.plainBasicWarning(server(""), true)).as("the default host is 0.0.0.0").isPresent();
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 10.1.2.3}\n"), true)).isPresent();
+    assertThat(GatewayRoutes.plainBasicWarning(server(""), 8080, true)).as("the default host is 0.0.0.0").isPresent();
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 10.1.2.3}\n"), 8080, true)).isPresent();
   }
 
   @Test
   void loopbackTlsOrNoLocalUsersAreNotWarnedAbout() {
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 127.0.0.1}\n"), true)).isEmpty();
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: localhost}\n"), true)).isEmpty();
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: \"::1\"}\n"), true)).isEmpty();
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {tls: {certificate: c.pem, key: k.pem}}\n"), true))
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 127.0.0.1}\n"), 8080, true)).isEmpty();
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: localhost}\n"), 8080, true)).isEmpty();
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: \"::1\"}\n"), 8080, true)).isEmpty();
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {tls: {certificate: c.pem, key: k.pem}}\n"), 8080, true))
         .isEmpty();
-    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 0.0.0.0}\n"), false)).isEmpty();
+    assertThat(GatewayRoutes.plainBasicWarning(server("server: {host: 0.0.0.0}\n"), 8080, false)).isEmpty();
   }
 }
