@@ -10,7 +10,8 @@ import dev.sluice.config.RoutingConfig.HealthConfig;
  * then OPEN (ejected) for {@code ejectFor × 2^(n-1)} (capped at {@code maxEjectFor}), where n counts ejections
  * since the last success; then HALF_OPEN, where exactly one request is let through as a trial: success closes
  * the breaker and forgets the ejections, failure opens it again for twice as long. Written from several event
- * loops, so every transition holds the monitor; the critical sections are a few field writes.
+ * loops, so every transition holds the monitor. A healthy endpoint's requests take no lock and write nothing: the
+ * state and the failure count are volatile, and a closed breaker with no failure to forget is read, not written.
  */
 public final class EndpointHealth {
   public enum State { CLOSED, OPEN, HALF_OPEN }
@@ -19,8 +20,8 @@ public final class EndpointHealth {
   private final long ejectForNanos;
   private final long maxEjectForNanos;
 
-  private State state = State.CLOSED;
-  private int consecutiveFailures;
+  private volatile State state = State.CLOSED;
+  private volatile int consecutiveFailures;
   private int ejections;
   private long openUntilNanos;
   private boolean trialInFlight;
@@ -39,10 +40,19 @@ public final class EndpointHealth {
   }
 
   /** Whether the picker may consider this endpoint now (does not take the half-open trial). */
-  public synchronized boolean available(long nowNanos) {
+  public boolean available(long nowNanos) {
     if (activeCheckFailed) {
       return false;
     }
+    if (state == State.CLOSED) {
+      return true;
+    }
+    synchronized (this) {
+      return availableLocked(nowNanos);
+    }
+  }
+
+  private boolean availableLocked(long nowNanos) {
     return switch (state) {
       case CLOSED -> true;
       case OPEN -> nowNanos - openUntilNanos >= 0;
@@ -55,7 +65,16 @@ public final class EndpointHealth {
    *
    * @return false when another request already holds the trial
    */
-  public synchronized boolean admit(long nowNanos) {
+  public boolean admit(long nowNanos) {
+    if (state == State.CLOSED) {
+      return true;
+    }
+    synchronized (this) {
+      return admitLocked(nowNanos);
+    }
+  }
+
+  private boolean admitLocked(long nowNanos) {
     if (state == State.OPEN && nowNanos - openUntilNanos >= 0) {
       state = State.HALF_OPEN;
       trialInFlight = false;
@@ -73,7 +92,16 @@ public final class EndpointHealth {
     };
   }
 
-  public synchronized void success() {
+  public void success() {
+    if (state == State.CLOSED && consecutiveFailures == 0) {
+      return;  // nothing to forget: the common case writes nothing
+    }
+    synchronized (this) {
+      successLocked();
+    }
+  }
+
+  private void successLocked() {
     consecutiveFailures = 0;
     ejections = 0;
     trialInFlight = false;
@@ -118,7 +146,7 @@ public final class EndpointHealth {
     return java.util.Optional.ofNullable(lastFailure);
   }
 
-  public synchronized State state() {
+  public State state() {
     return state;
   }
 
