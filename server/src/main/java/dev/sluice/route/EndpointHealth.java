@@ -112,8 +112,13 @@ public final class EndpointHealth {
    * The request that held the endpoint is gone without a verdict (the client left, a timeout elsewhere): a
    * half-open endpoint may admit another trial, instead of waiting forever for this one's outcome.
    */
-  public synchronized void released() {
-    trialInFlight = false;
+  public void released() {
+    if (state == State.CLOSED) {
+      return;  // only a half-open breaker holds a trial
+    }
+    synchronized (this) {
+      trialInFlight = false;
+    }
   }
 
   public synchronized void failure(long nowNanos) {
