@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
@@ -73,12 +72,16 @@ public final class EndpointMonitor implements AutoCloseable {
     return id;
   }
 
+  /**
+   * The engine's load, read from its {@code /metrics}. A vLLM page is tens of kilobytes; it is read on a worker,
+   * not on the event loop the timer fired on, which is also one serving requests.
+   */
   private void scrape(Endpoint endpoint, long intervalMillis) {
-    get(endpoint, endpoint.path("/metrics"), intervalMillis).onSuccess(body -> {
-      Map<String, Double> values = PrometheusText.read(body, GAUGES);
-      endpoint.load(new LoadReport(values.getOrDefault(RUNNING, 0.0), values.getOrDefault(WAITING, 0.0),
-          values.getOrDefault(KV_USAGE, 0.0)));
-    }).onFailure(e -> LOG.debugf("scraping %s failed: %s", endpoint.id(), e.getMessage()));
+    get(endpoint, endpoint.path("/metrics"), intervalMillis)
+        .compose(body -> vertx.executeBlocking(() -> PrometheusText.read(body, GAUGES), false))
+        .onSuccess(values -> endpoint.load(new LoadReport(values.getOrDefault(RUNNING, 0.0),
+            values.getOrDefault(WAITING, 0.0), values.getOrDefault(KV_USAGE, 0.0))))
+        .onFailure(e -> LOG.debugf("scraping %s failed: %s", endpoint.id(), e.getMessage()));
   }
 
   private void check(Endpoint endpoint, String path, long intervalMillis) {
