@@ -141,8 +141,9 @@ public class GatewayRoutes {
   /**
    * The start-up warning for passwords sent in the clear: HTTP Basic offered (local users exist) on plain HTTP
    * at an address other machines can reach.
+   *
+   * @param port the port the listener bound (the one chosen when {@code server.port} is 0)
    */
-  /** @param port the port the listener bound (the one chosen when {@code server.port} is 0) */
   static Optional<String> plainBasicWarning(ServerConfig server, int port, boolean basicOffered) {
     if (!basicOffered || server.tls().isPresent() || loopback(server.host())) {
       return Optional.empty();
