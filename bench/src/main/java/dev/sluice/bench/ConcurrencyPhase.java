@@ -6,7 +6,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,16 +88,12 @@ final class ConcurrencyPhase {
 
     /** {@code n} closed-loop clients on one event loop, each with its own connection from a pool of {@code n}. */
     private static final class Clients {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final CompletableFuture<Void> done;
         final Histogram latency = Histograms.create();
         final Context context;
         final HttpClient client;
-        final RequestOptions request;
-        final Buffer body = Buffer.buffer(HttpProbe.CHAT_BODY);
         final int n;
-        final long from;
-        final long until;
-        int running;
+        private final ClosedLoopChains chains;
         long ok;
         long errors;
         String lastError;
@@ -107,46 +102,24 @@ final class ConcurrencyPhase {
             this.context = vertx.getOrCreateContext();
             this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                     .setConnectTimeout(5000).setKeepAliveTimeout(120), new PoolOptions().setHttp1MaxSize(Math.max(1, n)));
-            this.request = t.chatRequest(60_000);
             this.n = n;
-            this.from = from;
-            this.until = until;
-        }
-
-        void begin() {
-            running = n;
-            if (n == 0) {
-                done.complete(null);
-            }
-            for (int i = 0; i < n; i++) {
-                next();
-            }
-        }
-
-        void next() {
-            long sent = System.nanoTime();
-            if (sent >= until) {
-                if (--running == 0) {
-                    done.complete(null);
-                }
-                return;
-            }
-            client.request(request)
-                    .compose(req -> req.send(body))
-                    .compose(resp -> resp.body().map(b -> resp.statusCode()))
-                    .onComplete(ar -> {
-                        long end = System.nanoTime();
+            this.chains = new ClosedLoopChains(client, t.chatRequest(60_000), Buffer.buffer(HttpProbe.CHAT_BODY),
+                    () -> System.nanoTime() >= until, (sent, end, status, failure) -> {
                         if (end >= from && end <= until) {
-                            if (ar.succeeded() && ar.result() == 200) {
+                            if (status == 200) {
                                 ok++;
                                 Histograms.recordSince(latency, sent, end);
                             } else {
                                 errors++;
-                                lastError = ar.succeeded() ? "HTTP " + ar.result() : String.valueOf(ar.cause());
+                                lastError = ClosedLoopChains.describe(status, failure);
                             }
                         }
-                        next();
                     });
+            this.done = chains.done;
+        }
+
+        void begin() {
+            chains.start(n);
         }
 
         void close() {

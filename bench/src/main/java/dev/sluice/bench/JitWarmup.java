@@ -1,12 +1,10 @@
 package dev.sluice.bench;
 
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -70,73 +68,35 @@ final class JitWarmup {
                         .setKeepAliveTimeout(120),
                 new PoolOptions().setHttp1MaxSize(connections));
         try {
-            Loop loop = new Loop(client, target.chatRequest(30_000),
-                    Buffer.buffer(stream ? HttpProbe.CHAT_BODY_STREAM : HttpProbe.CHAT_BODY), goal,
-                    System.nanoTime() + cap.toNanos());
-            Context context = vertx.getOrCreateContext();
-            context.runOnContext(v -> loop.start(connections));
-            // Each request has its own 30 s timeout, so the loops end at most that long after the cap.
-            return loop.done.get(cap.toSeconds() + 60, TimeUnit.SECONDS);
+            long begin = System.nanoTime();
+            long deadline = begin + cap.toNanos();
+            Counts counts = new Counts();
+            // Chains still in flight at the goal may overshoot it by a few: never less than the goal answered.
+            ClosedLoopChains chains = new ClosedLoopChains(client, target.chatRequest(30_000),
+                    Buffer.buffer(stream ? HttpProbe.CHAT_BODY_STREAM : HttpProbe.CHAT_BODY),
+                    () -> counts.answered >= goal || counts.errors > Math.max(goal, 100) || System.nanoTime() >= deadline,
+                    (sent, end, status, failure) -> {
+                        if (status == 200) {
+                            counts.answered++;
+                        } else {
+                            counts.errors++;
+                            counts.lastError = ClosedLoopChains.describe(status, failure);
+                        }
+                    });
+            CompletableFuture<Result> result = chains.done.thenApply(v -> new Result(goal, counts.answered,
+                    counts.errors, (System.nanoTime() - begin) / 1e9, counts.lastError));
+            vertx.getOrCreateContext().runOnContext(v -> chains.start(connections));
+            // Each request has its own 30 s timeout, so the chains end at most that long after the cap.
+            return result.get(cap.toSeconds() + 60, TimeUnit.SECONDS);
         } finally {
             client.close();
         }
     }
 
-    /** The chains of requests; everything runs on one event loop, so the counters need no synchronisation. */
-    private static final class Loop {
-        final CompletableFuture<Result> done = new CompletableFuture<>();
-        final HttpClient client;
-        final RequestOptions request;
-        final Buffer body;
-        final int goal;
-        final long deadline;
-        final long begin = System.nanoTime();
-        int chains;
+    /** What the chains answered so far; written on their event loop only. */
+    private static final class Counts {
         int answered;
         int errors;
         String lastError;
-
-        Loop(HttpClient client, RequestOptions request, Buffer body, int goal, long deadline) {
-            this.client = client;
-            this.request = request;
-            this.body = body;
-            this.goal = goal;
-            this.deadline = deadline;
-        }
-
-        void start(int connections) {
-            chains = connections;
-            for (int i = 0; i < connections; i++) {
-                next();
-            }
-        }
-
-        /** Sends one more request on this chain, or ends the chain; the last chain to end completes the run. */
-        void next() {
-            // Chains still in flight at the goal may overshoot it by a few: never less than the goal answered.
-            if (answered >= goal || errors > Math.max(goal, 100) || System.nanoTime() >= deadline) {
-                if (--chains == 0) {
-                    done.complete(new Result(goal, answered, errors, (System.nanoTime() - begin) / 1e9, lastError));
-                }
-                return;
-            }
-            boolean[] finished = {false};
-            client.request(request)
-                    .compose(req -> req.send(body))
-                    .compose(resp -> resp.body().map(b -> resp.statusCode()))
-                    .onComplete(ar -> {
-                        if (finished[0]) {
-                            return;
-                        }
-                        finished[0] = true;
-                        if (ar.succeeded() && ar.result() == 200) {
-                            answered++;
-                        } else {
-                            errors++;
-                            lastError = ar.succeeded() ? "HTTP " + ar.result() : String.valueOf(ar.cause());
-                        }
-                        next();
-                    });
-        }
     }
 }
