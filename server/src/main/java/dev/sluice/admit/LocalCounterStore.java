@@ -155,7 +155,7 @@ public final class LocalCounterStore implements CounterStore {
       }
       int taken = 0;
       for (; taken < n; taken++) {
-        int i = taken == 0 ? first : taken <= first ? taken - 1 : taken;
+        int i = step(taken, first);
         Counts after = held[i].tryReserve(amounts[i], buckets.get(i).capacity());
         if (after == null) {
           break;
@@ -172,10 +172,15 @@ public final class LocalCounterStore implements CounterStore {
       }
       // Another ask took the room between the look and the reservation: give back, look again.
       for (int t = 0; t < taken; t++) {
-        int i = t == 0 ? first : t <= first ? t - 1 : t;
+        int i = step(t, first);
         held[i].giveBack(amounts[i]);
       }
     }
+  }
+
+  /** The bucket reserved at step {@code t}: {@code first} at step 0, then the others in their order. */
+  private static int step(int t, int first) {
+    return t == 0 ? first : t <= first ? t - 1 : t;
   }
 
   private static Verdict verdict(boolean admitted, int failed, long granted, Counts[] seen) {
