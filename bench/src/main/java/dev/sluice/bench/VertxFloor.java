@@ -27,8 +27,9 @@ public final class VertxFloor {
     private VertxFloor() {
     }
 
-    /** Starts the proxy process in front of {@code upstream} and waits until it answers. */
     /**
+     * Starts the proxy process in front of {@code upstream} and waits until it answers.
+     *
      * @param slowPort the slow-stream upstream, served under {@link NginxProxy#SLOW_PREFIX}; 0 for none
      * @param flags the gateway's JVM flags ({@link SluiceGateway#jvmFlags}), so the floor runs as Sluice does
      */
